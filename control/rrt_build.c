@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Compiles parsed zones and failover slots into one immutable record table snapshot. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swerve/error.h"
+#include "swerve/rrt.h"
+#include "swerve/zone.h"
+
+#define TYPE_NS    2
+#define TYPE_CNAME 5
+#define TYPE_SOA   6
+#define TYPE_A     1
+#define TYPE_AAAA  28
+#define CLASS_IN   1
+
+/* Fill the hash index to at most 3/4 so a miss ends within a few probes. */
+#define BUCKET_LOAD_NUM 3
+#define BUCKET_LOAD_DEN 4
+
+/* One record of some zone, in the order the builder groups them. */
+struct bld_ent {
+	const struct zone_rr *rr;
+	uint16_t zone;
+	uint32_t seq; /* File order, so records keep it inside their RRset. */
+};
+
+/* Builder state. Everything is indices and offsets because the arrays move as they grow. */
+struct bld {
+	struct rrt *t;
+	size_t arena_cap;
+	size_t nodes_cap;
+	const struct zone *const *zones;
+	size_t nzones;
+	struct sw_diag *diag;
+};
+
+static int
+bld_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap != 0 ? *cap : 1024;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (np == NULL)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* Reserve @len octets in the arena, 4-aligned; returns the offset or a negative code. */
+static int64_t
+bld_arena_alloc(struct bld *b, size_t len)
+{
+	struct rrt *t = b->t;
+	size_t off = (t->arena_len + 3) & ~(size_t)3;
+
+	if (off + len >= UINT32_MAX)
+		return SW_ETABLE_FULL;
+	if (bld_grow((void **)&t->arena, &b->arena_cap, off + len, 1) < 0)
+		return -ENOMEM;
+	memset(t->arena + t->arena_len, 0, off + len - t->arena_len);
+	t->arena_len = off + len;
+	return (int64_t)off;
+}
+
+static int
+bld_rehash(struct bld *b, uint32_t nbuckets)
+{
+	struct rrt *t = b->t;
+	struct rrt_bucket *nb = malloc((size_t)nbuckets * sizeof(*nb));
+
+	if (nb == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nbuckets; i++)
+		nb[i].node = RRT_NONE;
+	for (uint32_t n = 0; n < t->nnodes; n++) {
+		const struct rrt_node *node = &t->nodes[n];
+		uint64_t h = dname_hash(t->arena + node->name_off, node->name_len);
+		uint32_t i = (uint32_t)h & (nbuckets - 1);
+
+		while (nb[i].node != RRT_NONE)
+			i = (i + 1) & (nbuckets - 1);
+		nb[i].hash_hi = (uint32_t)(h >> 32);
+		nb[i].node = n;
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->mask = nbuckets - 1;
+	return 0;
+}
+
+/* The node for @name, created (as an empty non-terminal of @zone) when missing. */
+static int64_t
+bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
+{
+	struct rrt *t = b->t;
+	uint64_t h = dname_hash(name, len);
+	const struct rrt_node *found = rrt_find(t, name, len, h);
+	struct rrt_node *n;
+	int64_t off;
+	int rc;
+
+	if (found != NULL)
+		return found - t->nodes;
+	if (t->nnodes >= UINT32_MAX - 1)
+		return SW_ETABLE_FULL;
+	if ((uint64_t)(t->nnodes + 1) * BUCKET_LOAD_DEN > (uint64_t)(t->mask + 1) * BUCKET_LOAD_NUM) {
+		if (t->mask >= UINT32_MAX / 2)
+			return SW_ETABLE_FULL;
+		rc = bld_rehash(b, (t->mask + 1) * 2);
+		if (rc < 0)
+			return rc;
+	}
+	if (bld_grow((void **)&t->nodes, &b->nodes_cap, t->nnodes + 1, sizeof(*t->nodes)) < 0)
+		return -ENOMEM;
+	off = bld_arena_alloc(b, len);
+	if (off < 0)
+		return off;
+	memcpy(t->arena + off, name, len);
+	n = &t->nodes[t->nnodes];
+	*n = (struct rrt_node){
+		.name_off = (uint32_t)off,
+		.refs_off = 0,
+		.cut = RRT_NONE,
+		.wildcard = RRT_NONE,
+		.zone = zone,
+		.name_len = (uint8_t)len,
+	};
+	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
+		if (t->buckets[i].node == RRT_NONE) {
+			t->buckets[i].hash_hi = (uint32_t)(h >> 32);
+			t->buckets[i].node = t->nnodes;
+			break;
+		}
+	}
+	return t->nnodes++;
+}
+
+/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level. */
+static int
+bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
+{
+	size_t apex_len = b->zones[zone]->apex_len;
+
+	while (len > apex_len) {
+		int64_t r;
+
+		len -= (size_t)name[0] + 1;
+		name += name[0] + 1;
+		r = bld_node_get(b, name, len, zone);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
+static int
+bld_ent_cmp(const void *pa, const void *pb)
+{
+	const struct bld_ent *a = pa;
+	const struct bld_ent *b = pb;
+	int c;
+
+	if (a->rr->owner_len != b->rr->owner_len)
+		return a->rr->owner_len < b->rr->owner_len ? -1 : 1;
+	c = memcmp(a->rr->owner, b->rr->owner, a->rr->owner_len);
+	if (c != 0)
+		return c;
+	if (a->rr->type != b->rr->type)
+		return a->rr->type < b->rr->type ? -1 : 1;
+	return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+/* True when @owner of zone @zi really belongs to a more specific served zone. */
+static bool
+bld_occluded(const struct bld *b, size_t zi, const uint8_t *owner, size_t len)
+{
+	const struct zone *z = b->zones[zi];
+
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct zone *y = b->zones[i];
+
+		if (y->apex_len > z->apex_len &&
+		    dname_is_below_or_at(y->apex, y->apex_len, z->apex, z->apex_len) &&
+		    dname_is_below_or_at(owner, len, y->apex, y->apex_len))
+			return true;
+	}
+	return false;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset. */
+static int64_t
+bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, uint32_t ttl_override)
+{
+	size_t wire = 0;
+	uint32_t ttl = UINT32_MAX;
+	struct rrt_rrset *rs;
+	int64_t off;
+	uint8_t *p;
+
+	for (size_t i = 0; i < n; i++) {
+		wire += 2 + RRT_RR_FIXED + ents[i].rr->rdlen;
+		/* RFC 2181 5.2: differing TTLs in one RRset are treated as the lowest. */
+		if (ents[i].rr->ttl < ttl)
+			ttl = ents[i].rr->ttl;
+	}
+	if (ttl_override != UINT32_MAX)
+		ttl = ttl_override;
+	if (wire > UINT16_MAX || n > UINT16_MAX)
+		return sw_diag_set(b->diag, SW_EZONE_TOOBIG, b->zones[ents[0].zone]->file,
+				   ents[0].rr->line, "RRset of type %u is %zu octets, over 65535",
+				   ents[0].rr->type, wire);
+	off = bld_arena_alloc(b, sizeof(*rs) + wire);
+	if (off < 0)
+		return off;
+	rs = (struct rrt_rrset *)(void *)(b->t->arena + off);
+	rs->type = ents[0].rr->type;
+	rs->count = (uint16_t)n;
+	rs->len = (uint16_t)wire;
+	rs->ttl = ttl;
+	p = rs->wire;
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_rr *rr = ents[i].rr;
+
+		p[0] = 0xc0;
+		p[1] = 0x0c;
+		put16(p + 2, rr->type);
+		put16(p + 4, CLASS_IN);
+		put32(p + 6, ttl);
+		put16(p + 10, rr->rdlen);
+		memcpy(p + 12, rr->rdata, rr->rdlen);
+		p += 12 + rr->rdlen;
+	}
+	return off;
+}
+
+/* Compile one owner's records ents[0..n) into its node. */
+static int
+bld_owner(struct bld *b, const struct bld_ent *ents, size_t n)
+{
+	const struct zone_rr *first = ents[0].rr;
+	const struct zone *z = b->zones[ents[0].zone];
+	bool apex = first->owner_len == z->apex_len;
+	size_t ntypes = 0;
+	size_t nrefs, ri;
+	int64_t node, refs;
+	struct rrt_ref *r;
+	bool has_ns = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || ents[i].rr->type != ents[i - 1].rr->type) {
+			ntypes++;
+			has_ns |= ents[i].rr->type == TYPE_NS;
+		}
+	}
+	/* A delegation point keeps a slot for its glue, filled once every node exists. */
+	nrefs = ntypes + (has_ns && !apex);
+	if (nrefs > UINT8_MAX)
+		return sw_diag_set(b->diag, SW_ETABLE_FULL, z->file, first->line,
+				   "%zu RRsets at one name, over 255", nrefs);
+	node = bld_node_get(b, first->owner, first->owner_len, ents[0].zone);
+	if (node < 0)
+		return (int)node;
+	refs = bld_arena_alloc(b, nrefs * sizeof(struct rrt_ref));
+	if (refs < 0)
+		return (int)refs;
+	b->t->nodes[node].refs_off = (uint32_t)refs;
+	b->t->nodes[node].nrefs = (uint8_t)nrefs;
+	b->t->nodes[node].zone = ents[0].zone;
+	ri = 0;
+	if (has_ns && !apex) {
+		r = (struct rrt_ref *)(void *)(b->t->arena + refs);
+		r[ri].type = RRT_TYPE_GLUE;
+		r[ri].off = RRT_NONE;
+		ri++;
+	}
+	for (size_t i = 0, j; i < n; i = j) {
+		int64_t off;
+
+		for (j = i + 1; j < n && ents[j].rr->type == ents[i].rr->type; j++)
+			;
+		off = bld_rrset(b, ents + i, j - i, UINT32_MAX);
+		if (off < 0)
+			return (int)off;
+		/* Taken after bld_rrset(): the arena may have moved. */
+		r = (struct rrt_ref *)(void *)(b->t->arena + refs);
+		r[ri].type = ents[i].rr->type;
+		r[ri].off = (uint32_t)off;
+		ri++;
+	}
+	return bld_ancestors(b, first->owner, first->owner_len, ents[0].zone);
+}
+
+/* Add a reference to @slot (index @si) at its owner, creating the node when the zones lack it. */
+static int
+bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
+{
+	struct rrt *t = b->t;
+	int zbest = -1;
+	int64_t node, refs;
+	const struct rrt_ref *old;
+	struct rrt_ref *nr;
+	unsigned n, k;
+	char where[64];
+	int rc;
+
+	snprintf(where, sizeof(where), "failover slot %u (type %u)", si, slot->type);
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct zone *z = b->zones[i];
+
+		if (dname_is_below_or_at(slot->name, slot->name_len, z->apex, z->apex_len) &&
+		    (zbest < 0 || z->apex_len > b->zones[zbest]->apex_len))
+			zbest = (int)i;
+	}
+	if (zbest < 0)
+		return sw_diag_set(b->diag, SW_ESLOT, NULL, 0, "%s: name outside every served zone",
+				   where);
+	node = bld_node_get(b, slot->name, slot->name_len, (uint16_t)zbest);
+	if (node < 0)
+		return (int)node;
+	rc = bld_ancestors(b, slot->name, slot->name_len, (uint16_t)zbest);
+	if (rc < 0)
+		return rc;
+	n = t->nodes[node].nrefs;
+	old = rrt_node_refs(t, &t->nodes[node]);
+	for (k = 0; k < n; k++) {
+		if (old[k].type == slot->type || old[k].type == TYPE_CNAME)
+			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+					   "%s: the zone already has %s at this name", where,
+					   old[k].type == TYPE_CNAME ? "a CNAME" : "records of this type");
+	}
+	if (n + 1 > UINT8_MAX)
+		return sw_diag_set(b->diag, SW_ETABLE_FULL, NULL, 0, "%s: too many RRsets", where);
+	refs = bld_arena_alloc(b, (n + 1) * sizeof(struct rrt_ref));
+	if (refs < 0)
+		return (int)refs;
+	/* Both pointers are taken after the allocation, which may move the arena. */
+	old = (const struct rrt_ref *)(const void *)(t->arena + t->nodes[node].refs_off);
+	nr = (struct rrt_ref *)(void *)(t->arena + refs);
+	for (k = 0; k < n && old[k].type < slot->type; k++)
+		nr[k] = old[k];
+	nr[k] = (struct rrt_ref){.type = slot->type, .flags = RRT_REF_SLOT, .off = si};
+	for (; k < n; k++)
+		nr[k + 1] = old[k];
+	t->nodes[node].refs_off = (uint32_t)refs;
+	t->nodes[node].nrefs = (uint8_t)(n + 1);
+	t->slots[si] = slot;
+	return 0;
+}
+
+/* The node one label up from @n, or NULL at the apex. */
+static struct rrt_node *
+bld_parent(struct bld *b, const struct rrt_node *n)
+{
+	const uint8_t *name = b->t->arena + n->name_off;
+	size_t skip = (size_t)name[0] + 1;
+	const struct rrt_node *p;
+
+	if (n->name_len <= b->zones[n->zone]->apex_len)
+		return NULL;
+	p = rrt_find(b->t, name + skip, n->name_len - skip,
+		     dname_hash(name + skip, n->name_len - skip));
+	return (struct rrt_node *)p;
+}
+
+/* Apex, delegation, CNAME and wildcard flags, then which nodes lie below a delegation. */
+static void
+bld_flags(struct bld *b)
+{
+	struct rrt *t = b->t;
+
+	for (uint32_t i = 0; i < t->nnodes; i++) {
+		struct rrt_node *n = &t->nodes[i];
+		const uint8_t *name = t->arena + n->name_off;
+		bool apex = n->name_len == b->zones[n->zone]->apex_len;
+
+		n->flags = apex ? RRT_NODE_APEX : 0;
+		if (!apex && rrt_node_ref(t, n, TYPE_NS) != NULL)
+			n->flags |= RRT_NODE_CUT;
+		if (rrt_node_ref(t, n, TYPE_CNAME) != NULL)
+			n->flags |= RRT_NODE_CNAME;
+		if (name[0] == 1 && name[1] == '*') {
+			struct rrt_node *p = bld_parent(b, n);
+
+			n->flags |= RRT_NODE_WILDCARD;
+			if (p != NULL)
+				p->wildcard = i;
+		}
+	}
+	for (uint32_t i = 0; i < t->nnodes; i++) {
+		struct rrt_node *n = &t->nodes[i];
+		uint32_t top = RRT_NONE;
+
+		/* The delegation closest to the apex is the one that applies. */
+		for (struct rrt_node *p = bld_parent(b, n); p != NULL; p = bld_parent(b, p))
+			if (p->flags & RRT_NODE_CUT)
+				top = (uint32_t)(p - t->nodes);
+		if (top != RRT_NONE) {
+			n->flags = (uint16_t)((n->flags & ~RRT_NODE_CUT) | RRT_NODE_BELOW_CUT);
+			n->cut = top;
+		} else if (n->flags & RRT_NODE_CUT) {
+			n->cut = i;
+		}
+	}
+}
+
+/* Drop the reserved glue reference of node @n (no glue, or no longer a delegation point). */
+static void
+bld_glue_drop(struct bld *b, struct rrt_node *n)
+{
+	struct rrt_ref *r = (struct rrt_ref *)(void *)(b->t->arena + n->refs_off);
+
+	memmove(r, r + 1, (size_t)(n->nrefs - 1) * sizeof(*r));
+	n->nrefs--;
+}
+
+/*
+ * Collect the address records (A then AAAA) of NS target @target for the
+ * referral at @cut: the target must be a name of the same zone, either glue
+ * below a delegation or authoritative data. Appends them to @out when it is
+ * not NULL; returns the octets they take.
+ */
+static size_t
+bld_glue_target(struct bld *b, const struct rrt_node *cut, const uint8_t *target, uint8_t *out)
+{
+	static const uint16_t types[] = {TYPE_A, TYPE_AAAA};
+	const struct rrt *t = b->t;
+	uint8_t lname[DNAME_MAXLEN];
+	size_t len = dname_len(target);
+	const struct rrt_node *n;
+	size_t total = 0;
+
+	for (size_t i = 0; i < len; i++)
+		lname[i] = dname_lower_octet(target[i]);
+	n = rrt_find(t, lname, len, dname_hash(lname, len));
+	if (n == NULL || n->zone != cut->zone)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		const struct rrt_ref *ref = rrt_node_ref(t, n, types[k]);
+		const struct rrt_rrset *rs;
+
+		if (ref == NULL || (ref->flags & RRT_REF_SLOT))
+			continue;
+		rs = rrt_ref_rrset(t, ref);
+		for (uint16_t off = 0; off < rs->len; off = rrt_rrset_next(rs, off)) {
+			size_t rec = rrt_rrset_next(rs, off) - off - 2u;
+
+			if (out != NULL) {
+				memcpy(out + total, lname, len);
+				memcpy(out + total + len, rs->wire + off + 2, rec);
+			}
+			total += len + rec;
+		}
+	}
+	return total;
+}
+
+/* True when an NS record before offset @at names the same target as the one at @at. */
+static bool
+bld_ns_repeated(const struct rrt_rrset *ns, uint16_t at)
+{
+	const uint8_t *target = ns->wire + at + 12;
+	size_t len = dname_len(target);
+
+	for (uint16_t o = 0; o < at; o = rrt_rrset_next(ns, o)) {
+		const uint8_t *other = ns->wire + o + 12;
+		size_t i;
+
+		if (dname_len(other) != len)
+			continue;
+		for (i = 0; i < len && dname_lower_octet(other[i]) == dname_lower_octet(target[i]); i++)
+			;
+		if (i == len)
+			return true;
+	}
+	return false;
+}
+
+/* Fill the glue pseudo-RRset of every delegation point, or drop it when there is none. */
+static int
+bld_glue(struct bld *b)
+{
+	struct rrt *t = b->t;
+
+	for (uint32_t i = 0; i < t->nnodes; i++) {
+		struct rrt_node *n = &t->nodes[i];
+		const struct rrt_ref *r = rrt_node_refs(t, n);
+		const struct rrt_rrset *ns;
+		size_t total = 0, count = 0;
+		struct rrt_rrset *glue;
+
+		int64_t off;
+
+		if (n->nrefs == 0 || r[0].type != RRT_TYPE_GLUE)
+			continue;
+		if (!(n->flags & RRT_NODE_CUT)) {
+			bld_glue_drop(b, n);
+			continue;
+		}
+		ns = rrt_ref_rrset(t, rrt_node_ref(t, n, TYPE_NS));
+		for (uint16_t o = 0; o < ns->len; o = rrt_rrset_next(ns, o)) {
+			if (!bld_ns_repeated(ns, o))
+				total += bld_glue_target(b, n, ns->wire + o + 12, NULL);
+		}
+		if (total == 0) {
+			bld_glue_drop(b, n);
+			continue;
+		}
+		if (total > UINT16_MAX)
+			return sw_diag_set(b->diag, SW_EZONE_TOOBIG, NULL, 0,
+					   "glue of a delegation exceeds 65535 octets");
+		off = bld_arena_alloc(b, sizeof(*glue) + total);
+		if (off < 0)
+			return (int)off;
+		/* Pointers into the arena are only valid from here on. */
+		n = &t->nodes[i];
+		ns = rrt_ref_rrset(t, rrt_node_ref(t, n, TYPE_NS));
+		glue = (struct rrt_rrset *)(void *)(t->arena + off);
+		glue->type = RRT_TYPE_GLUE;
+		glue->len = (uint16_t)total;
+		total = 0;
+		for (uint16_t o = 0; o < ns->len; o = rrt_rrset_next(ns, o))
+			if (!bld_ns_repeated(ns, o))
+				total += bld_glue_target(b, n, ns->wire + o + 12, glue->wire + total);
+		/* Count records by walking the owner names the block starts each record with. */
+		for (size_t p = 0; p < total; count++) {
+			p += dname_len(glue->wire + p);
+			p += RRT_RR_FIXED + (size_t)(glue->wire[p + 8] << 8 | glue->wire[p + 9]);
+		}
+		glue->count = (uint16_t)count;
+		((struct rrt_ref *)(void *)(t->arena + n->refs_off))[0].off = (uint32_t)off;
+	}
+	return 0;
+}
+
+/* Zone entries: apex node, serial and the prebuilt negative-answer SOA (RFC 2308 section 5). */
+static int
+bld_zones(struct bld *b)
+{
+	struct rrt *t = b->t;
+
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct zone *z = b->zones[i];
+		const struct rrt_node *apex = rrt_find(t, z->apex, z->apex_len,
+						       dname_hash(z->apex, z->apex_len));
+		const struct rrt_ref *ref = apex != NULL ? rrt_node_ref(t, apex, TYPE_SOA) : NULL;
+		const struct rrt_rrset *soa;
+		struct rrt_rrset *neg;
+		uint32_t minimum, ttl;
+		int64_t off;
+
+		if (ref == NULL)
+			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0, "%s: no SOA at the apex",
+					   z->name);
+		soa = rrt_ref_rrset(t, ref);
+		off = bld_arena_alloc(b, sizeof(*soa) + soa->len);
+		if (off < 0)
+			return (int)off;
+		soa = rrt_ref_rrset(t, rrt_node_ref(t, apex, TYPE_SOA));
+		neg = (struct rrt_rrset *)(void *)(t->arena + off);
+		memcpy(neg, soa, sizeof(*soa) + soa->len);
+		/* MINIMUM is the SOA RDATA's last field. */
+		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 | (uint32_t)neg->wire[neg->len - 3] << 16 |
+			  (uint32_t)neg->wire[neg->len - 2] << 8 | neg->wire[neg->len - 1];
+		ttl = neg->ttl < minimum ? neg->ttl : minimum;
+		neg->ttl = ttl;
+		put32(neg->wire + 6, ttl);
+		t->zones[i] = (struct rrt_zone){
+			.apex = (uint32_t)(apex - t->nodes),
+			.soa_neg = (uint32_t)off,
+			.serial = z->serial,
+			.apex_len = z->apex_len,
+		};
+	}
+	return 0;
+}
+
+/* Give back the slack of the growable arrays: memory per name is a goal. */
+static int
+bld_finish(struct bld *b)
+{
+	struct rrt *t = b->t;
+	uint32_t nb = 16;
+	void *p;
+
+	while ((uint64_t)t->nnodes * BUCKET_LOAD_DEN > (uint64_t)nb * BUCKET_LOAD_NUM)
+		nb *= 2;
+	if (nb != t->mask + 1 && bld_rehash(b, nb) < 0)
+		return -ENOMEM;
+	if (t->arena_len > 0 && (p = realloc(t->arena, t->arena_len)) != NULL)
+		t->arena = p;
+	if (t->nnodes > 0 && (p = realloc(t->nodes, t->nnodes * sizeof(*t->nodes))) != NULL)
+		t->nodes = p;
+	return 0;
+}
+
+static int
+bld_zone_cmp(const void *pa, const void *pb)
+{
+	const struct zone *a = *(const struct zone *const *)pa;
+	const struct zone *b = *(const struct zone *const *)pb;
+
+	if (a->apex_len != b->apex_len)
+		return a->apex_len < b->apex_len ? -1 : 1;
+	return memcmp(a->apex, b->apex, a->apex_len);
+}
+
+static int
+bld_check_zones(const struct zone *const *zones, size_t nzones, struct sw_diag *diag)
+{
+	const struct zone **sorted;
+	int rc = 0;
+
+	if (nzones >= UINT16_MAX)
+		return sw_diag_set(diag, SW_ETABLE_FULL, NULL, 0, "%zu zones, over 65534", nzones);
+	if (nzones < 2)
+		return 0;
+	sorted = malloc(nzones * sizeof(*sorted));
+	if (sorted == NULL)
+		return -ENOMEM;
+	memcpy(sorted, zones, nzones * sizeof(*sorted));
+	qsort(sorted, nzones, sizeof(*sorted), bld_zone_cmp);
+	for (size_t i = 1; i < nzones && rc == 0; i++)
+		if (bld_zone_cmp(&sorted[i - 1], &sorted[i]) == 0)
+			rc = sw_diag_set(diag, SW_EZONE_DUP, sorted[i]->file, 0,
+					 "zone %s is configured more than once", sorted[i]->name);
+	free(sorted);
+	return rc;
+}
+
+/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and type. */
+static int
+bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
+{
+	size_t total = 0, n = 0;
+	struct bld_ent *ents;
+
+	for (size_t i = 0; i < b->nzones; i++)
+		total += b->zones[i]->nrrs;
+	ents = malloc((total != 0 ? total : 1) * sizeof(*ents));
+	if (ents == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct zone *z = b->zones[i];
+		bool nested = false;
+
+		for (size_t k = 0; k < b->nzones && !nested; k++)
+			nested = b->zones[k]->apex_len > z->apex_len &&
+				 dname_is_below_or_at(b->zones[k]->apex, b->zones[k]->apex_len,
+						      z->apex, z->apex_len);
+		for (size_t r = 0; r < z->nrrs; r++) {
+			const struct zone_rr *rr = &z->rrs[r];
+
+			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len))
+				continue;
+			ents[n++] = (struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+		}
+	}
+	qsort(ents, n, sizeof(*ents), bld_ent_cmp);
+	*out = ents;
+	*nout = n;
+	return 0;
+}
+
+int
+rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const *slots,
+	  size_t nslots, struct rrt **out, struct sw_diag *diag)
+{
+	struct bld b = {.zones = zones, .nzones = nzones, .diag = diag};
+	struct bld_ent *ents = NULL;
+	size_t nents = 0;
+	struct rrt *t;
+	int rc;
+
+	*out = NULL;
+	rc = bld_check_zones(zones, nzones, diag);
+	if (rc < 0)
+		return rc;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	b.t = t;
+	rc = -ENOMEM;
+	t->nzones = (uint16_t)nzones;
+	t->zones = calloc(nzones != 0 ? nzones : 1, sizeof(*t->zones));
+	t->nslots = (uint32_t)nslots;
+	t->slots = calloc(nslots != 0 ? nslots : 1, sizeof(*t->slots));
+	if (t->zones == NULL || t->slots == NULL || bld_rehash(&b, 16) < 0)
+		goto fail;
+	/* Offset 0 is never a valid RRset: keeps a zeroed reference recognisably empty. */
+	if (bld_arena_alloc(&b, 4) < 0)
+		goto fail;
+	rc = bld_collect(&b, &ents, &nents);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0, j; i < nents; i = j) {
+		const struct zone_rr *rr = ents[i].rr;
+
+		for (j = i + 1; j < nents && ents[j].rr->owner_len == rr->owner_len &&
+				memcmp(ents[j].rr->owner, rr->owner, rr->owner_len) == 0;
+		     j++)
+			;
+		rc = bld_owner(&b, ents + i, j - i);
+		if (rc < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < nslots; i++) {
+		rc = bld_slot(&b, slots[i], (uint32_t)i);
+		if (rc < 0)
+			goto fail;
+	}
+	bld_flags(&b);
+	for (size_t i = 0; i < nslots; i++) {
+		const struct rrt_node *n = rrt_find(t, slots[i]->name, slots[i]->name_len,
+						    dname_hash(slots[i]->name, slots[i]->name_len));
+
+		if (n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) {
+			rc = sw_diag_set(diag, SW_ESLOT, NULL, 0,
+					 "failover slot %zu: name at or below a delegation", i);
+			goto fail;
+		}
+	}
+	rc = bld_glue(&b);
+	if (rc < 0)
+		goto fail;
+	rc = bld_zones(&b);
+	if (rc < 0)
+		goto fail;
+	rc = bld_finish(&b);
+	if (rc < 0)
+		goto fail;
+	free(ents);
+	*out = t;
+	return 0;
+fail:
+	if (rc == -ENOMEM)
+		sw_diag_set(diag, rc, NULL, 0, "out of memory building the record table");
+	free(ents);
+	rrt_free(t);
+	return rc;
+}
+
+void
+rrt_free(struct rrt *t)
+{
+	if (t == NULL)
+		return;
+	free(t->buckets);
+	free(t->nodes);
+	free(t->zones);
+	free(t->slots);
+	free(t->arena);
+	free(t);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Domain names in uncompressed wire form: validation-free helpers and the table hash. */
+
+#ifndef SWERVE_DNAME_H
+#define SWERVE_DNAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* RFC 1035 2.3.4: at most 255 octets in wire form, labels of at most 63. */
+#define DNAME_MAXLEN    255
+#define DNAME_MAXLABEL  63
+/* 255 octets hold at most 127 one-character labels plus the root. */
+#define DNAME_MAXLABELS 128
+
+/*
+ * Every function here takes a name that is already known to be a valid,
+ * uncompressed wire name (the query parser and the zone loader check that).
+ * None of them allocates, locks or makes a syscall: workers call them.
+ */
+
+/* Length in octets of a valid wire name, including the root label. */
+static inline size_t
+dname_len(const uint8_t *name)
+{
+	const uint8_t *p = name;
+
+	while (*p != 0)
+		p += *p + 1;
+	return (size_t)(p - name) + 1;
+}
+
+/* ASCII lowercase only: DNS names compare case-insensitively on A-Z alone (RFC 4343). */
+static inline uint8_t
+dname_lower_octet(uint8_t c)
+{
+	return (uint8_t)(c + (((unsigned)(c - 'A') < 26u) << 5));
+}
+
+/*
+ * Offsets of the label starts of @name, outermost first: offs[0] = 0 is the
+ * full name, offs[n - 1] the last label before the root. Returns n, the number
+ * of non-root labels. @offs needs DNAME_MAXLABELS entries.
+ */
+static inline unsigned
+dname_label_offsets(const uint8_t *name, uint8_t offs[DNAME_MAXLABELS])
+{
+	unsigned n = 0;
+	unsigned off = 0;
+
+	while (name[off] != 0) {
+		offs[n++] = (uint8_t)off;
+		off += name[off] + 1u;
+	}
+	return n;
+}
+
+/* True when @name equals @apex or lies below it; both lowercase wire names. */
+static inline bool
+dname_is_below_or_at(const uint8_t *name, size_t name_len, const uint8_t *apex, size_t apex_len)
+{
+	size_t off = 0;
+
+	if (apex_len > name_len)
+		return false;
+	/* Walk label boundaries so "xexample.com" never matches "example.com". */
+	while (name_len - off > apex_len)
+		off += name[off] + 1u;
+	return name_len - off == apex_len && memcmp(name + off, apex, apex_len) == 0;
+}
+
+/*
+ * The record table's hash over a lowercase wire name. A multiply-xorshift mix
+ * over 8-octet words: names are short, so a per-octet hash (FNV) costs more
+ * than the whole lookup should, and a keyed hash buys nothing here because
+ * the table is immutable and built from operator data, not from queries.
+ */
+static inline uint64_t
+dname_hash(const uint8_t *name, size_t len)
+{
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 0x6a09e667f3bcc909ull ^ (len * m);
+	uint64_t w;
+
+	while (len >= 8) {
+		memcpy(&w, name, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
+		name += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, name, len);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
+}
+
+#endif /* SWERVE_DNAME_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The DNS answer engine: a query's octets in, the response's octets out. */
+
+#ifndef SWERVE_DNSQ_H
+#define SWERVE_DNSQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rrt;
+
+/* Answer settings, fixed while a snapshot is served. read: workers; write: control, before start. */
+struct dnsq_conf {
+	uint16_t edns_payload; /* Largest UDP response we send to an EDNS client (default 1232). */
+	const char *version;   /* TXT for CH version.bind/version.server, or NULL for REFUSED. */
+	const char *identity;  /* TXT for CH id.server/hostname.bind, or NULL for REFUSED. */
+};
+
+#define DNSQ_EDNS_PAYLOAD_DEFAULT 1232
+
+/* dnsq_answer() flags. */
+#define DNSQ_TCP 0x0001 /* The query came over TCP: no size limit but @cap, ANY answers in full. */
+
+/* What happened to a query: a verdict for the caller's counters. */
+enum dnsq_verdict {
+	DNSQ_ANSWERED = 0,  /* A response was written. */
+	DNSQ_DROP_SHORT,    /* Fewer than 12 octets. */
+	DNSQ_DROP_RESPONSE, /* QR=1: a response, never answered. */
+	DNSQ_DROP_NOSPACE,  /* @cap cannot hold even the header and question. */
+	DNSQ_VERDICT_MAX,
+};
+
+/* Response classes, the unit of response rate limiting (RFC-style RRL). */
+enum dnsq_class {
+	DNSQ_CLASS_ANSWER = 0, /* Positive answer (including CNAME chains and wildcards). */
+	DNSQ_CLASS_NXDOMAIN,
+	DNSQ_CLASS_NODATA,
+	DNSQ_CLASS_REFERRAL,
+	DNSQ_CLASS_ERROR, /* FORMERR, NOTIMP, REFUSED, SERVFAIL, BADVERS. */
+	DNSQ_CLASS_MAX,
+};
+
+/* Facts about one answered (or dropped) query. Filled on every call. */
+struct dnsq_info {
+	uint16_t qtype;  /* The question's type, 0 when there was no parsable question. */
+	uint16_t rcode;  /* Full RCODE including the EDNS extended bits (BADVERS = 16). */
+	uint8_t verdict; /* enum dnsq_verdict. */
+	uint8_t rclass;  /* enum dnsq_class; meaningful when verdict == DNSQ_ANSWERED. */
+	uint8_t tc;      /* 1 when the response was truncated. */
+	uint8_t edns;    /* 1 when the query carried a valid OPT record. */
+};
+
+/*
+ * Answer the DNS message @query (@qlen octets) from snapshot @t (may be NULL:
+ * nothing is served, every name is REFUSED) and write the response to @resp,
+ * which has room for @cap octets. @resp may equal @query: the answer is then
+ * built in place (the header and question stay where they are).
+ *
+ * Returns the response length, or 0 when the query must be dropped (see
+ * info->verdict). The response follows CONFORMANCE.md: header rules, answers
+ * 1-13, EDNS 14-20 and bad input 1-13 and 19; work is linear in @qlen.
+ *
+ * Thread: a QSBR reader that is online (the table is read without locks).
+ * Never allocates, locks or makes a syscall.
+ */
+size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *query,
+		   size_t qlen, uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info);
+
+#endif /* SWERVE_DNSQ_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The exception path: frames that are not UDP DNS for us go to the kernel through a tap, and back. */
+
+#ifndef SWERVE_EXCEPTION_H
+#define SWERVE_EXCEPTION_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+struct swerve_config;
+
+/*
+ * One worker's queue pair on the tap. Owned by that worker alone: nothing in
+ * it is shared, so the rate limiter needs no atomics.
+ */
+struct exc_queue {
+	uint16_t tap_port; /* DPDK port id of the net_tap device. */
+	uint16_t queue;    /* This worker's RX/TX queue on the tap. */
+	uint64_t tokens;   /* Token bucket: frames that may still go to the kernel, scaled by tsc_hz. */
+	uint64_t last_tsc; /* When tokens was last refilled. */
+	uint64_t rate;     /* Frames per second allowed to the kernel (exception.rate-limit-pps). */
+	uint64_t burst;    /* Bucket depth in frames. */
+};
+
+/*
+ * Create the tap (kernel name cfg->exception_ifname, the MAC of @port_id so
+ * the kernel's ARP/ND answers name the address clients already send to),
+ * give it @nqueues queue pairs from @mp, assign the service addresses to its
+ * kernel side and bring it up. Fills @q[0..nqueues-1].
+ * Thread: main lcore, before workers start.
+ */
+int exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nqueues,
+		    struct rte_mempool *mp, struct exc_queue *q);
+
+/*
+ * Hand @n frames to the kernel, within the rate limit. Returns how many were
+ * accepted; the caller frees and counts the others (rate limited or tap full).
+ * Thread: the worker owning @q.
+ */
+unsigned exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n);
+
+/* Take up to @max frames the kernel sent (ARP/ND replies, ICMP, TCP); the caller transmits them. */
+unsigned exception_from_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned max);
+
+/* Stop and close the tap. Thread: main lcore, after workers stopped. */
+void exception_close(uint16_t tap_port);
+
+#endif /* SWERVE_EXCEPTION_H */

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The record table: an immutable, RCU-published snapshot of every served zone. */
+
+#ifndef SWERVE_RRT_H
+#define SWERVE_RRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <urcu/compiler.h>
+#include <urcu/pointer.h>
+
+#include "swerve/dname.h"
+
+/*
+ * Layout
+ * ------
+ * A snapshot (struct rrt) is built by the control side (control/rrt_build.c)
+ * from parsed zones, published once, and never written again. Everything a
+ * worker touches lives in three arrays and one arena:
+ *
+ *   buckets[]  open-addressing hash index, name -> node index
+ *   nodes[]    one per owner name, including empty non-terminals
+ *   zones[]    one per served zone
+ *   arena      names, RRset references and precompiled RRsets, 32-bit offsets
+ *
+ * Offsets instead of pointers keep a node at 24 octets; the arena is limited
+ * to 4 GiB, which the builder enforces (SW_ETABLE_FULL).
+ *
+ * Precompiled RRsets
+ * ------------------
+ * An RRset is stored as the exact octets of its records in a response, each
+ * record starting with the two-octet compression pointer 0xC00C (the qname,
+ * which always sits at offset 12). A positive answer is therefore one memcpy.
+ * When the owner is some other name already in the message (a CNAME target,
+ * the zone apex as a suffix of the qname), the writer patches those two octets
+ * in every record; see rrt_rrset_next(). Names inside RDATA are stored
+ * uncompressed, with the case of the zone file.
+ *
+ * Readers and writers
+ * -------------------
+ * read:  worker lcores and the control thread's TCP listener, as registered
+ *        QSBR readers that are online, through rcu_dereference(root->table);
+ *        a reader must not keep any pointer into a snapshot across a
+ *        quiescent state.
+ * write: only the loader/control side, through rrt_publish() (control/
+ *        rrt_publish.c); a replaced snapshot is freed after a grace period.
+ */
+
+#define RRT_NONE UINT32_MAX
+
+/* The record-level header of a precompiled record after its owner: type, class, TTL, RDLENGTH. */
+#define RRT_RR_FIXED 10
+
+/* An RRset as it goes on the wire. Allocated in the arena, or alone for a failover slot. */
+struct rrt_rrset {
+	uint16_t type;  /* RR type, host order. */
+	uint16_t count; /* Number of records in wire[]. */
+	uint16_t len;   /* Octets in wire[]. */
+	uint16_t pad;   /* Zero; keeps ttl aligned. */
+	uint32_t ttl;   /* The TTL written in every record, host order. */
+	uint8_t wire[]; /* count records: C0 0C, type, class, TTL, RDLENGTH, RDATA. */
+};
+
+/* Walk the records of @rs: pass 0 first; returns the next record's offset or rs->len at the end. */
+static inline uint16_t
+rrt_rrset_next(const struct rrt_rrset *rs, uint16_t off)
+{
+	uint16_t rdlen = (uint16_t)(rs->wire[off + 10] << 8 | rs->wire[off + 11]);
+
+	return (uint16_t)(off + 2 + RRT_RR_FIXED + rdlen);
+}
+
+/* Pseudo-type of a node's referral glue: a block of A/AAAA records with full owner names. */
+#define RRT_TYPE_GLUE 0
+
+/* A reference from a node to one of its RRsets. */
+struct rrt_ref {
+	uint16_t type;  /* RR type, or RRT_TYPE_GLUE. */
+	uint16_t flags; /* RRT_REF_*. */
+	uint32_t off;   /* Arena offset of a struct rrt_rrset, or with RRT_REF_SLOT an index in slots[]. */
+};
+
+#define RRT_REF_SLOT 0x0001 /* off indexes rrt.slots: a failover record, resolved per query. */
+
+/* Node flags. */
+#define RRT_NODE_APEX      0x0001 /* The apex of its zone. */
+#define RRT_NODE_CUT       0x0002 /* A delegation point: NS here and not the apex. */
+#define RRT_NODE_BELOW_CUT 0x0004 /* Strictly below a delegation point (glue, occluded data). */
+#define RRT_NODE_CNAME     0x0008 /* Has a CNAME RRset (and, by zone checks, nothing else). */
+#define RRT_NODE_WILDCARD  0x0010 /* The name's first label is "*". */
+
+/* One owner name. Empty non-terminals are nodes with nrefs == 0. */
+struct rrt_node {
+	uint32_t name_off; /* Arena offset of the lowercase wire name. */
+	uint32_t refs_off; /* Arena offset of nrefs struct rrt_ref, sorted by type. */
+	uint32_t cut;      /* With CUT or BELOW_CUT: the delegation node's index; else RRT_NONE. */
+	uint32_t wildcard; /* Index of the child "*.<this name>", or RRT_NONE. */
+	uint16_t zone;     /* Index in rrt.zones of the zone this node belongs to. */
+	uint16_t flags;    /* RRT_NODE_*. */
+	uint8_t name_len;  /* Octets in the wire name, root label included. */
+	uint8_t nrefs;     /* Number of RRsets (and the glue pseudo-RRset). */
+	uint16_t pad;      /* Zero. */
+};
+
+/* One hash bucket: the high half of the hash saves a node load on most mismatches. */
+struct rrt_bucket {
+	uint32_t hash_hi; /* (uint32_t)(dname_hash() >> 32) of the node's name. */
+	uint32_t node;    /* Node index, or RRT_NONE for an empty bucket. */
+};
+
+/* One served zone. */
+struct rrt_zone {
+	uint32_t apex;     /* Node index of the apex. */
+	uint32_t soa_neg;  /* Arena offset of the negative-answer SOA RRset, TTL = min(TTL, MINIMUM). */
+	uint32_t serial;   /* SOA serial, for status and metrics. */
+	uint8_t apex_len;  /* Octets in the apex wire name. */
+	uint8_t pad[3];    /* Zero. */
+};
+
+/*
+ * A failover slot: the currently served RRset of one failover record (owner
+ * name + type). Slots live outside snapshots and survive reloads; a snapshot
+ * refers to the slots bound into it through rrt.slots[].
+ *
+ * cur   read:  QSBR readers, online, through rrt_slot_get();
+ *       write: the control thread only, through rrt_slot_replace(), which
+ *              frees the previous RRset after a grace period (call_rcu).
+ *       NULL means the record has nothing to serve (all-down "servfail"
+ *       policy): the answer is SERVFAIL.
+ * The remaining members are immutable after rrt_slot_new().
+ */
+struct rrt_slot {
+	struct rrt_rrset *cur;
+	uint16_t type;              /* A or AAAA (any type works). */
+	uint8_t name_len;           /* Octets in name[]. */
+	uint8_t name[DNAME_MAXLEN]; /* Lowercase wire owner name. */
+};
+
+/* An immutable snapshot. All members are set by the builder and never change. */
+struct rrt {
+	struct rrt_bucket *buckets;
+	uint32_t mask; /* Number of buckets - 1 (a power of two minus one). */
+	uint32_t nnodes;
+	struct rrt_node *nodes;
+	struct rrt_zone *zones;
+	uint16_t nzones;
+	uint32_t nslots;
+	struct rrt_slot **slots; /* Slots bound into this snapshot; not owned by it. */
+	uint8_t *arena;
+	size_t arena_len;
+	uint64_t generation; /* Increases with every published snapshot. */
+};
+
+/* The published snapshot. read: QSBR readers; write: rrt_publish() only. */
+struct rrt_root {
+	struct rrt *table;
+};
+
+/* Reader API. Callers are QSBR readers that are online; none of these allocate or block. */
+
+/* The current snapshot, or NULL before the first publish. */
+static inline const struct rrt *
+rrt_current(const struct rrt_root *root)
+{
+	return rcu_dereference(root->table);
+}
+
+static inline const uint8_t *
+rrt_node_name(const struct rrt *t, const struct rrt_node *n)
+{
+	return t->arena + n->name_off;
+}
+
+static inline const struct rrt_ref *
+rrt_node_refs(const struct rrt *t, const struct rrt_node *n)
+{
+	return (const struct rrt_ref *)(const void *)(t->arena + n->refs_off);
+}
+
+/* The node named by lowercase wire name @name (@len octets, @hash = dname_hash()), or NULL. */
+static inline const struct rrt_node *
+rrt_find(const struct rrt *t, const uint8_t *name, size_t len, uint64_t hash)
+{
+	uint32_t hi = (uint32_t)(hash >> 32);
+	uint32_t i = (uint32_t)hash & t->mask;
+
+	for (;;) {
+		const struct rrt_bucket *b = &t->buckets[i];
+		const struct rrt_node *n;
+
+		if (b->node == RRT_NONE)
+			return NULL;
+		if (b->hash_hi == hi) {
+			n = &t->nodes[b->node];
+			if (n->name_len == len && memcmp(t->arena + n->name_off, name, len) == 0)
+				return n;
+		}
+		i = (i + 1) & t->mask;
+	}
+}
+
+static inline const struct rrt_rrset *
+rrt_slot_get(const struct rrt_slot *slot)
+{
+	return rcu_dereference(slot->cur);
+}
+
+/* The reference for @type at @n, or NULL. */
+static inline const struct rrt_ref *
+rrt_node_ref(const struct rrt *t, const struct rrt_node *n, uint16_t type)
+{
+	const struct rrt_ref *r = rrt_node_refs(t, n);
+
+	for (unsigned i = 0; i < n->nrefs; i++)
+		if (r[i].type == type)
+			return &r[i];
+	return NULL;
+}
+
+/*
+ * The RRset a reference stands for. For a failover slot this is the RRset
+ * served right now, or NULL when the slot serves nothing (SERVFAIL).
+ */
+static inline const struct rrt_rrset *
+rrt_ref_rrset(const struct rrt *t, const struct rrt_ref *r)
+{
+	if (caa_unlikely(r->flags & RRT_REF_SLOT))
+		return rrt_slot_get(t->slots[r->off]);
+	return (const struct rrt_rrset *)(const void *)(t->arena + r->off);
+}
+
+/* Writer API (control/). None of it may be called by a worker. */
+
+struct zone;
+struct sw_diag;
+
+/*
+ * Build a snapshot from @nzones parsed and checked zones and bind @nslots
+ * failover slots into it. Each slot's owner must lie inside one of the zones
+ * and must not collide with a zone RRset of the same type (SW_ESLOT).
+ * Nested zones are allowed: a name belongs to the closest enclosing zone.
+ * On failure nothing is allocated and @diag says why.
+ * Thread: any thread; touches nothing shared.
+ */
+int rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const *slots,
+	      size_t nslots, struct rrt **out, struct sw_diag *diag);
+
+/* Free an unpublished snapshot, or one whose grace period is over. Slots are not freed. */
+void rrt_free(struct rrt *t);
+
+/*
+ * Publish @next (may be NULL) and return the snapshot it replaces, which the
+ * caller frees once a grace period has passed (rrt_reclaim()).
+ * Thread: the one thread that owns publishing (the loader/control side).
+ */
+struct rrt *rrt_publish(struct rrt_root *root, struct rrt *next);
+
+/* Wait for a grace period, then free @old (may be NULL). Must not be called by a QSBR reader that is online. */
+void rrt_reclaim(struct rrt *old);
+
+/* A new slot for (@name, @type) serving @initial (ownership passes, may be NULL). */
+struct rrt_slot *rrt_slot_new(const uint8_t *name, size_t name_len, uint16_t type,
+			      struct rrt_rrset *initial);
+
+/*
+ * Build a standalone RRset of @type and @ttl from @n RDATAs, suitable for
+ * rrt_slot_replace(). Returns NULL when out of memory or too large.
+ */
+struct rrt_rrset *rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata,
+				const uint16_t *rdlen, unsigned n);
+
+/*
+ * Serve @next (ownership passes, may be NULL) from @slot; the previous RRset
+ * is freed by call_rcu after a grace period. Never blocks.
+ * Thread: the control thread only (one writer per slot).
+ */
+void rrt_slot_replace(struct rrt_slot *slot, struct rrt_rrset *next);
+
+/* Free @slot and its RRset. Only once no published or unreclaimed snapshot refers to it. */
+void rrt_slot_free(struct rrt_slot *slot);
+
+#endif /* SWERVE_RRT_H */
