@@ -1,1 +1,225 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Strict, single-pass validation of a DNS query message, done in full before any response octet is written. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <urcu/compiler.h>
+
+#include "swerve/dname.h"
+#include "dnsq_internal.h"
+
+/*
+ * A legitimate name has at most 127 labels, so it never needs more than that
+ * many pointers. The bound keeps the cost of one name constant however long
+ * a chain of pointers to pointers the packet carries, which is what keeps a
+ * packet of many records pointing at such a chain linear.
+ */
+#define DNSQ_MAX_PTR_HOPS (DNAME_MAXLABELS - 1)
+
+/* The smallest question (root name, type, class) and the smallest record (root owner, fixed part). */
+#define DNSQ_MIN_QUESTION 5
+#define DNSQ_MIN_RR       11
+
+/*
+ * Read the QNAME at offset 12 of @msg into q->qname in lowercase. The QNAME
+ * of a query may not be compressed: nothing precedes it that it could point
+ * to. Returns the offset past the name, or 0 when it is malformed.
+ */
+static size_t
+dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
+{
+	size_t p = DNSQ_HDR_LEN;
+	unsigned n = 0;
+
+	for (;;) {
+		unsigned c;
+
+		if (caa_unlikely(p >= len))
+			return 0;
+		c = msg[p];
+		if (c == 0)
+			break;
+		/* 0x40, 0x80 (extended and reserved label types) and 0xC0 (pointer) all exceed 63. */
+		if (caa_unlikely(c > DNAME_MAXLABEL))
+			return 0;
+		/* This label and the root label that must still follow. */
+		if (caa_unlikely(n + c + 2 > DNAME_MAXLEN || p + 1 + c > len))
+			return 0;
+		q->qname[n] = (uint8_t)c;
+		for (unsigned i = 1; i <= c; i++)
+			q->qname[n + i] = dname_lower_octet(msg[p + i]);
+		n += c + 1;
+		p += c + 1;
+	}
+	q->qname[n++] = 0;
+	q->qname_len = (uint8_t)n;
+	return p + 1;
+}
+
+/*
+ * Skip a possibly compressed name at *@pos, validating it strictly: every
+ * pointer must point backwards, past the header, to octets before the
+ * pointer itself (which rules out loops: the readable window shrinks with
+ * every jump), at most DNSQ_MAX_PTR_HOPS pointers, labels of at most 63
+ * octets, at most 255 octets in all. On success *@pos is the offset past the
+ * name in the record and *@root tells whether the name is the root.
+ */
+static bool
+dnsq_skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *root)
+{
+	size_t p = *pos;
+	size_t limit = len;
+	size_t end = 0;
+	unsigned decoded = 0;
+	unsigned hops = 0;
+
+	for (;;) {
+		unsigned c;
+
+		if (p >= limit)
+			return false;
+		c = msg[p];
+		if (c == 0)
+			break;
+		if ((c & 0xc0) == 0xc0) {
+			size_t target;
+
+			if (p + 1 >= limit || ++hops > DNSQ_MAX_PTR_HOPS)
+				return false;
+			target = (size_t)(c & 0x3f) << 8 | msg[p + 1];
+			if (target < DNSQ_HDR_LEN || target >= p)
+				return false;
+			if (end == 0)
+				end = p + 2;
+			limit = p;
+			p = target;
+			continue;
+		}
+		if (c > DNAME_MAXLABEL)
+			return false;
+		decoded += c + 1;
+		if (decoded + 1 > DNAME_MAXLEN || p + 1 + c > limit)
+			return false;
+		p += c + 1;
+	}
+	if (end == 0)
+		end = p + 1;
+	*pos = end;
+	*root = decoded == 0;
+	return true;
+}
+
+/*
+ * Check the options in an OPT record's RDATA [@p, @end). Every option must
+ * fit; a COOKIE must be a client cookie alone (8) or with a server cookie
+ * (16 to 40), RFC 7873 5.2.2. Other options, known or not, are ignored.
+ */
+static bool
+dnsq_parse_opt_options(const uint8_t *msg, size_t p, size_t end)
+{
+	while (p < end) {
+		uint16_t code, olen;
+
+		if (end - p < 4)
+			return false;
+		code = dnsq_get16(msg + p);
+		olen = dnsq_get16(msg + p + 2);
+		p += 4;
+		if (olen > end - p)
+			return false;
+		if (code == DNSQ_EDNS_COOKIE && olen != 8 && (olen < 16 || olen > 40))
+			return false;
+		p += olen;
+	}
+	return true;
+}
+
+/*
+ * Walk the additional section from @p: @count records. The OPT record must
+ * be unique and root-owned; other records (TSIG included, which swerve does
+ * not implement) are validated and ignored. Returns the offset past the
+ * last record, or 0 when the section is malformed.
+ */
+static size_t
+dnsq_parse_additional(const uint8_t *msg, size_t len, size_t p, unsigned count,
+		      struct dnsq_query *q)
+{
+	for (unsigned i = 0; i < count; i++) {
+		bool root;
+		uint16_t type, rdlen;
+
+		if (!dnsq_skip_name(msg, len, &p, &root))
+			return 0;
+		if (len - p < DNSQ_RR_FIXED)
+			return 0;
+		type = dnsq_get16(msg + p);
+		rdlen = dnsq_get16(msg + p + 8);
+		if (rdlen > len - p - DNSQ_RR_FIXED)
+			return 0;
+		if (type == DNSQ_TYPE_OPT) {
+			if (!root || q->edns)
+				return 0;
+			if (!dnsq_parse_opt_options(msg, p + DNSQ_RR_FIXED,
+						    p + DNSQ_RR_FIXED + rdlen))
+				return 0;
+			q->edns = 1;
+			q->edns_payload = dnsq_get16(msg + p + 2);
+			q->edns_version = msg[p + 5];
+			q->edns_do = (msg[p + 6] & 0x80) != 0;
+		}
+		p += DNSQ_RR_FIXED + rdlen;
+	}
+	return p;
+}
+
+enum dnsq_parse_rc
+dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
+{
+	unsigned qd, an, ns, ar;
+	size_t p;
+
+	q->qend = DNSQ_HDR_LEN;
+	q->edns = 0;
+	if (caa_unlikely(len < DNSQ_HDR_LEN))
+		return DNSQ_PARSE_SHORT;
+	if (caa_unlikely(msg[2] & 0x80))
+		return DNSQ_PARSE_RESPONSE;
+	/* Other opcodes (NOTIFY, UPDATE) give the sections other meanings: do not judge them. */
+	if (caa_unlikely(((msg[2] >> 3) & 0xf) != DNSQ_OPCODE_QUERY))
+		return DNSQ_PARSE_NOTIMP;
+
+	qd = dnsq_get16(msg + 4);
+	an = dnsq_get16(msg + 6);
+	ns = dnsq_get16(msg + 8);
+	ar = dnsq_get16(msg + 10);
+	/* Counts the packet cannot possibly hold are refused before any walking. */
+	if (caa_unlikely(qd * DNSQ_MIN_QUESTION + (an + ns + ar) * DNSQ_MIN_RR > len - DNSQ_HDR_LEN))
+		return DNSQ_PARSE_FORMERR;
+	if (caa_unlikely(qd != 1))
+		return DNSQ_PARSE_FORMERR;
+
+	p = dnsq_parse_qname(msg, len, q);
+	if (caa_unlikely(p == 0 || len - p < 4))
+		return DNSQ_PARSE_FORMERR;
+	q->qtype = dnsq_get16(msg + p);
+	q->qclass = dnsq_get16(msg + p + 2);
+	p += 4;
+	q->qend = (uint16_t)p;
+
+	/* Answer and authority records (an OPT among them included) have no place in a query. */
+	if (caa_unlikely(an != 0 || ns != 0))
+		return DNSQ_PARSE_FORMERR;
+	if (ar != 0) {
+		p = dnsq_parse_additional(msg, len, p, ar, q);
+		if (caa_unlikely(p == 0)) {
+			q->edns = 0;
+			return DNSQ_PARSE_FORMERR;
+		}
+	}
+	/* The strict choice: octets after the last record mean the counts lie. */
+	if (caa_unlikely(p != len))
+		return DNSQ_PARSE_FORMERR;
+	return DNSQ_PARSE_OK;
+}

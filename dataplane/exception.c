@@ -1,1 +1,372 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The exception path: a net_tap vdev carrying the service addresses, so the kernel answers ARP, ND, ICMP and TCP. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+#include "swerve/config.h"
+#include "swerve/error.h"
+#include "swerve/exception.h"
+#include "swerve/log.h"
+
+/*
+ * The vdev name. One exception tap per process; the name only has to start
+ * with "net_tap" for the bus to find the driver.
+ */
+#define EXC_VDEV_NAME "net_tap_swerve"
+
+/*
+ * Bucket depth: a tenth of a second at the configured rate, so a burst of
+ * ARP/ND after a link flap or a client's TCP handshake storm passes whole,
+ * but never less than one RX burst, which a worker hands over at once.
+ */
+#define EXC_BURST_DIV 10
+#define EXC_BURST_MIN 32
+
+/* TSC ticks per second, set once by exception_setup() before workers start; read-only after. */
+static uint64_t exc_tsc_hz;
+
+/* Ask the kernel for the netlink acknowledgement of @nh and return its error (0 or -errno). */
+static int
+exc_nl_talk(int fd, struct nlmsghdr *nh)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	union {
+		struct nlmsghdr nh;
+		uint8_t buf[4096];
+	} ans;
+	ssize_t n;
+
+	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, ans.buf, sizeof(ans.buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = &ans.nh; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != nh->nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+		}
+	}
+}
+
+/* Append attribute @type to @nh, which has room for @cap octets. */
+static int
+exc_nl_attr(struct nlmsghdr *nh, size_t cap, uint16_t type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((uint8_t *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	if (NLMSG_ALIGN(nh->nlmsg_len) + RTA_SPACE(len) > cap)
+		return -ENOSPC;
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = (uint32_t)(NLMSG_ALIGN(nh->nlmsg_len) + RTA_SPACE(len));
+	return 0;
+}
+
+/*
+ * Add @a to interface @ifindex with RTM_NEWADDR. IPv6 addresses are added
+ * with IFA_F_NODAD: the address must answer the moment we start, and it is
+ * ours by configuration, so there is nothing for DAD to find.
+ */
+static int
+exc_addr_add(int fd, unsigned ifindex, const struct cfg_addr *a, uint32_t seq)
+{
+	union {
+		struct nlmsghdr nh;
+		uint8_t buf[NLMSG_SPACE(sizeof(struct ifaddrmsg)) + 2 * RTA_SPACE(16)];
+	} req;
+	struct ifaddrmsg *ifa;
+	size_t alen = a->family == AF_INET ? sizeof(a->v4) : sizeof(a->v6);
+	const void *addr = a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6;
+	int ret;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
+	req.nh.nlmsg_type = RTM_NEWADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	req.nh.nlmsg_seq = seq;
+	ifa = NLMSG_DATA(&req.nh);
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = a->prefix;
+	ifa->ifa_flags = a->family == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+
+	ret = exc_nl_attr(&req.nh, sizeof(req), IFA_LOCAL, addr, alen);
+	if (ret == 0)
+		ret = exc_nl_attr(&req.nh, sizeof(req), IFA_ADDRESS, addr, alen);
+	if (ret == 0)
+		ret = exc_nl_talk(fd, &req.nh);
+	return ret;
+}
+
+/* Assign every service address to @ifname's kernel side. */
+static int
+exc_addrs_assign(const struct swerve_config *cfg, const char *ifname)
+{
+	char text[INET6_ADDRSTRLEN];
+	unsigned ifindex;
+	int fd, ret = 0;
+
+	ifindex = if_nametoindex(ifname);
+	if (ifindex == 0)
+		return -errno;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		const struct cfg_addr *a = &cfg->addrs[i];
+
+		ret = exc_addr_add(fd, ifindex, a, (uint32_t)i + 1);
+		inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6,
+			  text, sizeof(text));
+		if (ret < 0) {
+			sw_err("exception: cannot add %s/%u to %s: %s", text, a->prefix, ifname,
+			       sw_strerror(ret));
+			goto out;
+		}
+		sw_debug("exception: %s/%u on %s", text, a->prefix, ifname);
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Turn off IPv6 duplicate address detection on @ifname, so the link-local
+ * address too is usable at once (the service addresses already skip it).
+ * Best effort: a host without IPv6 has no such file and needs nothing.
+ */
+static void
+exc_dad_off(const struct swerve_config *cfg, const char *ifname)
+{
+	char path[128];
+	bool v6 = false;
+	int fd;
+
+	for (size_t i = 0; i < cfg->naddrs; i++)
+		v6 |= cfg->addrs[i].family == AF_INET6;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2) {
+		if (v6)
+			sw_warn("exception: cannot write %s: %s", path, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Bring @ifname's kernel side up (the tap PMD does on start too; this does not depend on it). */
+static int
+exc_link_up(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		ret = -errno;
+out:
+	close(fd);
+	return ret;
+}
+
+/* Configure @nqueues queue pairs of the tap from @mp and start it. */
+static int
+exc_port_start(uint16_t tap, unsigned nqueues, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	int socket = rte_eth_dev_socket_id(tap);
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_dev_configure(tap, (uint16_t)nqueues, (uint16_t)nqueues, &conf);
+	if (ret < 0)
+		return ret;
+	for (unsigned i = 0; i < nqueues; i++) {
+		ret = rte_eth_rx_queue_setup(tap, (uint16_t)i, EXC_RX_DESC, (unsigned)socket, NULL,
+					     mp);
+		if (ret < 0)
+			return ret;
+		ret = rte_eth_tx_queue_setup(tap, (uint16_t)i, EXC_TX_DESC, (unsigned)socket, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	return rte_eth_dev_start(tap);
+}
+
+int
+exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nqueues,
+		struct rte_mempool *mp, struct exc_queue *q)
+{
+	const char *ifname = cfg->exception_ifname;
+	struct rte_ether_addr mac;
+	char args[IFNAMSIZ + 64];
+	uint16_t tap = RTE_MAX_ETHPORTS;
+	uint64_t burst;
+	bool created = false;
+	int ret;
+
+	/* The name goes into a devargs string: a ',' or '=' would split it. */
+	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ ||
+	    strpbrk(ifname, ",=/ ") != NULL || nqueues == 0 || nqueues > UINT16_MAX)
+		return -EINVAL;
+	ret = rte_eth_macaddr_get(port_id, &mac);
+	if (ret < 0)
+		goto fail;
+
+	/*
+	 * The kernel side gets the port's MAC: its ARP and ND answers then name
+	 * the address clients already send to, and frames it addresses to itself
+	 * are the very frames the port receives.
+	 */
+	snprintf(args, sizeof(args), "iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, ifname,
+		 RTE_ETHER_ADDR_BYTES(&mac));
+	ret = rte_vdev_init(EXC_VDEV_NAME, args);
+	if (ret < 0)
+		goto fail;
+	created = true;
+	ret = rte_eth_dev_get_port_by_name(EXC_VDEV_NAME, &tap);
+	if (ret < 0)
+		goto fail;
+
+	/* Before the link goes up, or the link-local address starts DAD. */
+	exc_dad_off(cfg, ifname);
+
+	ret = exc_port_start(tap, nqueues, mp);
+	if (ret < 0)
+		goto fail;
+	ret = exc_addrs_assign(cfg, ifname);
+	if (ret < 0)
+		goto fail;
+	ret = exc_link_up(ifname);
+	if (ret < 0)
+		goto fail;
+
+	exc_tsc_hz = rte_get_tsc_hz();
+	burst = RTE_MAX((uint64_t)cfg->exception_pps / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
+	for (unsigned i = 0; i < nqueues; i++) {
+		q[i].tap_port = tap;
+		q[i].queue = (uint16_t)i;
+		q[i].rate = cfg->exception_pps;
+		q[i].burst = burst;
+		q[i].tokens = burst * exc_tsc_hz;
+		q[i].last_tsc = rte_get_tsc_cycles();
+	}
+	sw_info("exception: %s (port %u, %u queues, %u frames/s per queue)", ifname, tap, nqueues,
+		cfg->exception_pps);
+	return 0;
+
+fail:
+	sw_err("exception: cannot set up %s: %s", ifname, sw_strerror(ret));
+	if (created) {
+		if (tap != RTE_MAX_ETHPORTS) {
+			rte_eth_dev_stop(tap);
+			rte_eth_dev_close(tap);
+		}
+		rte_vdev_uninit(EXC_VDEV_NAME);
+	}
+	return ret;
+}
+
+/*
+ * Refill @q's bucket for the time since the last call. Tokens are counted in
+ * frames times tsc_hz so the refill is a multiplication, not a division. The
+ * elapsed time is capped at a second, which keeps rate * elapsed inside 64
+ * bits; a bucket deeper than a second's worth then just refills more slowly.
+ */
+static inline void
+exc_refill(struct exc_queue *q)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	uint64_t elapsed = now - q->last_tsc;
+	uint64_t cap = q->burst * exc_tsc_hz;
+
+	q->last_tsc = now;
+	if (elapsed > exc_tsc_hz)
+		elapsed = exc_tsc_hz;
+	q->tokens += elapsed * q->rate;
+	if (q->tokens > cap)
+		q->tokens = cap;
+}
+
+unsigned
+exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
+{
+	unsigned allowed = 0;
+	uint16_t sent;
+
+	if (n > UINT16_MAX)
+		n = UINT16_MAX;
+	exc_refill(q);
+	/* n is at most a burst: counting beats a 64-bit division. */
+	while (allowed < n && q->tokens >= exc_tsc_hz) {
+		q->tokens -= exc_tsc_hz;
+		allowed++;
+	}
+	if (allowed == 0)
+		return 0;
+	sent = rte_eth_tx_burst(q->tap_port, q->queue, m, (uint16_t)allowed);
+	/* Frames the tap refused did not reach the kernel: they cost nothing. */
+	q->tokens += (uint64_t)(allowed - sent) * exc_tsc_hz;
+	return sent;
+}
+
+unsigned
+exception_from_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned max)
+{
+	if (max > UINT16_MAX)
+		max = UINT16_MAX;
+	return rte_eth_rx_burst(q->tap_port, q->queue, m, (uint16_t)max);
+}
+
+void
+exception_close(uint16_t tap_port)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	if (rte_eth_dev_get_name_by_port(tap_port, name) < 0)
+		return;
+	rte_eth_dev_stop(tap_port);
+	rte_eth_dev_close(tap_port);
+	/* Closing the tap's last queue removes the kernel interface and its addresses. */
+	rte_vdev_uninit(name);
+}

@@ -24,6 +24,14 @@ struct exc_queue {
 };
 
 /*
+ * Descriptors per tap queue. The tap PMD preallocates one mbuf per RX
+ * descriptor (a chain for scattered jumbo frames), so each queue holds this
+ * many mbufs of the pool for its whole life: size the pool for it.
+ */
+#define EXC_RX_DESC 64
+#define EXC_TX_DESC 64
+
+/*
  * Create the tap (kernel name cfg->exception_ifname, the MAC of @port_id so
  * the kernel's ARP/ND answers name the address clients already send to),
  * give it @nqueues queue pairs from @mp, assign the service addresses to its
