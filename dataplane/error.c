@@ -31,7 +31,9 @@ sw_strerror(int code)
 
 		return s != NULL ? s : "unknown swerve error";
 	}
-	if (code <= 0 && code > SW_ERR_BASE)
+	/* errno values are small positive numbers; anything between them and
+	 * our own range is not a code anyone returns. */
+	if (code <= 0 && code > SW_ERR_LAST)
 		return strerror(-code);
 	return "unknown error";
 }

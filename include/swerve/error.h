@@ -9,8 +9,9 @@
 /*
  * Every function that can fail returns 0 (or a non-negative count) on success
  * and a negative code on failure. System errors are the negated errno value
- * (-ENOMEM, -EINVAL, ...); swerve's own conditions live below SW_ERR_BASE so
- * they can never collide with an errno. sw_strerror() knows both.
+ * (-ENOMEM, -EINVAL, ...); swerve's own conditions live in the range
+ * (SW_ERR_BASE, SW_ERR_LAST), far below any errno value, so the two can never
+ * collide. sw_strerror() knows both.
  */
 enum sw_err {
 	SW_ERR_BASE = -1000,
