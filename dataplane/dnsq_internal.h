@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Interfaces between the answer engine's parser, writer and resolver; private to dataplane/dnsq_*.c. */
+/* Interfaces between the answer engine's parser, writer and resolver (dataplane/dnsq_*.c). */
 
 #ifndef SWERVE_DNSQ_INTERNAL_H
 #define SWERVE_DNSQ_INTERNAL_H
@@ -13,12 +13,12 @@
 struct rrt_rrset;
 
 /* DNS constants used by the engine (RFC 1035, 6891, 7873, 8482). */
-#define DNSQ_HDR_LEN      12
-#define DNSQ_OPT_LEN      11 /* A root-owned OPT record with empty RDATA. */
-#define DNSQ_RR_FIXED     10 /* Type, class, TTL and RDLENGTH after a record's owner. */
-#define DNSQ_UDP_MIN      512
-#define DNSQ_TCP_MAX      65535
-#define DNSQ_PTR_MAX      0x3fff /* The last offset a compression pointer can reach. */
+#define DNSQ_HDR_LEN  12
+#define DNSQ_OPT_LEN  11 /* A root-owned OPT record with empty RDATA. */
+#define DNSQ_RR_FIXED 10 /* Type, class, TTL and RDLENGTH after a record's owner. */
+#define DNSQ_UDP_MIN  512
+#define DNSQ_TCP_MAX  65535
+#define DNSQ_PTR_MAX  0x3fff /* The last offset a compression pointer can reach. */
 
 #define DNSQ_OPCODE_QUERY 0
 
@@ -34,16 +34,16 @@ struct rrt_rrset;
 #define DNSQ_CLASS_CH  3
 #define DNSQ_CLASS_ANY 255
 
-#define DNSQ_TYPE_NS    2
+#define DNSQ_TYPE_NS	2
 #define DNSQ_TYPE_CNAME 5
-#define DNSQ_TYPE_TXT   16
-#define DNSQ_TYPE_DS    43
-#define DNSQ_TYPE_OPT   41
-#define DNSQ_TYPE_IXFR  251
-#define DNSQ_TYPE_AXFR  252
+#define DNSQ_TYPE_TXT	16
+#define DNSQ_TYPE_DS	43
+#define DNSQ_TYPE_OPT	41
+#define DNSQ_TYPE_IXFR	251
+#define DNSQ_TYPE_AXFR	252
 #define DNSQ_TYPE_MAILB 253
 #define DNSQ_TYPE_MAILA 254
-#define DNSQ_TYPE_ANY   255
+#define DNSQ_TYPE_ANY	255
 
 #define DNSQ_EDNS_COOKIE 10
 
@@ -63,15 +63,16 @@ enum dnsq_parse_rc {
  * never cleared as a whole (qname[] is 255 octets).
  */
 struct dnsq_query {
-	uint16_t qtype;        /* Valid when qend > 12. */
-	uint16_t qclass;       /* Valid when qend > 12. */
-	uint16_t qend;         /* Offset just past the question; 12 when it is absent or malformed. */
+	uint16_t qtype;	 /* Valid when qend > 12. */
+	uint16_t qclass; /* Valid when qend > 12. */
+	uint16_t qend;	 /* Offset just past the question; 12 when it is absent or malformed. */
 	uint16_t edns_payload; /* The client's UDP payload size (OPT class), when edns. */
 	uint8_t qname_len;     /* Octets in qname[], root label included; valid when qend > 12. */
-	uint8_t edns;          /* 1: one well-formed OPT record was present. */
+	uint8_t edns;	       /* 1: one well-formed OPT record was present. */
 	uint8_t edns_version;  /* When edns. */
 	uint8_t edns_do;       /* When edns: 1 if the DO bit was set. */
-	uint8_t qname[DNAME_MAXLEN]; /* The QNAME in lowercase wire form. */
+	/* The QNAME in lowercase wire form; one spare octet lets the copy go by whole words. */
+	uint8_t qname[DNAME_MAXLEN + 1];
 };
 
 /*
@@ -95,30 +96,20 @@ enum dnsq_section {
  */
 struct dnsq_out {
 	uint8_t *buf;
-	uint32_t pos;  /* Next octet to write. */
-	uint32_t end;  /* Records must end at or before this offset. */
+	uint32_t pos; /* Next octet to write. */
+	uint32_t end; /* Records must end at or before this offset. */
 	uint16_t count[DNSQ_SEC_MAX];
-	bool full;     /* A record did not fit: the response will be truncated (TC=1). */
+	bool full; /* A record did not fit: the response will be truncated (TC=1). */
 };
 
 /*
- * The owner name of records about to be written: either a compression
- * pointer (the name, or a suffix of it, is already in the message below
- * offset 0x4000) or, when @ptr is 0, the @len octets of wire name at @name.
- */
-struct dnsq_owner {
-	uint16_t ptr;        /* 0xC000 | offset, or 0. */
-	uint8_t len;         /* With ptr == 0: octets at name. */
-	const uint8_t *name; /* With ptr == 0: the uncompressed wire name. */
-};
-
-/*
- * Append the precompiled records of @rs to section @sec with owner @ow.
+ * Append the precompiled records of @rs to section @sec, their owner the
+ * compression pointer @owner (0xC000 | offset of a name already written).
  * Returns the offset of the first record written, or 0 when they do not fit
  * (out->full is then set and nothing is written).
  */
 uint32_t dnsq_write_rrset(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
-			  const struct dnsq_owner *ow);
+			  uint16_t owner);
 
 /* Append @rs as it is stored (records with full owner names: glue). Same return as above. */
 uint32_t dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs);
@@ -126,7 +117,7 @@ uint32_t dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const str
 /* Append a CH TXT record, owner the qname, carrying @text split into character-strings. */
 void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);
 
-/* Append the response OPT record (class @payload, extended RCODE @ercode, DO echoed) at out->pos. */
+/* Append our OPT record (class @payload, extended RCODE @ercode, DO echoed) at out->pos. */
 void dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_bit);
 
 /*

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Strict, single-pass validation of a DNS query message, done in full before any response octet is written. */
+/* Strict single-pass validation of a whole DNS query, finished before any response octet. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <urcu/compiler.h>
 
@@ -18,44 +19,64 @@
  */
 #define DNSQ_MAX_PTR_HOPS (DNAME_MAXLABELS - 1)
 
-/* The smallest question (root name, type, class) and the smallest record (root owner, fixed part). */
+/* The smallest question (root, type, class) and the smallest record (root owner, fixed part). */
 #define DNSQ_MIN_QUESTION 5
-#define DNSQ_MIN_RR       11
+#define DNSQ_MIN_RR	  11
+
+/* Lowercase the ASCII letters among 8 octets at once; octets >= 0x80 and label lengths stay. */
+static inline uint64_t
+dnsq_lower8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t low7 = w & (0x7f * ones);
+	uint64_t above_z = low7 + (0x7f - 'Z') * ones; /* high bit set where the octet > 'Z' */
+	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* high bit set where the octet >= 'A' */
+	uint64_t upper = (from_a ^ above_z) & ~w & (0x80 * ones);
+
+	return w | (upper >> 2);
+}
 
 /*
  * Read the QNAME at offset 12 of @msg into q->qname in lowercase. The QNAME
  * of a query may not be compressed: nothing precedes it that it could point
- * to. Returns the offset past the name, or 0 when it is malformed.
+ * to. The label walk touches only the length octets; the copy then goes a
+ * word at a time (label lengths are below 'A', so lowering them is a no-op).
+ * Returns the offset past the name, or 0 when it is malformed.
  */
 static size_t
 dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
 {
-	size_t p = DNSQ_HDR_LEN;
-	unsigned n = 0;
+	const uint8_t *name = msg + DNSQ_HDR_LEN;
+	/* The root label must sit within the message and within 255 octets. */
+	size_t max = len - DNSQ_HDR_LEN < DNAME_MAXLEN ? len - DNSQ_HDR_LEN : DNAME_MAXLEN;
+	size_t off = 0;
+	size_t i;
 
 	for (;;) {
 		unsigned c;
 
-		if (caa_unlikely(p >= len))
+		if (caa_unlikely(off >= max))
 			return 0;
-		c = msg[p];
+		c = name[off];
 		if (c == 0)
 			break;
-		/* 0x40, 0x80 (extended and reserved label types) and 0xC0 (pointer) all exceed 63. */
+		/* 0x40, 0x80 (extended, reserved label types), 0xC0 (pointer): all above 63. */
 		if (caa_unlikely(c > DNAME_MAXLABEL))
 			return 0;
-		/* This label and the root label that must still follow. */
-		if (caa_unlikely(n + c + 2 > DNAME_MAXLEN || p + 1 + c > len))
-			return 0;
-		q->qname[n] = (uint8_t)c;
-		for (unsigned i = 1; i <= c; i++)
-			q->qname[n + i] = dname_lower_octet(msg[p + i]);
-		n += c + 1;
-		p += c + 1;
+		off += c + 1;
 	}
-	q->qname[n++] = 0;
-	q->qname_len = (uint8_t)n;
-	return p + 1;
+	off++;
+	for (i = 0; i + 8 <= off || (i < off && DNSQ_HDR_LEN + i + 8 <= len); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, name + i, 8);
+		w = dnsq_lower8(w);
+		memcpy(q->qname + i, &w, 8);
+	}
+	for (; i < off; i++)
+		q->qname[i] = dname_lower_octet(name[i]);
+	q->qname_len = (uint8_t)off;
+	return DNSQ_HDR_LEN + off;
 }
 
 /*
@@ -195,7 +216,8 @@ dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
 	ns = dnsq_get16(msg + 8);
 	ar = dnsq_get16(msg + 10);
 	/* Counts the packet cannot possibly hold are refused before any walking. */
-	if (caa_unlikely(qd * DNSQ_MIN_QUESTION + (an + ns + ar) * DNSQ_MIN_RR > len - DNSQ_HDR_LEN))
+	if (caa_unlikely(qd * DNSQ_MIN_QUESTION + (an + ns + ar) * DNSQ_MIN_RR >
+			 len - DNSQ_HDR_LEN))
 		return DNSQ_PARSE_FORMERR;
 	if (caa_unlikely(qd != 1))
 		return DNSQ_PARSE_FORMERR;

@@ -1,1 +1,126 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The response writer: precompiled RRsets with their owners patched, the OPT and the header. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <urcu/compiler.h>
+
+#include "swerve/rrt.h"
+#include "dnsq_internal.h"
+
+/* Octets left before out->end; 0 once past it. */
+static inline uint32_t
+dnsq_room(const struct dnsq_out *out)
+{
+	return out->end > out->pos ? out->end - out->pos : 0;
+}
+
+uint32_t
+dnsq_write_rrset(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
+		 uint16_t owner)
+{
+	uint32_t start = out->pos;
+
+	if (caa_unlikely(out->full))
+		return 0;
+	if (caa_unlikely(rs->len > dnsq_room(out))) {
+		out->full = true;
+		return 0;
+	}
+	memcpy(out->buf + start, rs->wire, rs->len);
+	/* The stored owner already is the qname: only other owners need patching. */
+	if (owner != 0xc00c) {
+		for (uint16_t off = 0; off < rs->len; off = rrt_rrset_next(rs, off))
+			dnsq_put16(out->buf + start + off, owner);
+	}
+	out->pos += rs->len;
+	out->count[sec] += rs->count;
+	return start;
+}
+
+uint32_t
+dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs)
+{
+	uint32_t start = out->pos;
+
+	if (caa_unlikely(out->full))
+		return 0;
+	if (rs->len > dnsq_room(out)) {
+		out->full = true;
+		return 0;
+	}
+	memcpy(out->buf + start, rs->wire, rs->len);
+	out->pos += rs->len;
+	out->count[sec] += rs->count;
+	return start;
+}
+
+void
+dnsq_write_chaos_txt(struct dnsq_out *out, const char *text)
+{
+	size_t len = strlen(text);
+	/* One character-string per 255 octets, and one (empty) for an empty text. */
+	size_t nstr = len == 0 ? 1 : (len + 254) / 255;
+	size_t rdlen = len + nstr;
+	uint8_t *w;
+
+	if (out->full)
+		return;
+	if (rdlen > UINT16_MAX || 2 + DNSQ_RR_FIXED + rdlen > dnsq_room(out)) {
+		out->full = true;
+		return;
+	}
+	w = out->buf + out->pos;
+	dnsq_put16(w, 0xc00c);
+	dnsq_put16(w + 2, DNSQ_TYPE_TXT);
+	dnsq_put16(w + 4, DNSQ_CLASS_CH);
+	memset(w + 6, 0, 4); /* TTL 0: the answer describes this server right now. */
+	dnsq_put16(w + 10, (uint16_t)rdlen);
+	w += 2 + DNSQ_RR_FIXED;
+	do {
+		size_t chunk = len < 255 ? len : 255;
+
+		*w++ = (uint8_t)chunk;
+		memcpy(w, text, chunk);
+		w += chunk;
+		text += chunk;
+		len -= chunk;
+	} while (len > 0);
+	out->pos += (uint32_t)(2 + DNSQ_RR_FIXED + rdlen);
+	out->count[DNSQ_SEC_AN]++;
+}
+
+void
+dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_bit)
+{
+	uint8_t *w = out->buf + out->pos;
+
+	w[0] = 0; /* root owner */
+	dnsq_put16(w + 1, DNSQ_TYPE_OPT);
+	dnsq_put16(w + 3, payload);
+	w[5] = ercode;
+	w[6] = 0;		  /* version 0 */
+	w[7] = do_bit ? 0x80 : 0; /* DO is the only flag we know */
+	w[8] = 0;
+	dnsq_put16(w + 9, 0); /* no options */
+	out->pos += DNSQ_OPT_LEN;
+	out->count[DNSQ_SEC_AR]++;
+}
+
+void
+dnsq_write_header(uint8_t *buf, uint16_t id, uint16_t qflags, bool aa, bool tc, uint8_t rcode,
+		  uint16_t qdcount, const uint16_t count[DNSQ_SEC_MAX])
+{
+	dnsq_put16(buf, id);
+	/* QR, opcode and RD copied, AA and TC ours. */
+	buf[2] = (uint8_t)(0x80 | ((qflags >> 8) & 0x79) | (aa ? 0x04 : 0) | (tc ? 0x02 : 0));
+	/* RA, Z and AD clear, CD copied. */
+	buf[3] = (uint8_t)((qflags & 0x10) | (rcode & 0x0f));
+	dnsq_put16(buf + 4, qdcount);
+	dnsq_put16(buf + 6, count[DNSQ_SEC_AN]);
+	dnsq_put16(buf + 8, count[DNSQ_SEC_NS]);
+	dnsq_put16(buf + 10, count[DNSQ_SEC_AR]);
+}
