@@ -20,6 +20,7 @@ struct zone_rr {
 	uint16_t type;
 	uint16_t rdlen;
 	uint8_t owner_len;
+	uint8_t file; /* Index in zone.files of the file the record comes from. */
 };
 
 /*
@@ -32,6 +33,8 @@ struct zone {
 	uint8_t apex_len;
 	char *name;          /* Apex in presentation form, with the trailing dot. */
 	char *file;          /* Source file path, or NULL. */
+	char **files;        /* files[0] is @file, then every $INCLUDEd file in the order read. */
+	unsigned nfiles;     /* Entries in files[]; 0 when the zone has no source file. */
 	struct zone_rr *rrs; /* Records in file order. */
 	size_t nrrs;
 	uint32_t serial;     /* From the SOA. */
@@ -42,18 +45,32 @@ struct zone {
  * Parse the RFC 1035 zone file @path for the zone @origin (presentation form;
  * the trailing dot optional) with ldns, then run zone_check(). $ORIGIN,
  * $TTL, $INCLUDE, relative names, multi-line records and RFC 3597 unknown
- * types are supported. On failure returns a negative code, nothing is
- * allocated and @diag names the file, line and reason.
+ * types are supported. Exact duplicates of a record (same owner, type and
+ * RDATA, names compared without case) are dropped: an RRset is a set (RFC
+ * 2181 section 5). A record without a TTL while no $TTL is in force gets
+ * 3600. Refused as syntax errors: $GENERATE, and a class written before the
+ * TTL ("IN 300 A", which ldns cannot read). On failure returns a negative
+ * code, nothing is allocated and @diag names the file, line and reason.
  */
 int zone_load(const char *origin, const char *path, struct zone **out, struct sw_diag *diag);
 
 /*
  * Semantic checks: exactly one SOA, at the apex; NS at the apex; no CNAME
- * beside other data or a second CNAME; every owner inside the zone. (The
- * loader itself refuses classes other than IN.)
+ * beside other data (RRSIG and NSEC excepted) or a second CNAME; every owner
+ * inside the zone; every RRset small enough for a 65535-octet message. The
+ * first problem in file order is reported, with the owner in the message.
+ * O(n log n); @z is not modified. (The loader itself refuses classes other
+ * than IN.)
  */
 int zone_check(const struct zone *z, struct sw_diag *diag);
 
 void zone_free(struct zone *z);
+
+/* The file @rr was read from, for messages (a record may come from an $INCLUDEd file). */
+static inline const char *
+zone_rr_file(const struct zone *z, const struct zone_rr *rr)
+{
+	return rr->file < z->nfiles ? z->files[rr->file] : z->file;
+}
 
 #endif /* SWERVE_ZONE_H */
