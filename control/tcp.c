@@ -1,1 +1,514 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The DNS over TCP listener: one epoll thread, a QSBR reader only while it answers. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <urcu-qsbr.h>
+
+#include "swerve/config.h"
+#include "swerve/dnsq.h"
+#include "swerve/error.h"
+#include "swerve/log.h"
+#include "swerve/rrt.h"
+#include "swerve/tcp.h"
+
+#define TCP_PORT 53
+
+/* Pending connections per listening socket; the kernel caps it at somaxconn. */
+#define TCP_BACKLOG 128
+
+/* Events taken per epoll_wait(): enough to batch a busy second, small on the stack. */
+#define TCP_EVENTS 64
+
+/*
+ * How long to stop accepting after the process ran out of descriptors or
+ * memory: the listening socket stays readable, so retrying at once would
+ * spin. A tenth of a second lets idle connections expire meanwhile.
+ */
+#define TCP_ACCEPT_PAUSE_MS 100
+
+/* What an epoll registration stands for; the first member of what data.ptr points to. */
+enum tcp_ep_kind {
+	TCP_EP_WAKE,
+	TCP_EP_LISTEN,
+	TCP_EP_CLIENT,
+};
+
+struct tcp_ep {
+	enum tcp_ep_kind kind;
+	int fd;
+};
+
+/* A client connection: its framing and its place in the idle order. */
+struct tcp_client {
+	struct tcp_ep ep; /* First: epoll's data.ptr points here. */
+	uint32_t events;  /* The epoll interest now registered. */
+	uint64_t last_ms; /* Monotonic time of the last progress either way. */
+	struct tcp_client *prev, *next;
+	struct tcp_conn conn;
+};
+
+/*
+ * The listener. Everything below is set by tcp_listener_start() before the
+ * thread exists and read or changed only by that thread until
+ * tcp_listener_stop() has joined it.
+ */
+static struct {
+	bool running;
+	pthread_t thread;
+	int epfd;
+	struct tcp_ep wake; /* An eventfd: written once to stop the thread. */
+	struct tcp_ep *lsn; /* One listening socket per service address. */
+	size_t nlsn;
+	bool accept_paused;
+	uint64_t accept_resume_ms;
+	struct tcp_client *oldest, *newest; /* Clients, least recently active first. */
+	uint32_t nclients;
+	uint32_t max_clients;
+	uint32_t idle_ms;
+	struct rrt_root *root;
+	const struct dnsq_conf *dconf;
+	uint8_t *scratch; /* TCP_MSG_MAX octets for the response being built. */
+
+	/* Counters, for the log at stop. */
+	uint64_t accepted, refused, timed_out, dropped, queries;
+} tl = {.epfd = -1, .wake = {.kind = TCP_EP_WAKE, .fd = -1}};
+
+static uint64_t
+tcp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Answer one query. The thread is a QSBR reader online only here: the table
+ * pointer is loaded, used and forgotten inside this call.
+ */
+static size_t
+tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t cap)
+{
+	struct dnsq_info info;
+	size_t n;
+
+	(void)arg;
+	rcu_thread_online();
+	n = dnsq_answer(rrt_current(tl.root), tl.dconf, query, qlen, resp, cap, DNSQ_TCP, &info);
+	rcu_thread_offline();
+	tl.queries++;
+	return n;
+}
+
+static void
+tcp_idle_unlink(struct tcp_client *cl)
+{
+	if (cl->prev != NULL)
+		cl->prev->next = cl->next;
+	else
+		tl.oldest = cl->next;
+	if (cl->next != NULL)
+		cl->next->prev = cl->prev;
+	else
+		tl.newest = cl->prev;
+	cl->prev = cl->next = NULL;
+}
+
+static void
+tcp_idle_append(struct tcp_client *cl)
+{
+	cl->prev = tl.newest;
+	cl->next = NULL;
+	if (tl.newest != NULL)
+		tl.newest->next = cl;
+	else
+		tl.oldest = cl;
+	tl.newest = cl;
+}
+
+/* @cl made progress at @now: it moves to the end of the idle order. */
+static void
+tcp_client_touch(struct tcp_client *cl, uint64_t now)
+{
+	cl->last_ms = now;
+	if (tl.newest != cl) {
+		tcp_idle_unlink(cl);
+		tcp_idle_append(cl);
+	}
+}
+
+static void
+tcp_client_close(struct tcp_client *cl)
+{
+	tcp_idle_unlink(cl);
+	/* Closing the only descriptor also removes it from the epoll set. */
+	close(cl->ep.fd);
+	tcp_conn_fini(&cl->conn);
+	free(cl);
+	tl.nclients--;
+}
+
+/* Register the interest @cl has now: input unless held back, output while any is unsent. */
+static int
+tcp_client_rearm(struct tcp_client *cl)
+{
+	struct epoll_event ev = {.data.ptr = &cl->ep};
+
+	if (tcp_conn_wants_input(&cl->conn))
+		ev.events |= EPOLLIN;
+	if (tcp_conn_pending(&cl->conn))
+		ev.events |= EPOLLOUT;
+	if (ev.events == 0)
+		return -ECONNRESET; /* Closed by the client and everything answered. */
+	if (ev.events == cl->events)
+		return 0;
+	if (epoll_ctl(tl.epfd, EPOLL_CTL_MOD, cl->ep.fd, &ev) < 0)
+		return -errno;
+	cl->events = ev.events;
+	return 0;
+}
+
+/*
+ * Serve @cl after epoll reported @events: read what came, answer complete
+ * queries in order, write; repeat while writing frees room for answers
+ * that were held back. Closes the connection on EOF or any error.
+ */
+static void
+tcp_client_event(struct tcp_client *cl, uint32_t events, uint64_t now)
+{
+	struct tcp_conn *c = &cl->conn;
+	int ret = 0, n, w;
+
+	if (events & EPOLLIN && tcp_conn_wants_input(c)) {
+		ret = tcp_conn_read(c);
+		if (ret > 0)
+			tcp_client_touch(cl, now);
+		else if (ret == -EAGAIN || ret == -ENOBUFS)
+			ret = 0;
+		if (ret < 0)
+			goto close;
+	}
+	for (;;) {
+		n = tcp_conn_process(c, tcp_answer, NULL, tl.scratch);
+		if (n < 0) {
+			tl.dropped++;
+			goto close;
+		}
+		w = tcp_conn_flush(c);
+		if (w > 0)
+			tcp_client_touch(cl, now);
+		else if (w < 0 && w != -EAGAIN)
+			goto close;
+		if (n == 0 || tcp_conn_pending(c))
+			break;
+	}
+	if (events & (EPOLLERR | EPOLLHUP) && !tcp_conn_pending(c) && !(events & EPOLLIN))
+		goto close;
+	if (tcp_client_rearm(cl) == 0)
+		return;
+close:
+	tcp_client_close(cl);
+}
+
+/* Stop or resume epoll interest in every listening socket. */
+static void
+tcp_accept_pause(bool pause, uint64_t now)
+{
+	for (size_t i = 0; i < tl.nlsn; i++) {
+		struct epoll_event ev = {.events = pause ? 0 : EPOLLIN, .data.ptr = &tl.lsn[i]};
+
+		epoll_ctl(tl.epfd, EPOLL_CTL_MOD, tl.lsn[i].fd, &ev);
+	}
+	tl.accept_paused = pause;
+	tl.accept_resume_ms = now + TCP_ACCEPT_PAUSE_MS;
+}
+
+/* Accept every pending connection on @lsn; over the limit they are closed at once. */
+static void
+tcp_accept(struct tcp_ep *lsn, uint64_t now)
+{
+	struct tcp_client *cl;
+	struct epoll_event ev;
+	int fd, one = 1;
+
+	for (;;) {
+		fd = accept4(lsn->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				sw_warn("tcp: cannot accept: %s; pausing", strerror(errno));
+				tcp_accept_pause(true, now);
+			}
+			return;
+		}
+		if (tl.nclients >= tl.max_clients) {
+			tl.refused++;
+			close(fd);
+			continue;
+		}
+		cl = calloc(1, sizeof(*cl));
+		if (cl == NULL) {
+			close(fd);
+			continue;
+		}
+		/* Each answer leaves in one write; Nagle would hold a pipelined one for an ACK. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		cl->ep.kind = TCP_EP_CLIENT;
+		cl->ep.fd = fd;
+		cl->events = EPOLLIN;
+		tcp_conn_init(&cl->conn, fd);
+		ev.events = EPOLLIN;
+		ev.data.ptr = &cl->ep;
+		if (epoll_ctl(tl.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			free(cl);
+			continue;
+		}
+		cl->last_ms = now;
+		tcp_idle_append(cl);
+		tl.nclients++;
+		tl.accepted++;
+	}
+}
+
+/* Close connections idle for tcp_idle_ms; returns the epoll timeout until the next deadline. */
+static int
+tcp_expire(uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	/* An idle timeout of 0 means none. */
+	while (tl.idle_ms != 0 && tl.oldest != NULL && now - tl.oldest->last_ms >= tl.idle_ms) {
+		tl.timed_out++;
+		tcp_client_close(tl.oldest);
+	}
+	if (tl.idle_ms != 0 && tl.oldest != NULL)
+		next = tl.oldest->last_ms + tl.idle_ms;
+	if (tl.accept_paused) {
+		if (now >= tl.accept_resume_ms)
+			tcp_accept_pause(false, now);
+		else if (tl.accept_resume_ms < next)
+			next = tl.accept_resume_ms;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static void *
+tcp_thread(void *arg)
+{
+	struct epoll_event evs[TCP_EVENTS];
+	bool stop = false;
+	int timeout = -1;
+
+	(void)arg;
+	rcu_register_thread();
+	/* Offline while waiting: a writer's grace period must not wait for epoll. */
+	rcu_thread_offline();
+	while (!stop) {
+		int n = epoll_wait(tl.epfd, evs, TCP_EVENTS, timeout);
+		uint64_t now = tcp_now_ms();
+
+		if (n < 0 && errno != EINTR) {
+			sw_err("tcp: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct tcp_ep *ep = evs[i].data.ptr;
+
+			switch (ep->kind) {
+			case TCP_EP_WAKE:
+				stop = true;
+				break;
+			case TCP_EP_LISTEN:
+				tcp_accept(ep, now);
+				break;
+			case TCP_EP_CLIENT:
+				tcp_client_event((struct tcp_client *)ep, evs[i].events, now);
+				break;
+			}
+		}
+		timeout = tcp_expire(now);
+	}
+	while (tl.oldest != NULL)
+		tcp_client_close(tl.oldest);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* A non-blocking socket listening on TCP/53 of @a, bound even before the address exists. */
+static int
+tcp_listen_one(const struct cfg_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char text[INET6_ADDRSTRLEN];
+	int fd, one = 1, ret;
+
+	memset(&ss, 0, sizeof(ss));
+	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(TCP_PORT);
+		sin->sin_addr = a->v4;
+		sl = sizeof(*sin);
+		if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
+			goto fail;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(TCP_PORT);
+		sin6->sin6_addr = a->v6;
+		sl = sizeof(*sin6);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+			goto fail;
+		/* IPv6 sockets honour IP_FREEBIND too; older headers lack IPV6_FREEBIND. */
+		if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
+			goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, TCP_BACKLOG) < 0)
+		goto fail;
+	return fd;
+
+fail:
+	ret = -errno;
+	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6,
+		  text, sizeof(text));
+	sw_err("tcp: cannot listen on %s port %d: %s", text, TCP_PORT, strerror(-ret));
+	close(fd);
+	return ret;
+}
+
+/* Close what tcp_listener_start() opened. The thread is not running. */
+static void
+tcp_release(void)
+{
+	for (size_t i = 0; i < tl.nlsn; i++)
+		if (tl.lsn[i].fd >= 0)
+			close(tl.lsn[i].fd);
+	free(tl.lsn);
+	tl.lsn = NULL;
+	tl.nlsn = 0;
+	if (tl.wake.fd >= 0)
+		close(tl.wake.fd);
+	tl.wake.fd = -1;
+	if (tl.epfd >= 0)
+		close(tl.epfd);
+	tl.epfd = -1;
+	free(tl.scratch);
+	tl.scratch = NULL;
+}
+
+int
+tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
+		   const struct dnsq_conf *dconf)
+{
+	struct epoll_event ev;
+	sigset_t all, old;
+	int ret;
+
+	if (tl.running)
+		return -EALREADY;
+	if (cfg == NULL || root == NULL || dconf == NULL || cfg->naddrs == 0)
+		return -EINVAL;
+	tl.root = root;
+	tl.dconf = dconf;
+	tl.max_clients = cfg->tcp_max_clients;
+	tl.idle_ms = cfg->tcp_idle_ms;
+	tl.accept_paused = false;
+	tl.accepted = tl.refused = tl.timed_out = tl.dropped = tl.queries = 0;
+
+	tl.scratch = malloc(TCP_MSG_MAX);
+	tl.lsn = calloc(cfg->naddrs, sizeof(*tl.lsn));
+	if (tl.scratch == NULL || tl.lsn == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	tl.epfd = epoll_create1(EPOLL_CLOEXEC);
+	tl.wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (tl.epfd < 0 || tl.wake.fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ev.events = EPOLLIN;
+	ev.data.ptr = &tl.wake;
+	if (epoll_ctl(tl.epfd, EPOLL_CTL_ADD, tl.wake.fd, &ev) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		tl.lsn[i].kind = TCP_EP_LISTEN;
+		tl.lsn[i].fd = tcp_listen_one(&cfg->addrs[i]);
+		tl.nlsn = i + 1;
+		if (tl.lsn[i].fd < 0) {
+			ret = tl.lsn[i].fd;
+			goto fail;
+		}
+		ev.events = EPOLLIN;
+		ev.data.ptr = &tl.lsn[i];
+		if (epoll_ctl(tl.epfd, EPOLL_CTL_ADD, tl.lsn[i].fd, &ev) < 0) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+
+	/* The thread inherits a mask blocking every signal: they are the main thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&tl.thread, NULL, tcp_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0)
+		goto fail;
+	pthread_setname_np(tl.thread, "swerve-tcp");
+	tl.running = true;
+	sw_info("tcp: listening on %zu address(es), port %d, up to %u clients, idle %u ms", tl.nlsn,
+		TCP_PORT, tl.max_clients, tl.idle_ms);
+	return 0;
+
+fail:
+	tcp_release();
+	return ret;
+}
+
+void
+tcp_listener_stop(void)
+{
+	uint64_t one = 1;
+
+	if (!tl.running)
+		return;
+	if (write(tl.wake.fd, &one, sizeof(one)) != sizeof(one))
+		sw_err("tcp: cannot wake the listener: %s", strerror(errno));
+	pthread_join(tl.thread, NULL);
+	tl.running = false;
+	tcp_release();
+	sw_info("tcp: stopped; %" PRIu64 " connections, %" PRIu64
+		" refused over the limit, %" PRIu64 " timed out, %" PRIu64 " queries, %" PRIu64
+		" dropped",
+		tl.accepted, tl.refused, tl.timed_out, tl.queries, tl.dropped);
+}

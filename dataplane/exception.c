@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The exception path: a net_tap vdev carrying the service addresses, so the kernel answers ARP, ND, ICMP and TCP. */
+/* The exception path: frames that are not our UDP DNS go to the kernel through a tap, and back. */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,9 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "swerve/config.h"
 #include "swerve/error.h"
@@ -145,8 +149,9 @@ exc_addrs_assign(const struct swerve_config *cfg, const char *ifname)
 		const struct cfg_addr *a = &cfg->addrs[i];
 
 		ret = exc_addr_add(fd, ifindex, a, (uint32_t)i + 1);
-		inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6,
-			  text, sizeof(text));
+		inet_ntop(a->family,
+			  a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6, text,
+			  sizeof(text));
 		if (ret < 0) {
 			sw_err("exception: cannot add %s/%u to %s: %s", text, a->prefix, ifname,
 			       sw_strerror(ret));
@@ -328,6 +333,83 @@ exc_refill(struct exc_queue *q)
 		q->tokens = cap;
 }
 
+/* Where a UDP or TCP header keeps its checksum, or 0 for other protocols. */
+static inline unsigned
+exc_csum_off(uint8_t proto, size_t l4_len)
+{
+	if (proto == IPPROTO_TCP && l4_len >= sizeof(struct rte_tcp_hdr))
+		return offsetof(struct rte_tcp_hdr, cksum);
+	if (proto == IPPROTO_UDP && l4_len >= sizeof(struct rte_udp_hdr))
+		return offsetof(struct rte_udp_hdr, dgram_cksum);
+	return 0;
+}
+
+/*
+ * Complete a TCP or UDP checksum that a virtual link left partial. A veth
+ * peer sends with checksum offload: the field holds only the pseudo-header
+ * sum, which af_packet and af_xdp pass on as is, and the kernel behind the
+ * tap would drop the segment as corrupt. Only that exact partial form is
+ * completed: any other value (right or really corrupt) reaches the kernel
+ * untouched, for it to judge. Ports that report the checksum skip all this.
+ */
+static void
+exc_csum_complete(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	size_t off = sizeof(struct rte_ether_hdr);
+	uint16_t type, *field, partial;
+	unsigned coff;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
+	    len < off)
+		return;
+	type = ((const struct rte_ether_hdr *)p)->ether_type;
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		if (len < off + sizeof(struct rte_vlan_hdr))
+			return;
+		type = ((const struct rte_vlan_hdr *)(p + off))->eth_proto;
+		off += sizeof(struct rte_vlan_hdr);
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    len >= off + sizeof(struct rte_ipv4_hdr)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + off);
+		size_t ihl = rte_ipv4_hdr_len(ip);
+		size_t tot = rte_be_to_cpu_16(ip->total_length);
+
+		/* A fragment's checksum covers the whole datagram: nothing to do here. */
+		if (ihl < sizeof(*ip) || tot < ihl || off + tot > len ||
+		    (ip->fragment_offset &
+		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
+			return;
+		coff = exc_csum_off(ip->next_proto_id, tot - ihl);
+		if (coff == 0)
+			return;
+		field = (uint16_t *)(void *)(p + off + ihl + coff);
+		partial = rte_ipv4_phdr_cksum(ip, 0);
+		if (*field != partial || *field == 0)
+			return;
+		*field = 0;
+		*field = rte_ipv4_udptcp_cksum(ip, p + off + ihl);
+	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+		   len >= off + sizeof(struct rte_ipv6_hdr)) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(p + off);
+		size_t plen = rte_be_to_cpu_16(ip6->payload_len);
+
+		if (off + sizeof(*ip6) + plen > len)
+			return;
+		coff = exc_csum_off(ip6->proto, plen);
+		if (coff == 0)
+			return;
+		field = (uint16_t *)(void *)(p + off + sizeof(*ip6) + coff);
+		partial = rte_ipv6_phdr_cksum(ip6, 0);
+		if (*field != partial)
+			return;
+		*field = 0;
+		*field = rte_ipv6_udptcp_cksum(ip6, p + off + sizeof(*ip6));
+	}
+}
+
 unsigned
 exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
 {
@@ -344,6 +426,8 @@ exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
 	}
 	if (allowed == 0)
 		return 0;
+	for (unsigned i = 0; i < allowed; i++)
+		exc_csum_complete(m[i]);
 	sent = rte_eth_tx_burst(q->tap_port, q->queue, m, (uint16_t)allowed);
 	/* Frames the tap refused did not reach the kernel: they cost nothing. */
 	q->tokens += (uint64_t)(allowed - sent) * exc_tsc_hz;

@@ -1,1 +1,504 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* L2-L4 of the fast path: which frames are DNS for us, and their answers written in place. */
+
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "swerve/config.h"
+#include "swerve/pkt.h"
+
+#define PKT_DNS_PORT 53
+#define PKT_UDP_HDR  8
+#define PKT_IPV4_HDR 20
+#define PKT_IPV6_HDR 40
+
+/* Hop limit of every response: the usual default of host stacks (RFC 1700 / Linux). */
+#define PKT_TTL 64
+
+#define PKT_RCODE_FORMERR 1
+#define PKT_RCODE_NOTIMP  4
+
+static const char *const pkt_drop_names[STATS_DROP_MAX] = {
+	[STATS_DROP_TRUNC_L2] = "trunc_l2",
+	[STATS_DROP_TRUNC_L3] = "trunc_l3",
+	[STATS_DROP_TRUNC_L4] = "trunc_l4",
+	[STATS_DROP_IP_HDR] = "ip_header",
+	[STATS_DROP_IP_LEN] = "ip_length",
+	[STATS_DROP_UDP_LEN] = "udp_length",
+	[STATS_DROP_SRC_MAC] = "src_mac",
+	[STATS_DROP_SRC_IP] = "src_ip",
+	[STATS_DROP_SRC_PORT] = "src_port",
+	[STATS_DROP_OTHER_HOST] = "other_host",
+	[STATS_DROP_DNS_SHORT] = "dns_short",
+	[STATS_DROP_DNS_RESPONSE] = "dns_response",
+	[STATS_DROP_DNS_NOSPACE] = "dns_nospace",
+	[STATS_DROP_ERR_LIMIT] = "error_rate_limit",
+	[STATS_DROP_NO_EXCEPTION] = "no_exception_path",
+};
+
+const char *
+stats_drop_name(enum stats_drop d)
+{
+	if ((unsigned)d >= STATS_DROP_MAX)
+		return "unknown";
+	return pkt_drop_names[d];
+}
+
+int
+pkt_service_init(struct pkt_service *svc, const struct cfg_addr *addrs, size_t naddrs)
+{
+	memset(svc, 0, sizeof(*svc));
+	for (size_t i = 0; i < naddrs; i++) {
+		if (addrs[i].family == AF_INET) {
+			if (svc->n4 == PKT_MAX_SERVICE)
+				return -E2BIG;
+			svc->v4[svc->n4++] = addrs[i].v4.s_addr;
+		} else if (addrs[i].family == AF_INET6) {
+			if (svc->n6 == PKT_MAX_SERVICE)
+				return -E2BIG;
+			memcpy(svc->v6[svc->n6++], &addrs[i].v6, 16);
+		} else {
+			return -EAFNOSUPPORT;
+		}
+	}
+	return 0;
+}
+
+void
+pkt_ctx_init(struct pkt_ctx *c, const struct dnsq_conf *dconf, const struct pkt_service *svc,
+	     struct worker_stats *st, uint64_t hz, uint64_t now)
+{
+	memset(c, 0, sizeof(*c));
+	c->dconf = dconf;
+	c->svc = svc;
+	c->st = st;
+	c->hz = hz;
+	c->now = now;
+	c->err_last = now;
+	c->err_tokens = hz / PKT_ERR_RATE * PKT_ERR_BURST;
+	c->mtu = RTE_ETHER_MTU;
+}
+
+static inline enum pkt_verdict
+pkt_drop(struct pkt_ctx *c, enum stats_drop why)
+{
+	c->st->drop[why]++;
+	return PKT_DROP;
+}
+
+static inline bool
+pkt_svc_v4(const struct pkt_service *s, uint32_t addr)
+{
+	for (unsigned i = 0; i < s->n4; i++)
+		if (s->v4[i] == addr)
+			return true;
+	return false;
+}
+
+static inline bool
+pkt_svc_v6(const struct pkt_service *s, const uint8_t *addr)
+{
+	for (unsigned i = 0; i < s->n6; i++)
+		if (memcmp(s->v6[i], addr, 16) == 0)
+			return true;
+	return false;
+}
+
+/* Sources no response could go back to: this network, loopback, multicast, class E. */
+static inline bool
+pkt_bad_src_v4(rte_be32_t be)
+{
+	uint8_t top = (uint8_t)(rte_be_to_cpu_32(be) >> 24);
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+/* Multicast, unspecified (::) and loopback (::1). */
+static inline bool
+pkt_bad_src_v6(const uint8_t *a)
+{
+	static const uint8_t zero[15];
+
+	return a[0] == 0xff || (memcmp(a, zero, 15) == 0 && a[15] <= 1);
+}
+
+/* IPv6 extension headers (RFC 8200 4, RFC 7045 list), counted apart from other protocols. */
+static inline bool
+pkt_ipv6_ext(uint8_t nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_ESP:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
+	case 135: /* Mobility */
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* Experimentation */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Token bucket counted in TSC ticks, so a refill is one subtraction and no division per packet. */
+static inline bool
+pkt_err_allow(struct pkt_ctx *c)
+{
+	uint64_t cost = c->hz / PKT_ERR_RATE;
+	uint64_t max = cost * PKT_ERR_BURST;
+	uint64_t t = c->err_tokens + (c->now - c->err_last);
+
+	c->err_last = c->now;
+	if (t > max)
+		t = max;
+	if (t < cost) {
+		c->err_tokens = t;
+		return false;
+	}
+	c->err_tokens = t - cost;
+	return true;
+}
+
+/*
+ * Answer the DNS message at @dns in place and count the outcome. Returns the
+ * response length, or 0 when the frame is to be dropped (already counted).
+ */
+static inline size_t
+pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap)
+{
+	struct worker_stats *st = c->st;
+	struct dnsq_info info;
+	size_t n;
+
+	st->dns_queries++;
+	n = dnsq_answer(c->table, c->dconf, dns, qlen, dns, cap, 0, &info);
+	st->edns += info.edns;
+	if (n == 0) {
+		switch (info.verdict) {
+		case DNSQ_DROP_SHORT:
+			st->drop[STATS_DROP_DNS_SHORT]++;
+			break;
+		case DNSQ_DROP_RESPONSE:
+			st->drop[STATS_DROP_DNS_RESPONSE]++;
+			break;
+		default:
+			st->drop[STATS_DROP_DNS_NOSPACE]++;
+			break;
+		}
+		return 0;
+	}
+	if (unlikely(info.rcode == PKT_RCODE_FORMERR || info.rcode == PKT_RCODE_NOTIMP) &&
+	    !pkt_err_allow(c)) {
+		st->drop[STATS_DROP_ERR_LIMIT]++;
+		return 0;
+	}
+	st->answered++;
+	st->rcode[info.rcode <= STATS_RCODE_BADVERS ? info.rcode : STATS_RCODE_OTHER]++;
+	st->truncated += info.tc;
+	return n;
+}
+
+/* Room for the DNS response: what the buffer holds past @hdr, and what fits the MTU past @l34. */
+static inline size_t
+pkt_dns_cap(const struct pkt_ctx *c, uint16_t cap, uint16_t hdr, uint16_t l34)
+{
+	size_t room = cap - hdr;
+	size_t mtu_room = c->mtu > l34 ? (size_t)(c->mtu - l34) : 0;
+
+	return room < mtu_room ? room : mtu_room;
+}
+
+/* Response L2: back to the sender, from our own MAC (never from a group address). */
+static inline void
+pkt_eth_reply(const struct pkt_ctx *c, uint8_t *eth)
+{
+	memcpy(eth, eth + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
+	memcpy(eth + RTE_ETHER_ADDR_LEN, c->mac, RTE_ETHER_ADDR_LEN);
+}
+
+/*
+ * Offset of the checksum in a TCP or UDP header, or 0 for another protocol
+ * or a segment too short to hold its header.
+ */
+static inline unsigned
+pkt_l4_csum_off(uint8_t proto, uint32_t l4len)
+{
+	if (proto == IPPROTO_UDP && l4len >= sizeof(struct rte_udp_hdr))
+		return offsetof(struct rte_udp_hdr, dgram_cksum);
+	if (proto == IPPROTO_TCP && l4len >= 20)
+		return 16;
+	return 0;
+}
+
+/*
+ * A sender on a virtual link (veth, tap) leaves its TCP/UDP checksum for a
+ * NIC that does not exist: the field holds only the pseudo-header sum
+ * (CHECKSUM_PARTIAL), and af_xdp hands the frame over like that. Answers get
+ * fresh checksums anyway, but the kernel behind the exception path checks
+ * what it receives and would drop such a frame, so its checksum is completed
+ * here. Only this signature is touched: a checksum that is merely wrong
+ * stays wrong. Exception traffic only, never the DNS fast path.
+ */
+static void
+pkt_complete_v4(struct rte_ipv4_hdr *ip, uint8_t *l4, uint32_t l4len)
+{
+	unsigned off = pkt_l4_csum_off(ip->next_proto_id, l4len);
+	uint16_t field;
+
+	if (off == 0)
+		return;
+	memcpy(&field, l4 + off, 2);
+	if (field == 0 || field != rte_ipv4_phdr_cksum(ip, 0))
+		return;
+	memset(l4 + off, 0, 2);
+	field = rte_ipv4_udptcp_cksum(ip, l4);
+	memcpy(l4 + off, &field, 2);
+}
+
+static void
+pkt_complete_v6(struct rte_ipv6_hdr *ip, uint8_t *l4, uint32_t l4len)
+{
+	unsigned off = pkt_l4_csum_off(ip->proto, l4len);
+	uint16_t field;
+
+	if (off == 0)
+		return;
+	memcpy(&field, l4 + off, 2);
+	if (field != rte_ipv6_phdr_cksum(ip, 0))
+		return;
+	memset(l4 + off, 0, 2);
+	field = rte_ipv6_udptcp_cksum(ip, l4);
+	memcpy(l4 + off, &field, 2);
+}
+
+static enum pkt_verdict
+pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t l2,
+	 struct pkt_result *res)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + l2);
+	struct rte_ipv4_hdr *nip;
+	struct rte_udp_hdr *udp;
+	uint16_t ihl, tot, shift, sport;
+	rte_be32_t src, dst;
+	uint8_t tos;
+	size_t rlen;
+
+	if (len - l2 < PKT_IPV4_HDR)
+		return pkt_drop(c, STATS_DROP_TRUNC_L3);
+	ihl = (uint16_t)((ip->version_ihl & 0x0f) * 4);
+	if ((ip->version_ihl >> 4) != 4 || ihl < PKT_IPV4_HDR)
+		return pkt_drop(c, STATS_DROP_IP_HDR);
+	if (len - l2 < ihl)
+		return pkt_drop(c, STATS_DROP_TRUNC_L3);
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < ihl)
+		return pkt_drop(c, STATS_DROP_IP_HDR);
+	/* Longer frames are fine: Ethernet pads short packets to 60 octets. */
+	if (tot > len - l2)
+		return pkt_drop(c, STATS_DROP_IP_LEN);
+	/* A fragment is never DNS to us, whatever it starts with; the kernel may reassemble it. */
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		c->st->ipv4_frag++;
+		return PKT_EXCEPTION;
+	}
+	udp = (struct rte_udp_hdr *)(frame + l2 + ihl);
+	if (ip->next_proto_id != IPPROTO_UDP || !pkt_svc_v4(c->svc, ip->dst_addr))
+		goto exception;
+	if (tot - ihl < PKT_UDP_HDR)
+		return pkt_drop(c, STATS_DROP_TRUNC_L4);
+	if (udp->dst_port != rte_cpu_to_be_16(PKT_DNS_PORT))
+		goto exception;
+	if (rte_be_to_cpu_16(udp->dgram_len) != tot - ihl)
+		return pkt_drop(c, STATS_DROP_UDP_LEN);
+	/* The header checksum is always complete (only L4 sums may be partial on virtual links). */
+	if (rte_raw_cksum(ip, ihl) != 0xffff)
+		return pkt_drop(c, STATS_DROP_IP_HDR);
+	if (pkt_bad_src_v4(ip->src_addr))
+		return pkt_drop(c, STATS_DROP_SRC_IP);
+	if (udp->src_port == 0)
+		return pkt_drop(c, STATS_DROP_SRC_PORT);
+
+	rlen = pkt_answer(c, (uint8_t *)(udp + 1), (size_t)(tot - ihl - PKT_UDP_HDR),
+			  pkt_dns_cap(c, cap, (uint16_t)(l2 + ihl + PKT_UDP_HDR),
+				      PKT_IPV4_HDR + PKT_UDP_HDR));
+	if (rlen == 0)
+		return PKT_DROP;
+
+	sport = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(PKT_UDP_HDR + rlen));
+	udp->dgram_cksum = 0;
+
+	/*
+	 * Options are not echoed (record route and friends mean nothing in a
+	 * reply): a plain 20-octet header is written right before the UDP
+	 * header and the L2 header slides forward by the options' length.
+	 */
+	src = ip->src_addr;
+	dst = ip->dst_addr;
+	tos = ip->type_of_service;
+	shift = (uint16_t)(ihl - PKT_IPV4_HDR);
+	if (shift != 0)
+		memmove(frame + shift, frame, l2);
+	frame += shift;
+	pkt_eth_reply(c, frame);
+
+	nip = (struct rte_ipv4_hdr *)(frame + l2);
+	nip->version_ihl = RTE_IPV4_VHL_DEF;
+	nip->type_of_service = tos;
+	nip->total_length = rte_cpu_to_be_16((uint16_t)(PKT_IPV4_HDR + PKT_UDP_HDR + rlen));
+	/* An atomic datagram (DF, never fragmented): its ID carries no meaning (RFC 6864). */
+	nip->packet_id = 0;
+	nip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	nip->time_to_live = PKT_TTL;
+	nip->next_proto_id = IPPROTO_UDP;
+	nip->hdr_checksum = 0;
+	nip->src_addr = dst;
+	nip->dst_addr = src;
+
+	res->off = shift;
+	res->len = (uint16_t)(l2 + PKT_IPV4_HDR + PKT_UDP_HDR + rlen);
+	res->l2_len = (uint8_t)l2;
+	res->l3_len = PKT_IPV4_HDR;
+	res->ipv6 = 0;
+	res->offload = 0;
+	if (c->offload & PKT_OFFLOAD_IPV4_CKSUM)
+		res->offload |= PKT_OFFLOAD_IPV4_CKSUM;
+	else
+		nip->hdr_checksum = rte_ipv4_cksum(nip);
+	if (c->offload & PKT_OFFLOAD_UDP_CKSUM) {
+		res->offload |= PKT_OFFLOAD_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv4_phdr_cksum(nip, 0);
+	} else {
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(nip, udp);
+	}
+	return PKT_TX;
+
+exception:
+	pkt_complete_v4(ip, (uint8_t *)udp, (uint32_t)(tot - ihl));
+	return PKT_EXCEPTION;
+}
+
+static enum pkt_verdict
+pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t l2,
+	 struct pkt_result *res)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + l2);
+	struct rte_udp_hdr *udp;
+	uint8_t tmp[16];
+	uint16_t plen, sport;
+	size_t rlen;
+
+	if (len - l2 < PKT_IPV6_HDR)
+		return pkt_drop(c, STATS_DROP_TRUNC_L3);
+	if ((frame[l2] >> 4) != 6)
+		return pkt_drop(c, STATS_DROP_IP_HDR);
+	plen = rte_be_to_cpu_16(ip->payload_len);
+	if (plen > len - l2 - PKT_IPV6_HDR)
+		return pkt_drop(c, STATS_DROP_IP_LEN);
+	udp = (struct rte_udp_hdr *)(frame + l2 + PKT_IPV6_HDR);
+	if (ip->proto != IPPROTO_UDP) {
+		/* Extension headers are never walked to find DNS behind them. */
+		if (pkt_ipv6_ext(ip->proto))
+			c->st->ipv6_ext++;
+		goto exception;
+	}
+	if (!pkt_svc_v6(c->svc, ip->dst_addr))
+		goto exception;
+	if (plen < PKT_UDP_HDR)
+		return pkt_drop(c, STATS_DROP_TRUNC_L4);
+	if (udp->dst_port != rte_cpu_to_be_16(PKT_DNS_PORT))
+		goto exception;
+	if (rte_be_to_cpu_16(udp->dgram_len) != plen)
+		return pkt_drop(c, STATS_DROP_UDP_LEN);
+	if (pkt_bad_src_v6(ip->src_addr))
+		return pkt_drop(c, STATS_DROP_SRC_IP);
+	if (udp->src_port == 0)
+		return pkt_drop(c, STATS_DROP_SRC_PORT);
+
+	rlen = pkt_answer(c, (uint8_t *)(udp + 1), (size_t)(plen - PKT_UDP_HDR),
+			  pkt_dns_cap(c, cap, (uint16_t)(l2 + PKT_IPV6_HDR + PKT_UDP_HDR),
+				      PKT_IPV6_HDR + PKT_UDP_HDR));
+	if (rlen == 0)
+		return PKT_DROP;
+
+	sport = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(PKT_UDP_HDR + rlen));
+	udp->dgram_cksum = 0;
+
+	pkt_eth_reply(c, frame);
+	/* Traffic class and flow label are reflected: the reply hashes like the query on ECMP. */
+	ip->payload_len = udp->dgram_len;
+	ip->hop_limits = PKT_TTL;
+	memcpy(tmp, ip->src_addr, 16);
+	memcpy(ip->src_addr, ip->dst_addr, 16);
+	memcpy(ip->dst_addr, tmp, 16);
+
+	res->off = 0;
+	res->len = (uint16_t)(l2 + PKT_IPV6_HDR + PKT_UDP_HDR + rlen);
+	res->l2_len = (uint8_t)l2;
+	res->l3_len = PKT_IPV6_HDR;
+	res->ipv6 = 1;
+	res->offload = 0;
+	/* UDP over IPv6 must carry a checksum (RFC 8200 8.1). */
+	if (c->offload & PKT_OFFLOAD_UDP_CKSUM) {
+		res->offload = PKT_OFFLOAD_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, 0);
+	} else {
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+	return PKT_TX;
+
+exception:
+	pkt_complete_v6(ip, (uint8_t *)udp, plen);
+	return PKT_EXCEPTION;
+}
+
+enum pkt_verdict
+pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, struct pkt_result *res)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	uint16_t l2 = sizeof(struct rte_ether_hdr);
+	rte_be16_t type;
+
+	if (unlikely(cap < len))
+		cap = len;
+	if (len < l2)
+		return pkt_drop(c, STATS_DROP_TRUNC_L2);
+	/* A group address is never a sender; answering one would multiply traffic. */
+	if (rte_is_multicast_ether_addr(&eth->src_addr))
+		return pkt_drop(c, STATS_DROP_SRC_MAC);
+	if (rte_is_unicast_ether_addr(&eth->dst_addr) &&
+	    memcmp(eth->dst_addr.addr_bytes, c->mac, RTE_ETHER_ADDR_LEN) != 0)
+		return pkt_drop(c, STATS_DROP_OTHER_HOST);
+	type = eth->ether_type;
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+
+		if (len < l2 + sizeof(*vh))
+			return pkt_drop(c, STATS_DROP_TRUNC_L2);
+		type = vh->eth_proto;
+		l2 += sizeof(*vh);
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return pkt_ipv4(c, frame, len, cap, l2, res);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+		return pkt_ipv6(c, frame, len, cap, l2, res);
+	/* ARP, a second VLAN tag, LLDP and the rest are the kernel's business. */
+	return PKT_EXCEPTION;
+}

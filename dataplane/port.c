@@ -1,1 +1,198 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Port setup for any ethdev (physical or vdev): queues, RSS, checksum offloads, mbuf pool. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "swerve/log.h"
+#include "swerve/pkt.h"
+#include "swerve/port.h"
+#include "swerve/worker.h"
+
+/*
+ * Per-lcore mempool cache. 256 objects is DPDK's usual figure (l3fwd): it
+ * covers eight bursts of 32 so a worker's rx refill and tx completion almost
+ * never touch the shared ring.
+ */
+#define PORT_POOL_CACHE 256
+
+unsigned
+port_pool_size(unsigned nports, unsigned nq, unsigned rx_ring, unsigned tx_ring, unsigned nlcores,
+	       unsigned extra)
+{
+	/* Every descriptor may hold an mbuf; every lcore a full cache and a few bursts. */
+	unsigned long n = (unsigned long)nports * nq * (rx_ring + tx_ring) +
+			  (unsigned long)nlcores * (PORT_POOL_CACHE + 4 * WORKER_BURST) + extra;
+	unsigned long p = 1;
+
+	while (p - 1 < n)
+		p <<= 1;
+	return (unsigned)(p - 1);
+}
+
+int
+port_pool_create(unsigned nmbufs, int socket, struct rte_mempool **out)
+{
+	struct rte_mempool *mp;
+
+	mp = rte_pktmbuf_pool_create("swerve_mbufs", nmbufs, PORT_POOL_CACHE, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (mp == NULL) {
+		sw_err("mbuf pool of %u mbufs: %s", nmbufs, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	*out = mp;
+	return 0;
+}
+
+static uint16_t
+port_min16(uint16_t a, uint16_t b)
+{
+	return a < b ? a : b;
+}
+
+int
+port_setup(struct port *p, uint16_t port_id, uint16_t nworkers, uint16_t rx_ring, uint16_t tx_ring,
+	   struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_txconf txconf;
+	uint64_t rss_hf;
+	int socket, rc;
+
+	memset(p, 0, sizeof(*p));
+	p->id = port_id;
+	rte_eth_dev_get_name_by_port(port_id, p->name);
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0) {
+		sw_err("port %u: device info: %s", port_id, rte_strerror(-rc));
+		return rc;
+	}
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	p->nq = port_min16(nworkers, port_min16(info.max_rx_queues, info.max_tx_queues));
+	if (p->nq == 0) {
+		sw_err("port %u (%s): no queues", port_id, p->name);
+		return -ENODEV;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	if (p->nq > 1 && rss_hf != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+		p->rss = true;
+	}
+	/*
+	 * Software checksums cost a pass over the response; let the port do
+	 * them when it can. Vdevs like af_xdp and af_packet cannot, and pkt.c
+	 * then computes them itself.
+	 */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		p->offload |= PKT_OFFLOAD_IPV4_CKSUM;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		p->offload |= PKT_OFFLOAD_UDP_CKSUM;
+	}
+
+	rc = rte_eth_dev_configure(port_id, p->nq, p->nq, &conf);
+	if (rc != 0) {
+		sw_err("port %u (%s): configure %u queues: %s", port_id, p->name, p->nq,
+		       rte_strerror(-rc));
+		return rc;
+	}
+	p->rx_ring = rx_ring;
+	p->tx_ring = tx_ring;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &p->rx_ring, &p->tx_ring);
+	if (rc != 0) {
+		sw_err("port %u (%s): ring sizes: %s", port_id, p->name, rte_strerror(-rc));
+		return rc;
+	}
+
+	socket = rte_eth_dev_socket_id(port_id);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	txconf = info.default_txconf;
+	txconf.offloads = conf.txmode.offloads;
+	for (uint16_t q = 0; q < p->nq; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, p->rx_ring, (unsigned)socket, NULL, mp);
+		if (rc != 0) {
+			sw_err("port %u (%s): rx queue %u: %s", port_id, p->name, q,
+			       rte_strerror(-rc));
+			return rc;
+		}
+		rc = rte_eth_tx_queue_setup(port_id, q, p->tx_ring, (unsigned)socket, &txconf);
+		if (rc != 0) {
+			sw_err("port %u (%s): tx queue %u: %s", port_id, p->name, q,
+			       rte_strerror(-rc));
+			return rc;
+		}
+	}
+
+	rc = rte_eth_macaddr_get(port_id, &p->mac);
+	if (rc != 0) {
+		sw_err("port %u (%s): MAC address: %s", port_id, p->name, rte_strerror(-rc));
+		return rc;
+	}
+	if (rte_eth_dev_get_mtu(port_id, &p->mtu) != 0 || p->mtu == 0)
+		p->mtu = RTE_ETHER_MTU;
+
+	rc = rte_eth_dev_start(port_id);
+	if (rc != 0) {
+		sw_err("port %u (%s): start: %s", port_id, p->name, rte_strerror(-rc));
+		return rc;
+	}
+	p->started = true;
+	return 0;
+}
+
+void
+port_log(const struct port *p)
+{
+	struct rte_eth_link link;
+	char lstr[RTE_ETH_LINK_MAX_STR_LEN];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	const char *csum = "in software";
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->id, &link) != 0)
+		snprintf(lstr, sizeof(lstr), "link unknown");
+	else if (link.link_status == RTE_ETH_LINK_DOWN)
+		snprintf(lstr, sizeof(lstr), "link down");
+	else
+		snprintf(lstr, sizeof(lstr), "link up %u Mbps%s", link.link_speed,
+			 link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? " full-duplex" : "");
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	if (p->offload == (PKT_OFFLOAD_IPV4_CKSUM | PKT_OFFLOAD_UDP_CKSUM))
+		csum = "offloaded";
+	else if (p->offload != 0)
+		csum = "partly offloaded";
+	sw_info("port %u %s (%s): %s, mac %s, mtu %u, %u queue%s%s, rx/tx ring %u/%u, "
+		"checksums %s",
+		p->id, p->name, p->driver, lstr, mac, p->mtu, p->nq, p->nq == 1 ? "" : "s",
+		p->rss ? " with RSS" : "", p->rx_ring, p->tx_ring, csum);
+}
+
+void
+port_close(struct port *p)
+{
+	int rc;
+
+	if (p->started) {
+		rc = rte_eth_dev_stop(p->id);
+		if (rc != 0)
+			sw_warn("port %u (%s): stop: %s", p->id, p->name, rte_strerror(-rc));
+		p->started = false;
+	}
+	rc = rte_eth_dev_close(p->id);
+	if (rc != 0)
+		sw_warn("port %u (%s): close: %s", p->id, p->name, rte_strerror(-rc));
+}

@@ -1,1 +1,302 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker lcore loop, where a reader of the fast path starts: rx, answer in place, tx. */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <urcu-qsbr.h>
+
+#include "swerve/exception.h"
+#include "swerve/pkt.h"
+#include "swerve/rrt.h"
+#include "swerve/worker.h"
+
+/* How many frames ahead of the one being handled are prefetched (l3fwd's PREFETCH_OFFSET). */
+#define WORKER_PREFETCH 3
+
+/*
+ * Buffered TX is flushed at least this often. 100 us is l3fwd's figure: long
+ * enough that a busy worker almost always sends full bursts, short against a
+ * DNS client's retry timer (hundreds of milliseconds) and below the jitter a
+ * resolver's RTT estimate would notice. The exception path's kernel-to-wire
+ * direction is polled on the same cadence, because polling a tap is a system
+ * call and must not happen on every loop.
+ */
+#define WORKER_DRAIN_US 100
+
+/*
+ * With idle back-off on, a worker sleeps only after this many consecutive
+ * empty polls of all its queues (a few tens of microseconds of busy polling),
+ * so a steady trickle of queries never pays the wake-up latency.
+ */
+#define WORKER_IDLE_POLLS 256
+
+/* read: every worker, once per loop; write: worker_request_stop() (signal handler, main). */
+static bool worker_quit;
+
+void
+worker_request_stop(void)
+{
+	__atomic_store_n(&worker_quit, true, __ATOMIC_RELEASE);
+}
+
+bool
+worker_stop_requested(void)
+{
+	return __atomic_load_n(&worker_quit, __ATOMIC_ACQUIRE);
+}
+
+void
+worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root *root,
+	    const struct dnsq_conf *dconf, const struct pkt_service *svc, uint32_t idle_backoff_us)
+{
+	memset(w, 0, sizeof(*w));
+	w->index = index;
+	w->lcore_id = lcore_id;
+	w->root = root;
+	w->idle_backoff_us = idle_backoff_us;
+	pkt_ctx_init(&w->ctx, dconf, svc, &w->stats, rte_get_tsc_hz(), rte_rdtsc());
+}
+
+int
+worker_add_port(struct worker *w, uint16_t port_id, uint16_t queue, const uint8_t mac[6],
+		uint16_t mtu, uint16_t offload)
+{
+	struct worker_port *p;
+	struct rte_eth_dev_tx_buffer *txb;
+
+	if (w->nports == WORKER_MAX_PORTS)
+		return -E2BIG;
+	txb = rte_zmalloc_socket("swerve_txb", RTE_ETH_TX_BUFFER_SIZE(WORKER_BURST), 0,
+				 (int)rte_lcore_to_socket_id(w->lcore_id));
+	if (txb == NULL)
+		return -ENOMEM;
+	rte_eth_tx_buffer_init(txb, WORKER_BURST);
+	/* Frames the port does not take are freed and counted, never retried: DNS clients retry. */
+	rte_eth_tx_buffer_set_err_callback(txb, rte_eth_tx_buffer_count_callback,
+					   &w->stats.tx_failed);
+	p = &w->ports[w->nports++];
+	p->port_id = port_id;
+	p->queue = queue;
+	p->mtu = mtu;
+	p->offload = offload;
+	memcpy(p->mac, mac, 6);
+	p->txb = txb;
+	return 0;
+}
+
+void
+worker_fini(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct rte_eth_dev_tx_buffer *txb = w->ports[i].txb;
+
+		if (txb == NULL)
+			continue;
+		rte_pktmbuf_free_bulk(txb->pkts, txb->length);
+		txb->length = 0;
+		rte_free(txb);
+		w->ports[i].txb = NULL;
+	}
+	w->nports = 0;
+}
+
+static inline void
+worker_tx(struct worker *w, struct worker_port *p, struct rte_mbuf *m)
+{
+	w->stats.tx_sent += rte_eth_tx_buffer(p->port_id, p->queue, p->txb, m);
+}
+
+static void
+worker_drain(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct worker_port *p = &w->ports[i];
+
+		w->stats.tx_sent += rte_eth_tx_buffer_flush(p->port_id, p->queue, p->txb);
+	}
+}
+
+/*
+ * Frames the kernel sent through the tap (ARP/ND replies, ICMP, TCP) go out
+ * this worker's first queue: every port is assumed to face the same link as
+ * ports[0], whose MAC the tap carries.
+ */
+static void
+worker_from_kernel(struct worker *w)
+{
+	struct rte_mbuf *m[WORKER_BURST];
+	unsigned n = exception_from_kernel(w->exc, m, WORKER_BURST);
+
+	w->stats.exc_from_kernel += n;
+	for (unsigned i = 0; i < n; i++)
+		worker_tx(w, &w->ports[0], m[i]);
+}
+
+static inline void
+worker_set_offload(struct rte_mbuf *m, const struct pkt_result *res)
+{
+	uint64_t fl = res->ipv6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
+
+	if (res->offload & PKT_OFFLOAD_IPV4_CKSUM)
+		fl |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (res->offload & PKT_OFFLOAD_UDP_CKSUM)
+		fl |= RTE_MBUF_F_TX_UDP_CKSUM;
+	m->l2_len = res->l2_len;
+	m->l3_len = res->l3_len;
+	m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | fl;
+}
+
+/* Answer, drop or set aside one frame; exception frames are collected in @exc for one hand-over. */
+static inline void
+worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct rte_mbuf **exc,
+	     unsigned *nexc, struct rte_mbuf **drop, unsigned *ndrop)
+{
+	struct pkt_result res;
+	enum pkt_verdict v;
+
+	/*
+	 * Only a plain single-segment mbuf may be rewritten in place; anything
+	 * else (chained, or sharing its data with a clone) is left whole for
+	 * the kernel, which never sees such frames from a sane port anyway.
+	 */
+	if (likely(m->nb_segs == 1 && !RTE_MBUF_CLONED(m)))
+		v = pkt_process(&w->ctx, rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
+				(uint16_t)(m->buf_len - m->data_off), &res);
+	else
+		v = PKT_EXCEPTION;
+
+	switch (v) {
+	case PKT_TX:
+		if (res.off != 0)
+			rte_pktmbuf_adj(m, res.off);
+		m->data_len = res.len;
+		m->pkt_len = res.len;
+		if (res.offload != 0)
+			worker_set_offload(m, &res);
+		else
+			m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+		worker_tx(w, p, m);
+		break;
+	case PKT_EXCEPTION:
+		if (w->exc != NULL) {
+			exc[(*nexc)++] = m;
+		} else {
+			w->stats.drop[STATS_DROP_NO_EXCEPTION]++;
+			drop[(*ndrop)++] = m;
+		}
+		break;
+	default:
+		drop[(*ndrop)++] = m;
+		break;
+	}
+}
+
+/* Handle one rx burst of @n frames from @p. */
+static void
+worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, unsigned n)
+{
+	struct rte_mbuf *exc[WORKER_BURST];
+	struct rte_mbuf *drop[WORKER_BURST];
+	unsigned nexc = 0, ndrop = 0, i;
+
+	w->stats.rx += n;
+	/* Fetched once per burst; no pointer into it survives the next quiescent state. */
+	w->ctx.table = rrt_current(w->root);
+	w->ctx.mtu = p->mtu;
+	w->ctx.offload = p->offload;
+	memcpy(w->ctx.mac, p->mac, 6);
+
+	for (i = 0; i < WORKER_PREFETCH && i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i + WORKER_PREFETCH < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + WORKER_PREFETCH], void *));
+		worker_frame(w, p, pkts[i], exc, &nexc, drop, &ndrop);
+	}
+	for (; i < n; i++)
+		worker_frame(w, p, pkts[i], exc, &nexc, drop, &ndrop);
+
+	if (nexc != 0) {
+		unsigned ok = exception_to_kernel(w->exc, exc, nexc);
+
+		w->stats.exc_to_kernel += ok;
+		w->stats.exc_limited += nexc - ok;
+		if (ok < nexc)
+			rte_pktmbuf_free_bulk(exc + ok, nexc - ok);
+	}
+	if (ndrop != 0)
+		rte_pktmbuf_free_bulk(drop, ndrop);
+}
+
+/*
+ * Idle back-off: flush what is buffered, go offline so grace periods do not
+ * wait for a sleeping reader, sleep, come back online. gdnsd's dnsio_udp.c
+ * does the same around its blocking receive.
+ */
+static void
+worker_idle_sleep(struct worker *w)
+{
+	worker_drain(w);
+	w->stats.idle_sleeps++;
+	rcu_thread_offline();
+	rte_delay_us_sleep(w->idle_backoff_us);
+	rcu_thread_online();
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rte_mbuf *pkts[WORKER_BURST];
+	const uint64_t drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * WORKER_DRAIN_US;
+	uint64_t prev_drain = 0, now;
+	unsigned idle = 0;
+
+	rcu_register_thread();
+	while (likely(!worker_stop_requested())) {
+		unsigned got = 0;
+
+		/* First thing in every iteration, so no path through the loop can skip it. */
+		rcu_quiescent_state();
+
+		now = rte_rdtsc();
+		w->ctx.now = now;
+		if (unlikely(now - prev_drain > drain_tsc)) {
+			worker_drain(w);
+			if (w->exc != NULL)
+				worker_from_kernel(w);
+			prev_drain = now;
+		}
+
+		for (unsigned i = 0; i < w->nports; i++) {
+			struct worker_port *p = &w->ports[i];
+			unsigned n = rte_eth_rx_burst(p->port_id, p->queue, pkts, WORKER_BURST);
+
+			if (n != 0) {
+				worker_burst(w, p, pkts, n);
+				got += n;
+			}
+		}
+
+		if (got != 0) {
+			idle = 0;
+		} else if (w->idle_backoff_us != 0 && ++idle >= WORKER_IDLE_POLLS) {
+			/* Stay at the threshold: every further empty poll sleeps again. */
+			idle = WORKER_IDLE_POLLS;
+			worker_idle_sleep(w);
+			if (w->exc != NULL)
+				worker_from_kernel(w);
+		}
+	}
+	worker_drain(w);
+	rcu_thread_offline();
+	rcu_unregister_thread();
+	return 0;
+}

@@ -44,6 +44,8 @@ int exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned 
 /*
  * Hand @n frames to the kernel, within the rate limit. Returns how many were
  * accepted; the caller frees and counts the others (rate limited or tap full).
+ * TCP/UDP checksums a virtual link left partial (offloaded by a veth peer)
+ * are completed first, or the kernel would drop those segments.
  * Thread: the worker owning @q.
  */
 unsigned exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* L2-L4 for one frame: recognise UDP DNS to a service address, answer it in place, or pass it on. */
+/* L2-L4 for one frame: recognise UDP DNS to a service address and answer it in place. */
 
 #ifndef SWERVE_PKT_H
 #define SWERVE_PKT_H
@@ -16,7 +16,7 @@ struct rrt;
 #define PKT_MAX_SERVICE 32
 
 struct pkt_service {
-	uint32_t v4[PKT_MAX_SERVICE];    /* IPv4 addresses, network order. */
+	uint32_t v4[PKT_MAX_SERVICE];	 /* IPv4 addresses, network order. */
 	uint8_t v6[PKT_MAX_SERVICE][16]; /* IPv6 addresses. */
 	unsigned n4;
 	unsigned n6;
@@ -37,24 +37,24 @@ struct pkt_service {
 
 /* Checksum offloads the TX side of the port does for us. */
 #define PKT_OFFLOAD_IPV4_CKSUM 0x0001 /* The port fills the IPv4 header checksum. */
-#define PKT_OFFLOAD_UDP_CKSUM  0x0002 /* The port fills the UDP checksum from the pseudo-header sum. */
+#define PKT_OFFLOAD_UDP_CKSUM  0x0002 /* The port fills the UDP checksum (pseudo-header sum). */
 
 /*
  * Everything pkt_process() needs besides the frame. One per worker (per
  * port), owned by that worker: nothing in it is shared or atomic.
  */
 struct pkt_ctx {
-	const struct rrt *table;         /* Snapshot for the current burst (QSBR reader, online). */
-	const struct dnsq_conf *dconf;   /* Answer settings. */
-	const struct pkt_service *svc;   /* Addresses we answer for. */
-	struct worker_stats *st;         /* The worker's counters. */
-	uint64_t now;                    /* TSC at the start of the burst. */
-	uint64_t hz;                     /* TSC ticks per second. */
-	uint64_t err_tokens;             /* Error-answer bucket, in ticks (one answer = hz / rate). */
-	uint64_t err_last;               /* TSC of the last refill. */
-	uint16_t mtu;                    /* Largest IP packet the port sends (1500 by default). */
-	uint16_t offload;                /* PKT_OFFLOAD_* the port does on TX. */
-	uint8_t mac[6];                  /* The port's MAC: source of every response. */
+	const struct rrt *table;       /* Snapshot for the current burst (QSBR reader, online). */
+	const struct dnsq_conf *dconf; /* Answer settings. */
+	const struct pkt_service *svc; /* Addresses we answer for. */
+	struct worker_stats *st;       /* The worker's counters. */
+	uint64_t now;		       /* TSC at the start of the burst. */
+	uint64_t hz;		       /* TSC ticks per second. */
+	uint64_t err_tokens; /* Error-answer bucket in ticks (an answer costs hz / rate). */
+	uint64_t err_last;   /* TSC of the last refill. */
+	uint16_t mtu;	     /* Largest IP packet the port sends (default 1500). */
+	uint16_t offload;    /* PKT_OFFLOAD_* the port does on TX. */
+	uint8_t mac[6];	     /* The port's MAC: source of every response. */
 };
 
 enum pkt_verdict {
@@ -65,11 +65,11 @@ enum pkt_verdict {
 
 /* Where the response frame lies and which offloads it needs (PKT_TX only). */
 struct pkt_result {
-	uint16_t off;   /* Octets to remove from the front (IPv4 options are not echoed). */
-	uint16_t len;   /* Response frame length from @off. */
-	uint8_t l2_len; /* Ethernet (+802.1Q) header length. */
-	uint8_t l3_len; /* IP header length (20 or 40). */
-	uint8_t ipv6;   /* 1 for IPv6, 0 for IPv4. */
+	uint16_t off;	 /* Octets to remove from the front (IPv4 options are not echoed). */
+	uint16_t len;	 /* Response frame length from @off. */
+	uint8_t l2_len;	 /* Ethernet (+802.1Q) header length. */
+	uint8_t l3_len;	 /* IP header length (20 or 40). */
+	uint8_t ipv6;	 /* 1 for IPv6, 0 for IPv4. */
 	uint8_t offload; /* PKT_OFFLOAD_* that the TX path must request for this frame. */
 };
 
@@ -82,7 +82,10 @@ void pkt_ctx_init(struct pkt_ctx *c, const struct dnsq_conf *dconf, const struct
  * @cap octets from @frame. UDP DNS to a service address is answered in place
  * with dnsq_answer() and the frame is rewritten into the response (MACs, IPs
  * and ports swapped, lengths, TTL/hop limit 64, checksums in software unless
- * res->offload asks the port to do them). Counts everything in c->st.
+ * res->offload asks the port to do them). A frame for the exception path is
+ * left as it is, except that a TCP/UDP checksum a virtual link left
+ * incomplete (only the pseudo-header sum) is completed for the kernel.
+ * Counts everything in c->st.
  * Never allocates, locks, makes a syscall or logs.
  */
 enum pkt_verdict pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap,

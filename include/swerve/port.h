@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Ethernet ports: configure whatever ethdev the EAL gives, one RX/TX queue pair per worker. */
+
+#ifndef SWERVE_PORT_H
+#define SWERVE_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+/* One configured port. Filled by port_setup(), read-only while workers run. */
+struct port {
+	uint16_t id;
+	uint16_t nq;	  /* RX/TX queue pairs, dealt out to workers round robin. */
+	uint16_t rx_ring; /* Descriptors per RX queue after device limits. */
+	uint16_t tx_ring; /* Descriptors per TX queue after device limits. */
+	uint16_t mtu;
+	uint16_t offload; /* PKT_OFFLOAD_* enabled on TX. */
+	bool rss;	  /* Receive-side scaling configured in the device. */
+	bool started;
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char driver[32];
+};
+
+/*
+ * Mbufs a pool needs for @nports ports with up to @nq queue pairs each,
+ * @rx_ring/@tx_ring descriptors, @nlcores lcores' caches and bursts in
+ * flight, plus @extra (the exception path's rings). Rounded to 2^n - 1,
+ * the size rte_mempool uses best.
+ */
+unsigned port_pool_size(unsigned nports, unsigned nq, unsigned rx_ring, unsigned tx_ring,
+			unsigned nlcores, unsigned extra);
+
+/* Create the mbuf pool shared by all ports. Thread: main lcore. */
+int port_pool_create(unsigned nmbufs, int socket, struct rte_mempool **out);
+
+/*
+ * Configure and start @port_id with up to @nworkers queue pairs (fewer when
+ * the device has fewer queues), RSS when it can and more than one queue is
+ * used, and the checksum offloads it offers. Fills @p. Thread: main lcore.
+ */
+int port_setup(struct port *p, uint16_t port_id, uint16_t nworkers, uint16_t rx_ring,
+	       uint16_t tx_ring, struct rte_mempool *mp);
+
+/* Log the port's link state and configuration in one line. */
+void port_log(const struct port *p);
+
+/* Stop and close @p (safe on a port that never started). Thread: main lcore, workers stopped. */
+void port_close(struct port *p);
+
+#endif /* SWERVE_PORT_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* DNS over TCP (RFC 7766) on the service addresses, answered from the RCU table by one thread. */
+
+#ifndef SWERVE_TCP_H
+#define SWERVE_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dnsq_conf;
+struct rrt_root;
+struct swerve_config;
+
+/*
+ * Listen on TCP port 53 of every service address (cfg->addrs) and answer
+ * from @root with @dconf, in a thread of its own. The sockets bind with
+ * IP_FREEBIND, so the exception interface need not carry the addresses yet.
+ * The thread registers as a QSBR reader and is online only while it answers
+ * a query; it never keeps a table pointer across epoll_wait(). Limits:
+ * cfg->tcp_max_clients connections (more are accepted and closed at once),
+ * cfg->tcp_idle_ms without progress closes a connection (0: never).
+ * @cfg, @root and @dconf must outlive tcp_listener_stop().
+ * Returns 0, or a negative code (nothing is left running).
+ * Thread: the main lcore (control thread), once.
+ */
+int tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
+		       const struct dnsq_conf *dconf);
+
+/* Stop the thread, join it and close every socket. Safe when never started. */
+void tcp_listener_stop(void);
+
+/*
+ * Connection framing (control/tcp_conn.c), used by the listener and exposed
+ * for the unit test. A connection carries two-octet length-prefixed DNS
+ * messages each way; queries are answered one after the other, in order, so
+ * pipelined queries get their answers in the order they were sent.
+ */
+
+/* Largest DNS message: the length prefix is 16 bits. */
+#define TCP_MSG_MAX 65535
+
+/*
+ * Stop answering while this much output is still unsent: a client that
+ * pipelines queries but does not read cannot make us buffer without bound.
+ */
+#define TCP_OUT_HIGH 16384
+
+/* Answer @qlen octets of @query into @resp (room for @cap); 0 means drop the connection. */
+typedef size_t (*tcp_answer_fn)(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp,
+				size_t cap);
+
+/* The framing state of one client connection. Owned by the listener thread. */
+struct tcp_conn {
+	int fd;		/* The socket, non-blocking. */
+	bool eof;	/* The client closed its side: answer what is complete, flush, close. */
+	uint8_t *in;	/* Received octets not yet answered: length prefix + message, repeated. */
+	size_t in_len;	/* Octets in in[]. */
+	size_t in_cap;	/* Size of in[]; grows to hold the largest message seen. */
+	uint8_t *out;	/* Framed responses waiting for the socket. */
+	size_t out_off; /* First unsent octet of out[]. */
+	size_t out_len; /* End of the data in out[]. */
+	size_t out_cap; /* Size of out[]. */
+	uint64_t answered; /* Queries answered on this connection. */
+};
+
+/* Start framing on socket @fd (buffers are allocated on first use). */
+void tcp_conn_init(struct tcp_conn *c, int fd);
+
+/* Free @c's buffers; does not close the socket. */
+void tcp_conn_fini(struct tcp_conn *c);
+
+/*
+ * Read what the socket has, into room for at least the next message.
+ * Returns the number of octets read (0 when the client closed, setting
+ * c->eof), -EAGAIN when nothing was there, -ENOBUFS when complete queries
+ * fill the buffer (answer them first), or another negative code for a
+ * broken connection.
+ */
+int tcp_conn_read(struct tcp_conn *c);
+
+/* Append @len octets as if received (for tests and callers that read elsewhere). 0 or -ENOMEM. */
+int tcp_conn_feed(struct tcp_conn *c, const uint8_t *data, size_t len);
+
+/*
+ * Answer the complete queries in c->in, in order, with @answer, while the
+ * unsent output stays under TCP_OUT_HIGH. @scratch (TCP_MSG_MAX octets) is
+ * where @answer writes; only the response's length is kept per connection.
+ * Returns the number answered, or a negative code: -EPROTO when @answer
+ * dropped a query (the connection must close), -ENOMEM.
+ */
+int tcp_conn_process(struct tcp_conn *c, tcp_answer_fn answer, void *arg, uint8_t *scratch);
+
+/* Write unsent output: returns octets written, -EAGAIN when the socket took none, or an error. */
+int tcp_conn_flush(struct tcp_conn *c);
+
+/* Whether @c has output the socket has not taken yet. */
+static inline bool
+tcp_conn_pending(const struct tcp_conn *c)
+{
+	return c->out_len > c->out_off;
+}
+
+/* Whether reading more from @c is useful now (not closed, and not held back by unsent output). */
+static inline bool
+tcp_conn_wants_input(const struct tcp_conn *c)
+{
+	return !c->eof && c->out_len - c->out_off < TCP_OUT_HIGH;
+}
+
+#endif /* SWERVE_TCP_H */

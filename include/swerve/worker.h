@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker lcore loop: poll queues, answer DNS, pass the rest to the exception path. */
+
+#ifndef SWERVE_WORKER_H
+#define SWERVE_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+
+#include "swerve/pkt.h"
+#include "swerve/stats.h"
+
+struct rrt_root;
+struct exc_queue;
+
+/* Frames per rx burst and per buffered tx burst (l3fwd's MAX_PKT_BURST). */
+#define WORKER_BURST 32
+
+/* Ports a worker can poll; each gives it one RX and one TX queue. */
+#define WORKER_MAX_PORTS 8
+
+/* One (port, queue) pair a worker owns: nobody else touches that queue. */
+struct worker_port {
+	uint16_t port_id;
+	uint16_t queue;
+	uint16_t mtu;
+	uint16_t offload;		   /* PKT_OFFLOAD_* the port does on TX. */
+	uint8_t mac[6];			   /* Source MAC of our responses. */
+	struct rte_eth_dev_tx_buffer *txb; /* Buffered TX, drained on a TSC deadline. */
+};
+
+/*
+ * One worker lcore. Allocated and filled by the main lcore before launch,
+ * then written only by the worker until it returns; the main lcore reads
+ * stats while it runs (see stats.h) and frees it after the join.
+ */
+struct worker {
+	struct worker_stats stats; /* First, on its own cache lines. */
+	struct pkt_ctx ctx;	   /* L2-L4 context, including the error-answer limiter. */
+	struct rrt_root *root;	   /* The published table, read once per burst. */
+	struct exc_queue *exc;	   /* This worker's exception path queue pair, or NULL. */
+	uint32_t idle_backoff_us;  /* Sleep this long when idle; 0 = busy poll. */
+	unsigned lcore_id;
+	unsigned index; /* Worker number, 0-based. */
+	unsigned nports;
+	struct worker_port ports[WORKER_MAX_PORTS];
+} __rte_cache_aligned;
+
+/*
+ * Prepare @w for @lcore_id: zero it, set up the L2-L4 context and allocate
+ * nothing else yet. Ports are added with worker_add_port().
+ * Thread: main lcore, before launch.
+ */
+void worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root *root,
+		 const struct dnsq_conf *dconf, const struct pkt_service *svc,
+		 uint32_t idle_backoff_us);
+
+/* Give @w queue @queue of a started port; allocates its TX buffer. Thread: main lcore. */
+int worker_add_port(struct worker *w, uint16_t port_id, uint16_t queue, const uint8_t mac[6],
+		    uint16_t mtu, uint16_t offload);
+
+/* Free what worker_add_port() allocated (after the worker returned; unsent frames are freed). */
+void worker_fini(struct worker *w);
+
+/* The lcore function for rte_eal_remote_launch(): runs until worker_request_stop(). */
+int worker_main(void *arg);
+
+/* Ask every worker to return. Async-signal-safe (one atomic store). */
+void worker_request_stop(void);
+
+/* True once worker_request_stop() was called. */
+bool worker_stop_requested(void);
+
+#endif /* SWERVE_WORKER_H */
