@@ -27,6 +27,70 @@ struct cfg_zone {
 	char *file; /* Resolved against the config file's directory when relative. */
 };
 
+/* failover.records[].check.kind */
+enum cfg_check_kind {
+	CFG_CHECK_TCP = 0, /* Values match enum health_kind. */
+	CFG_CHECK_HTTP,
+	CFG_CHECK_HTTPS,
+	CFG_CHECK_MANUAL,
+};
+
+/* failover.records[].all-down: what to serve when no endpoint of any pool is up. */
+enum cfg_all_down {
+	CFG_ALL_DOWN_FIRST_POOL = 0, /* "first-pool" (default): fail open, serve every member of pool 0. */
+	CFG_ALL_DOWN_SERVE_ALL,      /* "serve-all": every endpoint of every pool. */
+	CFG_ALL_DOWN_SERVFAIL,       /* "servfail": answer SERVFAIL for the record. */
+};
+
+#define CFG_CHECK_MAX_STATUS 8
+
+/* failover.records[].check: how each endpoint of the record is probed. */
+struct cfg_check {
+	enum cfg_check_kind kind; /* kind: tcp, http, https or manual. Required. */
+	uint32_t interval_ms;     /* interval-ms, default 5000, 100..3600000. */
+	uint32_t timeout_ms;      /* timeout-ms, default 2000; must be < interval-ms. */
+	uint32_t rise;            /* rise, default 2 (1..100): successes to come up. */
+	uint32_t fall;            /* fall, default 3 (1..100): failures to go down. */
+	uint16_t port;            /* port: default 80 (http), 443 (https); required for tcp. */
+	char *path;               /* path: http(s) request path, default "/". */
+	char *host;               /* host: Host header, SNI and verified name; default none. */
+	uint16_t status[CFG_CHECK_MAX_STATUS]; /* expect-status: list, default [200]. */
+	unsigned nstatus;
+	char *body;               /* body: substring the response body must contain, or NULL. */
+	uint32_t min_cert_days;   /* min-cert-days: https, default 7 (0..3650). */
+	char *ca_file;            /* ca-file: https trust anchors, default the system store. */
+};
+
+/* failover.records[].pools[].endpoints[] */
+struct cfg_endpoint {
+	char *name;             /* name: default the address as text; unique in its record. */
+	struct cfg_addr addr;   /* address: what the record serves; family matches the type. */
+	bool has_check_addr;    /* check-address given: probe there instead of addr. */
+	struct cfg_addr check_addr;
+	uint16_t check_port;    /* check-port: 0 = the check's port. */
+	char *check_host;       /* check-host: NULL = the check's host. */
+};
+
+/* failover.records[].pools[] in order: the first pool with a member up is served. */
+struct cfg_pool {
+	char *name; /* name: default "pool<N>" (0-based); unique in its record. */
+	struct cfg_endpoint *endpoints;
+	size_t nendpoints; /* At least one. */
+};
+
+/* failover.records[] */
+struct cfg_failover {
+	char *name;            /* name: absolute owner, must lie in a configured zone. */
+	uint16_t type;         /* type: A (1) or AAAA (28). */
+	uint32_t ttl;          /* ttl: default 30. */
+	uint32_t degraded_ttl; /* degraded-ttl: TTL while not serving pool 0 in full, default 10. */
+	bool initial_up;       /* initial: "up" (default) or "down" before the first result. */
+	enum cfg_all_down all_down; /* all-down, default first-pool. */
+	struct cfg_check check;
+	struct cfg_pool *pools;
+	size_t npools; /* At least one. */
+};
+
 /*
  * The whole configuration. Produced by config_load(), immutable afterwards,
  * owned by the control thread. Every key has a documented default
@@ -64,9 +128,17 @@ struct swerve_config {
 	/* control: */
 	char *ctl_socket; /* control.socket, default /run/swerve/control.sock. */
 	mode_t ctl_mode;  /* control.mode, default 0660. */
+	uint32_t ctl_max_clients; /* control.max-clients, default 16 (1..1024). */
+	uint32_t ctl_idle_ms;     /* control.idle-timeout-ms, default 30000 (100..3600000). */
 
 	/* metrics: */
 	char *metrics_listen; /* metrics.listen, "127.0.0.1:9153" by default, NULL = off. */
+
+	/* failover: */
+	char *failover_state_file; /* failover.state-file: operator overrides, default
+				      /var/lib/swerve/failover.json; NULL (~) = not persisted. */
+	struct cfg_failover *failovers; /* failover.records */
+	size_t nfailovers;
 
 	/* log: */
 	int log_level;    /* log.level, default LOG_INFO. */
