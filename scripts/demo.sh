@@ -4,8 +4,9 @@
 #
 # usage: demo.sh [--scripted] [--driver af_xdp|af_packet]
 #
-# Assumes a built tree (build/, or the directory in $BUILD; scripts/setup.sh
-# makes one). Brings up the lab of DESIGN.md section 8 with scripts/lab.sh,
+# First runs scripts/setup.sh (installs missing Debian packages, builds
+# build/; quick when nothing is missing), unless $BUILD names a tree built
+# already (the test suite does that). Brings up the lab of DESIGN.md section 8 with scripts/lab.sh,
 # starts swerved on net_af_xdp on the lab's DPDK side (net_af_packet when
 # af_xdp cannot start), serving control/example/swerve.yaml, and prints the
 # dig/kdig/dnsperf commands to try from the client namespace. It stays in the
@@ -52,6 +53,9 @@ esac
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root (network namespaces, DPDK)" >&2
 	exit 2
+fi
+if [ -z "${BUILD:-}" ]; then
+	"$top/scripts/setup.sh" || { echo "demo: setup failed" >&2; exit 1; }
 fi
 if [ ! -x "$swerved" ]; then
 	echo "demo: $swerved not found: build first (scripts/setup.sh), or set BUILD" >&2
