@@ -81,22 +81,35 @@ static inline uint64_t
 dname_hash(const uint8_t *name, size_t len)
 {
 	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	const uint8_t *end = name + len;
 	uint64_t h = 0x6a09e667f3bcc909ull ^ (len * m);
 	uint64_t w;
 
-	while (len >= 8) {
-		memcpy(&w, name, 8);
-		h = (h ^ w) * m;
-		h ^= h >> 29;
-		name += 8;
-		len -= 8;
+	if (len >= 8) {
+		while (end - name > 8) {
+			memcpy(&w, name, 8);
+			h = (h ^ w) * m;
+			h ^= h >> 29;
+			name += 8;
+		}
+		/*
+		 * The last word ends at the name's end and may overlap the one
+		 * before: a fixed-size load instead of a variable-length copy,
+		 * which costs more than the rest of the hash.
+		 */
+		memcpy(&w, end - 8, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, name, 4);
+		memcpy(&hi, end - 4, 4);
+		w = (uint64_t)hi << 32 | lo;
+	} else {
+		/* 1 to 3 octets (the root, a one-letter TLD). */
+		w = (uint64_t)name[0] | (uint64_t)name[len / 2] << 8 | (uint64_t)end[-1] << 16;
 	}
-	if (len > 0) {
-		w = 0;
-		memcpy(&w, name, len);
-		h = (h ^ w) * m;
-		h ^= h >> 29;
-	}
+	h = (h ^ w) * m;
+	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 32);
 }
