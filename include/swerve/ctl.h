@@ -48,7 +48,8 @@ struct ctl_req {
  * are discarded. A handler that cannot answer at once (a zone reload on the
  * loader thread) returns CTL_DEFERRED and later calls ctl_reply_deferred()
  * exactly once with req->client; requests the same client pipelines behind
- * it wait.
+ * it wait. @req and everything it points to live only during the call: a
+ * deferred handler copies what it needs. Handlers must not call ctl_close().
  */
 typedef int (*ctl_handler_fn)(void *ctx, const struct ctl_req *req, json_t *reply);
 
