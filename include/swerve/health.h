@@ -33,22 +33,27 @@ struct health_spec {
 	enum health_kind kind;
 	struct sockaddr_storage addr; /* Target address and port. */
 	socklen_t addrlen;
-	const char *host;     /* Host header, TLS SNI and the name verified; NULL: the address. */
-	const char *path;     /* http(s): "/" when NULL. */
+	const char *host;     /* Host header (sent as is, no port), TLS SNI and the name verified;
+				 NULL: the address. https connects to @addr all the same. */
+	const char *path;     /* http(s): "/" when NULL; a missing leading '/' is added. */
 	uint16_t status[HEALTH_MAX_STATUS]; /* Accepted statuses; nstatus == 0 means 200..299. */
 	unsigned nstatus;
-	const char *body;     /* http(s): substring the body must contain, or NULL. */
-	uint32_t timeout_ms;  /* Whole probe, connect included. */
+	const char *body;     /* http(s): substring the body must contain, or NULL. Only the
+				 first 64 KiB of the body are read and searched. */
+	uint32_t timeout_ms;  /* Whole probe, connect included; 0 is refused (-EINVAL). */
 	uint32_t min_cert_days; /* https: a leaf certificate expiring sooner is a failure. */
-	const char *ca_file;  /* https: trust anchors, NULL for the system store. */
+	const char *ca_file;  /* https: the only trust anchors (the system store is then not
+				 used), NULL for the system store. */
 };
 
 /* The result of one probe. */
 struct health_result {
 	bool ok;
 	uint32_t latency_us; /* From start to verdict. */
-	char reason[160];    /* Why it failed ("connect: refused", "http status 503",
-				"certificate expires in 3 days (< 7)"), or a short "ok ..." text. */
+	char reason[160];    /* Why it failed ("connect: Connection refused", "timeout after
+				500 ms", "http status 503", "body does not contain \"ready\"",
+				"certificate expires in 3 days (< 7)", or libcurl's own text
+				for TLS failures), or a short "ok ..." text. */
 };
 
 /* Called exactly once per started probe, from the loop (never from health_probe_start()). */
@@ -57,9 +62,13 @@ typedef void (*health_done_fn)(void *arg, const struct health_result *res);
 struct health;
 struct health_probe;
 
+/* A prober on @loop (which must outlive it). Thread: the loop's thread, for all functions. */
 int health_new(struct evloop *loop, struct health **out);
 
-/* Cancel every probe in flight (their callbacks are not called) and free. */
+/*
+ * Cancel every probe in flight (their callbacks are not called) and free.
+ * Call it before evloop_free(), and not from inside a probe's callback.
+ */
 void health_free(struct health *h);
 
 /*
@@ -70,7 +79,7 @@ void health_free(struct health *h);
 int health_probe_start(struct health *h, const struct health_spec *spec, health_done_fn done,
 		       void *arg, struct health_probe **out);
 
-/* Abandon a probe in flight: its callback is never called. */
+/* Abandon a probe in flight: its callback is never called. Not for a probe whose callback ran. */
 void health_probe_cancel(struct health *h, struct health_probe *p);
 
 #endif /* SWERVE_HEALTH_H */
