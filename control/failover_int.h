@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Failover internals shared by failover.c, failover_state.c, failover_ctl.c and the unit test. */
+
+#ifndef SWERVE_FAILOVER_INT_H
+#define SWERVE_FAILOVER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "swerve/config.h"
+#include "swerve/ctl.h"
+#include "swerve/dname.h"
+#include "swerve/evloop.h"
+#include "swerve/failover.h"
+#include "swerve/health.h"
+
+/*
+ * Bounded event history. 1024 transitions cover hours of a flapping
+ * record and days of normal operation while costing ~400 KiB.
+ */
+#define FO_EVENTS_MAX 1024
+
+/*
+ * At most one slot publish per record per window. 50 ms is far below any
+ * TTL and below a health interval (>= 100 ms), so a decision is never
+ * noticeably late, while a manual check flipped 1000 times a second reaches
+ * the workers as at most 20 swaps (each one a call_rcu and a cache miss
+ * for every worker).
+ */
+#define FO_COALESCE_MS 50
+
+/* rrt_slot "serving" values besides a pool index. */
+#define FO_SERVE_NONE -1 /* Slot NULL: SERVFAIL. */
+#define FO_SERVE_ALL  -2 /* All-down "serve-all": every non-drained endpoint. */
+
+/* Latency buckets (seconds) of swerve_health_check_duration_seconds. */
+#define FO_LAT_BUCKETS 10
+
+/* Control commands (failover_ctl.c). */
+#define FO_NCMDS 8
+
+#define FO_NAME_TEXT 256
+#define FO_REASON    160
+
+struct failover;
+struct fo_record;
+
+/* One endpoint of one record: what it serves, how it is probed, what it is. */
+struct fo_endpoint {
+	struct fo_record *rec;
+	const struct cfg_endpoint *cfg;
+	unsigned pool;	/* Index of its pool in rec->cfg->pools. */
+	unsigned index; /* Index in rec->eps (config order, pools in order). */
+	char name[64];	/* cfg->name, or the address text when the config gave none. */
+	char addr_text[INET6_ADDRSTRLEN];
+	uint8_t rdata[16]; /* A or AAAA RDATA. */
+	uint16_t rdlen;
+	struct health_spec spec; /* Probe target; strings borrowed from the config. */
+	char target_text[INET6_ADDRSTRLEN + 8]; /* "addr:port" probed, for failover-show. */
+
+	/* Health (rise/fall) and operator state. */
+	bool up;
+	bool drained;
+	uint32_t succ; /* Consecutive successes. */
+	uint32_t fail; /* Consecutive failures. */
+	bool checked;  /* At least one result (or endpoint-set) since start. */
+	bool last_ok;
+	char last_reason[FO_REASON];
+	uint32_t last_latency_us;
+	uint64_t last_check_ms;	 /* CLOCK_REALTIME ms of the last result; 0 = never. */
+	uint64_t last_change_ms; /* CLOCK_REALTIME ms of the last up/down change; 0 = never. */
+
+	/* Scheduling: one timer, at most one probe in flight. */
+	struct evloop_timer timer;
+	struct health_probe *probe;
+	uint64_t skipped;	 /* Ticks skipped because a probe was still in flight. */
+};
+
+/* The selection a record serves: which endpoints and with which TTL. */
+struct fo_sel {
+	int serving;   /* Pool index, FO_SERVE_ALL or FO_SERVE_NONE. */
+	bool all_down; /* Chosen by the all-down policy (nothing up and not drained). */
+	uint32_t ttl;
+	bool degraded;
+	uint8_t *served; /* Per endpoint: 1 = in the RRset. Owned by the record. */
+};
+
+struct fo_record {
+	struct failover *f;
+	const struct cfg_failover *cfg;
+	unsigned index;
+	char name[FO_NAME_TEXT]; /* Lowercase presentation form with the final dot. */
+	uint8_t wire[DNAME_MAXLEN];
+	size_t wire_len;
+	struct rrt_slot *slot;
+	struct fo_endpoint *eps;
+	size_t neps;
+	int forced; /* Forced pool index, or -1 for auto (health-driven). */
+
+	/* What the slot serves now (published), and its buffer. */
+	struct fo_sel pub;
+	struct fo_sel next;	       /* Scratch for fo_select(). */
+	struct evloop_timer pub_timer; /* Armed while a publish waits for its window. */
+	uint64_t last_pub_ms;	       /* Monotonic time of the last slot swap, 0 = none yet. */
+
+	/* Counters for metrics and tests. */
+	uint64_t publishes;   /* Slot swaps after the initial RRset. */
+	uint64_t transitions; /* Changes of the served pool (or policy), see readme. */
+	uint64_t checks_ok;
+	uint64_t checks_fail;
+	uint64_t lat_bucket[FO_LAT_BUCKETS + 1]; /* Cumulative at render time; +Inf last. */
+	double lat_sum_s;
+};
+
+/* One entry of the event history. */
+struct fo_event {
+	uint64_t seq;
+	uint64_t time_ms;   /* CLOCK_REALTIME. */
+	const char *record; /* fo_record.name: lives as long as struct failover. */
+	uint16_t type;
+	char endpoint[64]; /* "" for record-level events (serving pool, force/auto). */
+	char from[32];
+	char to[32];
+	char reason[FO_REASON];
+};
+
+struct fo_events {
+	struct fo_event *ring; /* FO_EVENTS_MAX entries. */
+	uint64_t next_seq;     /* Sequence number of the next event; starts at 1. */
+};
+
+struct failover {
+	const struct swerve_config *cfg;
+	struct evloop *loop;
+	struct health *health;
+	struct fo_record *recs;
+	size_t nrecs;
+	struct rrt_slot **slots;
+	struct fo_events events;
+	bool started;
+	uint64_t rng;
+	struct ctl_cmd cmds[FO_NCMDS]; /* Registered with the control socket; must outlive it. */
+};
+
+/* failover.c */
+extern const double fo_lat_bounds[FO_LAT_BUCKETS];
+uint64_t fo_realtime_ms(void);
+const char *fo_type_name(uint16_t type);
+const char *fo_serving_name(const struct fo_record *r, int serving, char *buf, size_t len);
+struct fo_record *fo_record_find(struct failover *f, const char *name, uint16_t type,
+				 size_t *nmatch);
+struct fo_endpoint *fo_endpoint_find(struct fo_record *r, const char *name_or_addr);
+int fo_pool_find(const struct fo_record *r, const char *name_or_index);
+void fo_select(const struct fo_record *r, struct fo_sel *sel);
+void fo_record_changed(struct fo_record *r);
+void fo_endpoint_result(struct fo_endpoint *ep, bool ok, uint32_t latency_us, const char *reason);
+void fo_record_publish(struct fo_record *r);
+int fo_drain(struct failover *f, struct fo_endpoint *const *eps, size_t n, bool drain,
+	     const char *who);
+int fo_force(struct failover *f, struct fo_record *r, int pool, const char *who);
+int fo_manual_set(struct failover *f, struct fo_endpoint *const *eps, size_t n, bool up,
+		  const char *who);
+
+/* failover_ctl.c: fill f->cmds (also lets the unit test call the handlers directly). */
+size_t fo_ctl_commands(struct failover *f, const struct ctl_cmd **cmds);
+
+/* failover_state.c */
+int fo_events_init(struct fo_events *ev);
+void fo_events_fini(struct fo_events *ev);
+void fo_event_add(struct failover *f, const struct fo_record *r, const char *endpoint,
+		  const char *from, const char *to, const char *reason);
+/* The @i-th oldest of the last @n events (i < n <= fo_events_count()). */
+size_t fo_events_count(const struct fo_events *ev);
+const struct fo_event *fo_events_get(const struct fo_events *ev, size_t n, size_t i);
+void fo_state_load(struct failover *f);
+int fo_state_save(const struct failover *f);
+
+#endif /* SWERVE_FAILOVER_INT_H */
