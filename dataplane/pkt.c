@@ -25,32 +25,6 @@
 #define PKT_RCODE_FORMERR 1
 #define PKT_RCODE_NOTIMP  4
 
-static const char *const pkt_drop_names[STATS_DROP_MAX] = {
-	[STATS_DROP_TRUNC_L2] = "trunc_l2",
-	[STATS_DROP_TRUNC_L3] = "trunc_l3",
-	[STATS_DROP_TRUNC_L4] = "trunc_l4",
-	[STATS_DROP_IP_HDR] = "ip_header",
-	[STATS_DROP_IP_LEN] = "ip_length",
-	[STATS_DROP_UDP_LEN] = "udp_length",
-	[STATS_DROP_SRC_MAC] = "src_mac",
-	[STATS_DROP_SRC_IP] = "src_ip",
-	[STATS_DROP_SRC_PORT] = "src_port",
-	[STATS_DROP_OTHER_HOST] = "other_host",
-	[STATS_DROP_DNS_SHORT] = "dns_short",
-	[STATS_DROP_DNS_RESPONSE] = "dns_response",
-	[STATS_DROP_DNS_NOSPACE] = "dns_nospace",
-	[STATS_DROP_ERR_LIMIT] = "error_rate_limit",
-	[STATS_DROP_NO_EXCEPTION] = "no_exception_path",
-};
-
-const char *
-stats_drop_name(enum stats_drop d)
-{
-	if ((unsigned)d >= STATS_DROP_MAX)
-		return "unknown";
-	return pkt_drop_names[d];
-}
-
 int
 pkt_service_init(struct pkt_service *svc, const struct cfg_addr *addrs, size_t naddrs)
 {
@@ -184,6 +158,7 @@ pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap)
 	st->dns_queries++;
 	n = dnsq_answer(c->table, c->dconf, dns, qlen, dns, cap, 0, &info);
 	st->edns += info.edns;
+	st->qtype[stats_qtype_bucket(info.qtype)]++;
 	if (n == 0) {
 		switch (info.verdict) {
 		case DNSQ_DROP_SHORT:

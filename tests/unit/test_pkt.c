@@ -313,6 +313,7 @@ test_ipv4_answer(void **state)
 	assert_int_equal(x->st.dns_queries, 1);
 	assert_int_equal(x->st.answered, 1);
 	assert_int_equal(x->st.rcode[5], 1);
+	assert_int_equal(x->st.qtype[STATS_QTYPE_A], 1);
 	assert_int_equal(drops(&x->st), 0);
 }
 
