@@ -24,39 +24,10 @@
 #include "swerve/error.h"
 #include "swerve/log.h"
 
-/*
- * The schema is a table per mapping: adding a section or a key is one line
- * here plus, for a new kind of value, one case in cfg_value(). Anything not
- * in a table is an error, so a typo can never silently fall back to a
- * default.
- */
-enum cfg_kind {
-	CFG_UINT,      /* Decimal integer in [min, max], stored in a uint16_t or uint32_t. */
-	CFG_STR,       /* Non-empty string of at most max octets. */
-	CFG_STR_NULL,  /* As CFG_STR, or YAML null for "off" / "hidden" (stored as NULL). */
-	CFG_MODE,      /* File mode as octal digits (0660, "0660", 0o660), at most 0777. */
-	CFG_LOGLEVEL,  /* error, warning, notice, info, debug. */
-	CFG_LOGTARGET, /* stderr or syslog. */
-	CFG_LISTEN,    /* ADDRESS:PORT or [IPv6]:PORT, or null for off. */
-	CFG_ADDRS,     /* Sequence of service addresses with optional /prefix. */
-	CFG_ZONENAME,  /* A zone's domain name (struct cfg_zone). */
-	CFG_ZONEFILE,  /* A zone file, resolved and checked to be readable (struct cfg_zone). */
-};
-
-struct cfg_key {
-	const char *name;
-	enum cfg_kind kind;
-	size_t off;  /* Offset of the member in the structure being filled. */
-	size_t size; /* sizeof that member, for CFG_UINT. */
-	uint32_t min, max;
-};
+#include "config_int.h"
 
 #define CFG_MEMBER(m)  offsetof(struct swerve_config, m), sizeof(((struct swerve_config *)0)->m)
 #define CFG_ZMEMBER(m) offsetof(struct cfg_zone, m), 0
-#define CFG_NKEYS(a)   (sizeof(a) / sizeof((a)[0]))
-
-/* Room for a key path such as "zones[12].file"; longer keys (only typos) are cut short. */
-#define CFG_PATH_LEN 256
 
 static const struct cfg_key cfg_service_keys[] = {
 	{"addresses", CFG_ADDRS, 0, 0, 0, 0},
@@ -94,6 +65,10 @@ static const struct cfg_key cfg_control_keys[] = {
 	{"socket", CFG_STR, CFG_MEMBER(ctl_socket), 0,
 	 sizeof(((struct sockaddr_un *)0)->sun_path) - 1},
 	{"mode", CFG_MODE, CFG_MEMBER(ctl_mode), 0, 0777},
+	/* Each client costs a descriptor and a line buffer; a thousand is far more than operators.
+	 */
+	{"max-clients", CFG_UINT, CFG_MEMBER(ctl_max_clients), 1, 1024},
+	{"idle-timeout-ms", CFG_UINT, CFG_MEMBER(ctl_idle_ms), 100, 3600000},
 };
 
 static const struct cfg_key cfg_metrics_keys[] = {
@@ -107,7 +82,7 @@ static const struct cfg_key cfg_log_keys[] = {
 
 static const struct cfg_key cfg_zone_keys[] = {
 	{"name", CFG_ZONENAME, CFG_ZMEMBER(name), 0, 0},
-	{"file", CFG_ZONEFILE, CFG_ZMEMBER(file), 0, 0},
+	{"file", CFG_FILE, CFG_ZMEMBER(file), 0, 0},
 };
 
 struct cfg_section {
@@ -126,29 +101,17 @@ static const struct cfg_section cfg_sections[] = {
 	{"control", cfg_control_keys, CFG_NKEYS(cfg_control_keys)},
 	{"metrics", cfg_metrics_keys, CFG_NKEYS(cfg_metrics_keys)},
 	{"log", cfg_log_keys, CFG_NKEYS(cfg_log_keys)},
+	{"failover", cfg_failover_keys, CFG_NKEYS(cfg_failover_keys)},
 };
 
-/* One parse in progress. */
-struct cfg_parse {
-	yaml_document_t *doc;
-	struct swerve_config *cfg;
-	struct sw_diag *diag;
-	char dir[PATH_MAX];    /* The config file's directory, absolute, for relative zone paths. */
-	unsigned service_line; /* Line of "service:", for "no service address"; 0 when absent. */
-	unsigned zones_line;   /* Line of "zones:", for "no zones"; 0 when absent. */
-};
-
-static unsigned
+unsigned
 cfg_line(const yaml_node_t *node)
 {
 	return node != NULL ? (unsigned)node->start_mark.line + 1 : 0;
 }
 
-static int cfg_err(struct cfg_parse *p, const yaml_node_t *node, int code, const char *path,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
 /* "path: reason" at the node's line. */
-static int
+int
 cfg_err(struct cfg_parse *p, const yaml_node_t *node, int code, const char *path, const char *fmt,
 	...)
 {
@@ -162,7 +125,7 @@ cfg_err(struct cfg_parse *p, const yaml_node_t *node, int code, const char *path
 }
 
 /* YAML 1.1/1.2 core schema nulls, which only count when not quoted. */
-static int
+int
 cfg_is_null(const yaml_node_t *node)
 {
 	const char *v;
@@ -175,7 +138,7 @@ cfg_is_null(const yaml_node_t *node)
 }
 
 /* What a node looks like, for "expected X, got Y" messages. */
-static const char *
+const char *
 cfg_describe(const yaml_node_t *node, char *buf, size_t len)
 {
 	if (node->type == YAML_MAPPING_NODE)
@@ -191,7 +154,7 @@ cfg_describe(const yaml_node_t *node, char *buf, size_t len)
 }
 
 /* The scalar's text in @out, or an error unless it is a string of 1..@max octets (0: no limit). */
-static int
+int
 cfg_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t max,
 	   const char **out)
 {
@@ -211,7 +174,7 @@ cfg_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_
 	return 0;
 }
 
-static int
+int
 cfg_set_string(char **dst, const char *v)
 {
 	char *s = strdup(v);
@@ -224,7 +187,7 @@ cfg_set_string(char **dst, const char *v)
 }
 
 /* Strictly decimal: no sign, no leading zero (YAML 1.1 would read it as octal), no suffix. */
-static int
+int
 cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path, const struct cfg_key *k,
 	 void *dst)
 {
@@ -286,7 +249,7 @@ cfg_mode(struct cfg_parse *p, const yaml_node_t *node, const char *path, const s
 }
 
 /* "198.18.0.53", "2001:2::53/64": a unicast address with an optional prefix length. */
-static int
+int
 cfg_parse_addr(const char *text, struct cfg_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -423,7 +386,7 @@ cfg_listen_ok(const char *v)
 
 /* Presentation-form zone name: labels of 1..63 printable octets, at most 253 without the root dot.
  */
-static int
+int
 cfg_zone_name_ok(const char *n)
 {
 	size_t len = strlen(n);
@@ -465,10 +428,8 @@ cfg_zone_same(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* Resolve @v against the config's directory and check it is a readable regular file. */
-static int
-cfg_zone_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v,
-	      char **dst)
+int
+cfg_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v, char **dst)
 {
 	char full[PATH_MAX];
 	struct stat st;
@@ -497,6 +458,76 @@ cfg_zone_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, co
 	return 0;
 }
 
+/* The index of @v in the key's word list, stored in a member of k->size octets. */
+static int
+cfg_enum(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
+	 const char *v, void *dst)
+{
+	char list[128] = "";
+	size_t used = 0;
+	unsigned i;
+
+	for (i = 0; k->names[i] != NULL; i++)
+		if (strcmp(k->names[i], v) == 0)
+			break;
+	if (k->names[i] == NULL) {
+		for (unsigned j = 0; k->names[j] != NULL && used < sizeof(list); j++)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+						 j > 0 ? ", " : "", k->names[j]);
+		return cfg_err(p, node, SW_ECONFIG, path, "unknown value \"%s\" (%s)", v, list);
+	}
+	if (k->size == 1)
+		*(uint8_t *)dst = (uint8_t)i;
+	else if (k->size == 2)
+		*(uint16_t *)dst = (uint16_t)i;
+	else
+		*(uint32_t *)dst = i;
+	return 0;
+}
+
+/* A file the daemon writes later: resolved like a zone file, but it need not exist yet. */
+static int
+cfg_path(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v, char **dst)
+{
+	char full[PATH_MAX];
+	int n;
+
+	if (v[0] == '/')
+		n = snprintf(full, sizeof(full), "%s", v);
+	else
+		n = snprintf(full, sizeof(full), "%s/%s", p->dir, v);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
+	if (full[n - 1] == '/')
+		return cfg_err(p, node, SW_ECONFIG, path, "\"%s\" names a directory, not a file",
+			       v);
+	if (cfg_set_string(dst, full) < 0)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
+/* The items of a sequence; null counts as empty. */
+int
+cfg_seq(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t *n)
+{
+	char d[96];
+
+	*n = 0;
+	if (cfg_is_null(node))
+		return 0;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return cfg_err(p, node, SW_ECONFIG, path, "expected a sequence, got %s",
+			       cfg_describe(node, d, sizeof(d)));
+	*n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	return 0;
+}
+
+yaml_node_t *
+cfg_seq_item(struct cfg_parse *p, const yaml_node_t *seq, size_t i)
+{
+	return yaml_document_get_node(p->doc, seq->data.sequence.items.start[i]);
+}
+
 /* Store one value of a known key into @base (the config, or one zone). */
 static int
 cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
@@ -514,8 +545,11 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		return cfg_mode(p, node, path, k, dst);
 	case CFG_ADDRS:
 		return cfg_addrs(p, node, path);
+	case CFG_CUSTOM:
+		return k->fn(p, k, node, path, base);
 	case CFG_STR_NULL:
 	case CFG_LISTEN:
+	case CFG_PATH_NULL:
 		if (cfg_is_null(node)) {
 			free(*(char **)dst);
 			*(char **)dst = NULL;
@@ -526,10 +560,16 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		break;
 	}
 
-	rc = cfg_string(p, node, path, k->kind == CFG_ZONEFILE ? PATH_MAX - 1 : k->max, &v);
+	rc = cfg_string(p, node, path,
+			k->kind == CFG_FILE || k->kind == CFG_PATH_NULL ? PATH_MAX - 1 : k->max,
+			&v);
 	if (rc < 0)
 		return rc;
 	switch (k->kind) {
+	case CFG_ENUM:
+		return cfg_enum(p, k, node, path, v, dst);
+	case CFG_PATH_NULL:
+		return cfg_path(p, node, path, v, dst);
 	case CFG_LOGLEVEL:
 		level = sw_log_level_parse(v);
 		if (level < 0)
@@ -553,8 +593,8 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		if (!cfg_zone_name_ok(v))
 			return cfg_err(p, node, SW_ECONFIG, path, "bad zone name \"%s\"", v);
 		break;
-	case CFG_ZONEFILE:
-		return cfg_zone_file(p, node, path, v, dst);
+	case CFG_FILE:
+		return cfg_file(p, node, path, v, dst);
 	default:
 		break;
 	}
@@ -564,7 +604,7 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 }
 
 /* Walk one mapping against its key table; @seen gets a bit per key index found. */
-static int
+int
 cfg_map(struct cfg_parse *p, const yaml_node_t *node, const char *path, const struct cfg_key *keys,
 	size_t nkeys, void *base, uint32_t *seen)
 {
@@ -605,7 +645,7 @@ cfg_map(struct cfg_parse *p, const yaml_node_t *node, const char *path, const st
 }
 
 /* The value of @key in mapping @map, or @map itself when absent (for its line). */
-static const yaml_node_t *
+const yaml_node_t *
 cfg_map_get(struct cfg_parse *p, const yaml_node_t *map, const char *key)
 {
 	const yaml_node_pair_t *pair;
@@ -733,14 +773,18 @@ cfg_defaults(const char *path)
 	cfg->tcp_max_clients = 256;
 	cfg->tcp_idle_ms = 10000;
 	cfg->ctl_mode = 0660;
+	cfg->ctl_max_clients = 16;
+	cfg->ctl_idle_ms = 30000;
 	cfg->log_level = LOG_INFO;
 	cfg->path = strdup(path);
 	cfg->exception_ifname = strdup("swerve0");
 	cfg->ctl_socket = strdup("/run/swerve/control.sock");
 	cfg->metrics_listen = strdup("127.0.0.1:9153");
 	cfg->log_target = strdup("stderr");
+	cfg->failover_state_file = strdup("/var/lib/swerve/failover.json");
 	if (cfg->path == NULL || cfg->exception_ifname == NULL || cfg->ctl_socket == NULL ||
-	    cfg->metrics_listen == NULL || cfg->log_target == NULL) {
+	    cfg->metrics_listen == NULL || cfg->log_target == NULL ||
+	    cfg->failover_state_file == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -837,6 +881,10 @@ config_load(const char *path, struct swerve_config **out, struct sw_diag *diag)
 				 "zones: no zones configured");
 		goto out;
 	}
+	/* After the zones: "failover:" may come first in the file. */
+	rc = cfg_failover_finish(&p, yaml_document_get_root_node(&doc));
+	if (rc < 0)
+		goto out;
 	*out = p.cfg;
 	p.cfg = NULL;
 	rc = 0;
@@ -868,6 +916,7 @@ config_free(struct swerve_config *cfg)
 	free(cfg->ctl_socket);
 	free(cfg->metrics_listen);
 	free(cfg->log_target);
+	cfg_failover_free(cfg);
 	free(cfg->path);
 	free(cfg);
 }

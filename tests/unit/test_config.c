@@ -119,9 +119,9 @@ assert_addr(const struct cfg_addr *a, int family, const char *text, unsigned pre
 	assert_int_equal(a->prefix, prefix);
 }
 
-/* Every member that has a default, compared one by one (version/identity default to NULL). */
+/* Every member that has a default except the failover section, compared one by one. */
 static void
-assert_defaults(const struct swerve_config *c)
+assert_defaults_but_failover(const struct swerve_config *c)
 {
 	assert_int_equal(c->edns_payload, 1232);
 	assert_null(c->version);
@@ -135,15 +135,27 @@ assert_defaults(const struct swerve_config *c)
 	assert_int_equal(c->tcp_idle_ms, 10000);
 	assert_string_equal(c->ctl_socket, "/run/swerve/control.sock");
 	assert_int_equal(c->ctl_mode, 0660);
+	assert_int_equal(c->ctl_max_clients, 16);
+	assert_int_equal(c->ctl_idle_ms, 30000);
 	assert_string_equal(c->metrics_listen, "127.0.0.1:9153");
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_string_equal(c->log_target, "stderr");
+}
+
+static void
+assert_defaults(const struct swerve_config *c)
+{
+	assert_defaults_but_failover(c);
+	assert_string_equal(c->failover_state_file, "/var/lib/swerve/failover.json");
+	assert_int_equal(c->nfailovers, 0);
+	assert_null(c->failovers);
 }
 
 /* The shipped example loads, has the lab addresses, and lists exactly the defaults. */
 static void
 test_example(void **state)
 {
+	const struct cfg_failover *r;
 	struct swerve_config *cfg = NULL;
 	struct sw_diag d = {0};
 	char path[PATH_MAX];
@@ -166,7 +178,34 @@ test_example(void **state)
 	snprintf(zone, sizeof(zone), "%s/control/example/example.com.zone", srcdir());
 	assert_non_null(realpath(zone, real));
 	assert_string_equal(cfg->zones[0].file, real);
-	assert_defaults(cfg);
+	assert_defaults_but_failover(cfg);
+	/* The demo record of the README: two local HTTP servers behind app.example.com. */
+	assert_string_equal(cfg->failover_state_file, "/run/swerve/failover.json");
+	assert_int_equal(cfg->nfailovers, 1);
+	r = &cfg->failovers[0];
+	assert_string_equal(r->name, "app.example.com.");
+	assert_int_equal(r->type, 1);
+	assert_int_equal(r->ttl, 30);
+	assert_int_equal(r->degraded_ttl, 10);
+	assert_true(r->initial_up);
+	assert_int_equal(r->all_down, CFG_ALL_DOWN_FIRST_POOL);
+	assert_int_equal(r->check.kind, CFG_CHECK_HTTP);
+	assert_int_equal(r->check.interval_ms, 1000);
+	assert_int_equal(r->check.timeout_ms, 500);
+	assert_int_equal(r->check.rise, 2);
+	assert_int_equal(r->check.fall, 2);
+	assert_int_equal(r->npools, 2);
+	assert_string_equal(r->pools[0].name, "primary");
+	assert_string_equal(r->pools[1].name, "backup");
+	for (size_t i = 0; i < 2; i++) {
+		const struct cfg_endpoint *e = &r->pools[i].endpoints[0];
+
+		assert_int_equal(r->pools[i].nendpoints, 1);
+		assert_addr(&e->addr, AF_INET, i == 0 ? "198.18.1.10" : "198.18.1.20", 24);
+		assert_true(e->has_check_addr);
+		assert_addr(&e->check_addr, AF_INET, "127.0.0.1", 24);
+		assert_int_equal(e->check_port, 8081 + i);
+	}
 	config_free(cfg);
 }
 
@@ -224,6 +263,8 @@ test_values(void **state)
 		 "control:\n"
 		 "  socket: /tmp/s.sock\n"
 		 "  mode: \"0640\"\n"
+		 "  max-clients: 1024\n"
+		 "  idle-timeout-ms: 3600000\n"
 		 "metrics:\n"
 		 "  listen: \"[::1]:9100\"\n"
 		 "log:\n"
@@ -253,6 +294,8 @@ test_values(void **state)
 	assert_int_equal(cfg->tcp_idle_ms, 100);
 	assert_string_equal(cfg->ctl_socket, "/tmp/s.sock");
 	assert_int_equal(cfg->ctl_mode, 0640);
+	assert_int_equal(cfg->ctl_max_clients, 1024);
+	assert_int_equal(cfg->ctl_idle_ms, 3600000);
 	assert_string_equal(cfg->metrics_listen, "[::1]:9100");
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_string_equal(cfg->log_target, "syslog");
@@ -290,6 +333,230 @@ test_nulls_and_modes(void **state)
 	config_free(cfg);
 }
 
+/*
+ * The failover section's fixed prefix for the tests below: a record at line
+ * 8, its type at 9, check at 10-11, pools at 12-14.
+ */
+#define FO_HEAD	 BASE "failover:\n  records:\n    - name: www.example.com\n      type: A\n"
+#define FO_CHECK "      check:\n        kind: http\n"
+#define FO_POOLS "      pools:\n        - endpoints:\n            - address: 198.18.1.10\n"
+#define FO_OK	 FO_HEAD FO_CHECK FO_POOLS
+
+/* The smallest record: every default of the record, its check, pool and endpoint. */
+static void
+test_failover_defaults(void **state)
+{
+	const struct cfg_failover *r;
+	const struct cfg_endpoint *e;
+	struct swerve_config *cfg;
+
+	(void)state;
+	cfg = load_ok(FO_OK);
+	assert_int_equal(cfg->nfailovers, 1);
+	assert_string_equal(cfg->failover_state_file, "/var/lib/swerve/failover.json");
+	r = &cfg->failovers[0];
+	assert_string_equal(r->name, "www.example.com.");
+	assert_int_equal(r->type, 1);
+	assert_int_equal(r->ttl, 30);
+	assert_int_equal(r->degraded_ttl, 10);
+	assert_true(r->initial_up);
+	assert_int_equal(r->all_down, CFG_ALL_DOWN_FIRST_POOL);
+	assert_int_equal(r->check.kind, CFG_CHECK_HTTP);
+	assert_int_equal(r->check.interval_ms, 5000);
+	assert_int_equal(r->check.timeout_ms, 2000);
+	assert_int_equal(r->check.rise, 2);
+	assert_int_equal(r->check.fall, 3);
+	assert_int_equal(r->check.port, 80);
+	assert_null(r->check.path);
+	assert_null(r->check.host);
+	assert_int_equal(r->check.nstatus, 1);
+	assert_int_equal(r->check.status[0], 200);
+	assert_null(r->check.body);
+	assert_int_equal(r->check.min_cert_days, 7);
+	assert_null(r->check.ca_file);
+	assert_int_equal(r->npools, 1);
+	assert_string_equal(r->pools[0].name, "pool0");
+	assert_int_equal(r->pools[0].nendpoints, 1);
+	e = &r->pools[0].endpoints[0];
+	assert_string_equal(e->name, "198.18.1.10");
+	assert_addr(&e->addr, AF_INET, "198.18.1.10", 24);
+	assert_false(e->has_check_addr);
+	assert_int_equal(e->check_port, 0);
+	assert_null(e->check_host);
+	config_free(cfg);
+
+	/* https defaults to 443; a small ttl pulls the default degraded-ttl down with it. */
+	cfg = load_ok(FO_HEAD "      ttl: 5\n      check: {kind: https}\n" FO_POOLS);
+	assert_int_equal(cfg->failovers[0].check.port, 443);
+	assert_int_equal(cfg->failovers[0].ttl, 5);
+	assert_int_equal(cfg->failovers[0].degraded_ttl, 5);
+	config_free(cfg);
+
+	/* An empty section, no records, or an empty list: no failover records at all. */
+	cfg = load_ok(BASE "failover:\n");
+	assert_defaults(cfg);
+	config_free(cfg);
+	cfg = load_ok(BASE "failover:\n  records: ~\n");
+	assert_defaults(cfg);
+	config_free(cfg);
+	cfg = load_ok(BASE "failover:\n  records: []\n  state-file: ~\n");
+	assert_int_equal(cfg->nfailovers, 0);
+	assert_null(cfg->failover_state_file);
+	config_free(cfg);
+}
+
+/* Every key set to a non-default value, the shape of the README example. */
+static void
+test_failover_values(void **state)
+{
+	const struct cfg_failover *r;
+	const struct cfg_endpoint *e;
+	struct swerve_config *cfg;
+	char want[PATH_MAX];
+
+	(void)state;
+	/* failover before zones: the zone check waits for the whole file. */
+	cfg = load_ok(
+		"service:\n  addresses: [198.18.0.53]\n"
+		"failover:\n"
+		"  state-file: state/fo.json\n"
+		"  records:\n"
+		"    - name: WWW.Example.COM\n"
+		"      type: a\n"
+		"      ttl: 86400\n"
+		"      degraded-ttl: 86400\n"
+		"      initial: down\n"
+		"      all-down: servfail\n"
+		"      check:\n"
+		"        kind: https\n"
+		"        interval-ms: 3600000\n"
+		"        timeout-ms: 10\n"
+		"        rise: 100\n"
+		"        fall: 1\n"
+		"        port: 8443\n"
+		"        path: /healthz?full=1\n"
+		"        host: www.example.com\n"
+		"        expect-status: [100, 204, 301, 302, 303, 307, 308, 599]\n"
+		"        body: \"ok\"\n"
+		"        min-cert-days: 3650\n"
+		"        ca-file: z.zone\n"
+		"      pools:\n"
+		"        - name: primary\n"
+		"          endpoints:\n"
+		"            - address: 198.18.1.10\n"
+		"              name: web1\n"
+		"              check-address: \"::1\"\n"
+		"              check-port: 8081\n"
+		"              check-host: web1.example.com\n"
+		"            - address: 198.18.1.11\n"
+		"        - name: backup\n"
+		"          endpoints:\n"
+		"            - {address: 198.18.1.20, check-address: 127.0.0.2}\n"
+		"    - name: www.example.com.\n"
+		"      type: AAAA\n"
+		"      all-down: serve-all\n"
+		"      check: {kind: manual, port: 1, path: /x, interval-ms: 100}\n"
+		"      pools:\n"
+		"        - endpoints: [{address: \"2001:2::10\"}, {address: \"2001:2:0::11\"}]\n"
+		"    - name: example.com\n"
+		"      type: A\n"
+		"      check: {kind: tcp, port: 22}\n"
+		"      pools: [{endpoints: [{address: 198.18.1.30}]}]\n"
+		"    - name: a.b.sub.example.net\n"
+		"      type: A\n"
+		"      check: {kind: tcp}\n"
+		"      pools: [{endpoints: [{address: 198.18.1.40, check-port: 7}]}]\n"
+		"zones:\n"
+		"  - {name: EXAMPLE.com., file: z.zone}\n"
+		"  - {name: sub.example.net, file: z.zone}\n");
+	snprintf(want, sizeof(want), "%s/state/fo.json", tdir);
+	assert_string_equal(cfg->failover_state_file, want);
+	assert_int_equal(cfg->nfailovers, 4);
+	r = &cfg->failovers[0];
+	assert_string_equal(r->name, "www.example.com.");
+	assert_int_equal(r->type, 1);
+	assert_int_equal(r->ttl, 86400);
+	assert_int_equal(r->degraded_ttl, 86400);
+	assert_false(r->initial_up);
+	assert_int_equal(r->all_down, CFG_ALL_DOWN_SERVFAIL);
+	assert_int_equal(r->check.kind, CFG_CHECK_HTTPS);
+	assert_int_equal(r->check.interval_ms, 3600000);
+	assert_int_equal(r->check.timeout_ms, 10);
+	assert_int_equal(r->check.rise, 100);
+	assert_int_equal(r->check.fall, 1);
+	assert_int_equal(r->check.port, 8443);
+	assert_string_equal(r->check.path, "/healthz?full=1");
+	assert_string_equal(r->check.host, "www.example.com");
+	assert_int_equal(r->check.nstatus, 8);
+	assert_int_equal(r->check.status[0], 100);
+	assert_int_equal(r->check.status[1], 204);
+	assert_int_equal(r->check.status[7], 599);
+	assert_string_equal(r->check.body, "ok");
+	assert_int_equal(r->check.min_cert_days, 3650);
+	snprintf(want, sizeof(want), "%s/z.zone", tdir);
+	assert_string_equal(r->check.ca_file, want);
+	assert_int_equal(r->npools, 2);
+	assert_string_equal(r->pools[0].name, "primary");
+	assert_int_equal(r->pools[0].nendpoints, 2);
+	e = &r->pools[0].endpoints[0];
+	assert_string_equal(e->name, "web1");
+	assert_addr(&e->addr, AF_INET, "198.18.1.10", 24);
+	/* check-address may be of either family, whatever the record's type. */
+	assert_true(e->has_check_addr);
+	assert_addr(&e->check_addr, AF_INET6, "::1", 64);
+	assert_int_equal(e->check_port, 8081);
+	assert_string_equal(e->check_host, "web1.example.com");
+	e = &r->pools[0].endpoints[1];
+	assert_string_equal(e->name, "198.18.1.11");
+	assert_false(e->has_check_addr);
+	assert_string_equal(r->pools[1].name, "backup");
+	e = &r->pools[1].endpoints[0];
+	assert_addr(&e->addr, AF_INET, "198.18.1.20", 24);
+	assert_addr(&e->check_addr, AF_INET, "127.0.0.2", 24);
+
+	/* Same name, other type: a different record. Manual ignores timing and target. */
+	r = &cfg->failovers[1];
+	assert_string_equal(r->name, "www.example.com.");
+	assert_int_equal(r->type, 28);
+	assert_int_equal(r->all_down, CFG_ALL_DOWN_SERVE_ALL);
+	assert_int_equal(r->check.kind, CFG_CHECK_MANUAL);
+	assert_int_equal(r->check.interval_ms, 100);
+	assert_int_equal(r->pools[0].nendpoints, 2);
+	assert_addr(&r->pools[0].endpoints[0].addr, AF_INET6, "2001:2::10", 64);
+	/* The default name is the address in its canonical text form. */
+	assert_string_equal(r->pools[0].endpoints[1].name, "2001:2::11");
+
+	/* The zone apex itself; tcp with a port, or with check-port on every endpoint. */
+	assert_string_equal(cfg->failovers[2].name, "example.com.");
+	assert_int_equal(cfg->failovers[2].check.kind, CFG_CHECK_TCP);
+	assert_int_equal(cfg->failovers[2].check.port, 22);
+	assert_string_equal(cfg->failovers[3].name, "a.b.sub.example.net.");
+	assert_int_equal(cfg->failovers[3].check.port, 0);
+	assert_int_equal(cfg->failovers[3].pools[0].endpoints[0].check_port, 7);
+	config_free(cfg);
+
+	/* The root zone holds every name; the root name itself normalises to ".". */
+	cfg = load_ok("service:\n  addresses: [198.18.0.53]\nzones:\n  - {name: ., file: z.zone}\n"
+		      "failover:\n  records:\n"
+		      "    - {name: ., type: A, check: {kind: manual},\n"
+		      "       pools: [{endpoints: [{address: 198.18.1.10}]}]}\n"
+		      "    - {name: any.where.org, type: A, check: {kind: manual},\n"
+		      "       pools: [{endpoints: [{address: 198.18.1.10}]}]}\n");
+	assert_string_equal(cfg->failovers[0].name, ".");
+	assert_string_equal(cfg->failovers[1].name, "any.where.org.");
+	config_free(cfg);
+	/* Host names and address literals of either family are valid hosts. */
+	cfg = load_ok(FO_HEAD
+		      "      check: {kind: https, host: \"2001:2::1\"}\n" FO_POOLS
+		      "              check-host: 127.0.0.1\n"
+		      "            - {address: 198.18.1.11, check-host: a-b_c.example.com.}\n");
+	assert_string_equal(cfg->failovers[0].check.host, "2001:2::1");
+	assert_string_equal(cfg->failovers[0].pools[0].endpoints[0].check_host, "127.0.0.1");
+	assert_string_equal(cfg->failovers[0].pools[0].endpoints[1].check_host,
+			    "a-b_c.example.com.");
+	config_free(cfg);
+}
+
 /* One invalid configuration and exactly what config_load() must say about it. */
 struct err_case {
 	const char *name;
@@ -302,8 +569,8 @@ struct err_case {
 static const struct err_case err_cases[] = {
 	{"unknown_key", BASE "dns:\n  edns-payloadd: 1232\n", SW_ECONFIG, 7,
 	 "dns.edns-payloadd: unknown key"},
-	{"unknown_section", BASE "failover:\n  records: []\n", SW_ECONFIG, 6,
-	 "failover: unknown key"},
+	{"unknown_section", BASE "failovers:\n  records: []\n", SW_ECONFIG, 6,
+	 "failovers: unknown key"},
 	{"unknown_zone_key", BASE "  - name: b.test\n    file: z.zone\n    ttl: 5\n", SW_ECONFIG, 8,
 	 "zones[1].ttl: unknown key"},
 	{"duplicate_key", BASE "dns:\n  edns-payload: 1232\n  edns-payload: 1400\n", SW_ECONFIG, 8,
@@ -442,6 +709,278 @@ static const struct err_case err_cases[] = {
 	{"yaml_syntax", BASE "dns: [1, 2\n", SW_ECONFIG, 7, "YAML: *"},
 	{"yaml_tab_indent", BASE "dns:\n\tedns-payload: 1232\n", SW_ECONFIG, 7, "YAML: *"},
 	{"two_documents", BASE "---\nservice: {}\n", SW_ECONFIG, 7, "more than one YAML document"},
+	/* control: */
+	{"ctl_max_clients_zero", BASE "control:\n  max-clients: 0\n", SW_ECONFIG, 7,
+	 "control.max-clients: 0 out of range 1..1024"},
+	{"ctl_max_clients_high", BASE "control:\n  max-clients: 1025\n", SW_ECONFIG, 7,
+	 "control.max-clients: 1025 out of range 1..1024"},
+	{"ctl_idle_low", BASE "control:\n  idle-timeout-ms: 99\n", SW_ECONFIG, 7,
+	 "control.idle-timeout-ms: 99 out of range 100..3600000"},
+	{"ctl_idle_high", BASE "control:\n  idle-timeout-ms: 3600001\n", SW_ECONFIG, 7,
+	 "control.idle-timeout-ms: 3600001 out of range 100..3600000"},
+	{"ctl_idle_type", BASE "control:\n  idle-timeout-ms: 30s\n", SW_ECONFIG, 7,
+	 "control.idle-timeout-ms: expected a decimal integer, got \"30s\""},
+	/* failover: structure and unknown keys */
+	{"fo_section_scalar", BASE "failover: yes\n", SW_ECONFIG, 6,
+	 "failover: expected a mapping, got \"yes\""},
+	{"fo_unknown_section_key", BASE "failover:\n  recs: []\n", SW_ECONFIG, 7,
+	 "failover.recs: unknown key"},
+	{"fo_records_mapping", BASE "failover:\n  records:\n    name: a\n", SW_ECONFIG, 8,
+	 "failover.records: expected a sequence, got a mapping"},
+	{"fo_record_scalar", BASE "failover:\n  records:\n    - www\n", SW_ECONFIG, 8,
+	 "failover.records[0]: expected a mapping, got \"www\""},
+	{"fo_unknown_key", FO_OK "      color: red\n", SW_ECONFIG, 15,
+	 "failover.records[0].color: unknown key"},
+	{"fo_duplicate_key", FO_OK "      ttl: 5\n      ttl: 6\n", SW_ECONFIG, 16,
+	 "failover.records[0].ttl: duplicate key"},
+	{"fo_unknown_check_key_manual",
+	 FO_HEAD "      check:\n        kind: manual\n        colour: 1\n" FO_POOLS, SW_ECONFIG, 12,
+	 "failover.records[0].check.colour: unknown key"},
+	{"fo_unknown_pool_key", FO_HEAD FO_CHECK "      pools:\n        - weight: 1\n", SW_ECONFIG,
+	 13, "failover.records[0].pools[0].weight: unknown key"},
+	{"fo_unknown_endpoint_key", FO_OK "              port: 80\n", SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[0].port: unknown key"},
+	{"fo_state_file_type", BASE "failover:\n  state-file: [a]\n", SW_ECONFIG, 7,
+	 "failover.state-file: expected a string, got a sequence"},
+	{"fo_state_file_dir", BASE "failover:\n  state-file: /var/lib/swerve/\n", SW_ECONFIG, 7,
+	 "failover.state-file: \"/var/lib/swerve/\" names a directory, not a file"},
+	/* failover: required keys */
+	{"fo_missing_name", BASE "failover:\n  records:\n    - type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8, "failover.records[0]: missing key \"name\""},
+	{"fo_missing_type",
+	 BASE "failover:\n  records:\n    - name: www.example.com\n" FO_CHECK FO_POOLS, SW_ECONFIG,
+	 8, "failover.records[0]: missing key \"type\""},
+	{"fo_missing_check", FO_HEAD FO_POOLS, SW_ECONFIG, 8,
+	 "failover.records[0]: missing key \"check\""},
+	{"fo_missing_pools", FO_HEAD FO_CHECK, SW_ECONFIG, 8,
+	 "failover.records[0]: missing key \"pools\""},
+	{"fo_missing_kind", FO_HEAD "      check:\n        port: 80\n" FO_POOLS, SW_ECONFIG, 11,
+	 "failover.records[0].check: missing key \"kind\" (tcp, http, https, manual)"},
+	{"fo_check_null", FO_HEAD "      check: ~\n" FO_POOLS, SW_ECONFIG, 10,
+	 "failover.records[0].check: expected a mapping, got null"},
+	{"fo_missing_address",
+	 FO_HEAD FO_CHECK "      pools:\n        - endpoints:\n            - name: web1\n",
+	 SW_ECONFIG, 14, "failover.records[0].pools[0].endpoints[0]: missing key \"address\""},
+	{"fo_pool_no_endpoints", FO_HEAD FO_CHECK "      pools:\n        - name: a\n", SW_ECONFIG,
+	 13, "failover.records[0].pools[0]: missing key \"endpoints\""},
+	{"fo_empty_pools", FO_HEAD FO_CHECK "      pools: []\n", SW_ECONFIG, 12,
+	 "failover.records[0].pools: at least one pool is needed"},
+	{"fo_empty_endpoints", FO_HEAD FO_CHECK "      pools:\n        - endpoints: []\n",
+	 SW_ECONFIG, 13,
+	 "failover.records[0].pools[0].endpoints: a pool needs at least one endpoint"},
+	/* failover: values */
+	{"fo_bad_type",
+	 BASE
+	 "failover:\n  records:\n    - name: www.example.com\n      type: MX\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 9, "failover.records[0].type: unknown type \"MX\" (A, AAAA)"},
+	{"fo_bad_kind", FO_HEAD "      check:\n        kind: icmp\n" FO_POOLS, SW_ECONFIG, 11,
+	 "failover.records[0].check.kind: unknown value \"icmp\" (tcp, http, https, manual)"},
+	{"fo_ttl_word", FO_OK "      ttl: thirty\n", SW_ECONFIG, 15,
+	 "failover.records[0].ttl: expected a decimal integer, got \"thirty\""},
+	{"fo_ttl_zero", FO_OK "      ttl: 0\n", SW_ECONFIG, 15,
+	 "failover.records[0].ttl: 0 out of range 1..86400"},
+	{"fo_ttl_high", FO_OK "      ttl: 86401\n", SW_ECONFIG, 15,
+	 "failover.records[0].ttl: 86401 out of range 1..86400"},
+	{"fo_degraded_zero", FO_OK "      degraded-ttl: 0\n", SW_ECONFIG, 15,
+	 "failover.records[0].degraded-ttl: 0 out of range 1..86400"},
+	{"fo_degraded_over_ttl", FO_OK "      ttl: 20\n      degraded-ttl: 30\n", SW_ECONFIG, 16,
+	 "failover.records[0].degraded-ttl: 30 must not exceed ttl (20)"},
+	{"fo_degraded_over_default_ttl", FO_OK "      degraded-ttl: 31\n", SW_ECONFIG, 15,
+	 "failover.records[0].degraded-ttl: 31 must not exceed ttl (30)"},
+	{"fo_bad_initial", FO_OK "      initial: maybe\n", SW_ECONFIG, 15,
+	 "failover.records[0].initial: unknown value \"maybe\" (down, up)"},
+	{"fo_bad_all_down", FO_OK "      all-down: nothing\n", SW_ECONFIG, 15,
+	 "failover.records[0].all-down: unknown value \"nothing\" (first-pool, serve-all, "
+	 "servfail)"},
+	{"fo_timeout_eq_interval",
+	 FO_HEAD "      check:\n        kind: http\n        interval-ms: 1000\n        timeout-ms: "
+		 "1000\n" FO_POOLS,
+	 SW_ECONFIG, 13,
+	 "failover.records[0].check.timeout-ms: 1000 must be less than interval-ms (1000)"},
+	{"fo_timeout_gt_interval",
+	 FO_HEAD
+	 "      check:\n        timeout-ms: 6000\n        kind: tcp\n        port: 1\n" FO_POOLS,
+	 SW_ECONFIG, 11,
+	 "failover.records[0].check.timeout-ms: 6000 must be less than interval-ms (5000)"},
+	{"fo_timeout_default_vs_interval",
+	 FO_HEAD "      check:\n        kind: https\n        interval-ms: 2000\n" FO_POOLS,
+	 SW_ECONFIG, 11,
+	 "failover.records[0].check.timeout-ms: 2000 must be less than interval-ms (2000)"},
+	{"fo_interval_low",
+	 FO_HEAD "      check:\n        kind: http\n        interval-ms: 99\n" FO_POOLS, SW_ECONFIG,
+	 12, "failover.records[0].check.interval-ms: 99 out of range 100..3600000"},
+	{"fo_timeout_low",
+	 FO_HEAD "      check:\n        kind: http\n        timeout-ms: 9\n" FO_POOLS, SW_ECONFIG,
+	 12, "failover.records[0].check.timeout-ms: 9 out of range 10..3600000"},
+	{"fo_rise_zero", FO_HEAD "      check:\n        kind: http\n        rise: 0\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.rise: 0 out of range 1..100"},
+	{"fo_fall_high", FO_HEAD "      check:\n        kind: http\n        fall: 101\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.fall: 101 out of range 1..100"},
+	{"fo_port_zero", FO_HEAD "      check:\n        kind: http\n        port: 0\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.port: 0 out of range 1..65535"},
+	{"fo_port_high", FO_HEAD "      check:\n        kind: http\n        port: 65536\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.port: 65536 out of range 1..65535"},
+	{"fo_tcp_no_port", FO_HEAD "      check:\n        kind: tcp\n" FO_POOLS, SW_ECONFIG, 11,
+	 "failover.records[0].check.port: a tcp check needs a port (here, or check-port on every "
+	 "endpoint)"},
+	{"fo_tcp_some_check_ports",
+	 FO_HEAD "      check:\n        kind: tcp\n" FO_POOLS "              check-port: 22\n"
+		 "            - address: 198.18.1.11\n",
+	 SW_ECONFIG, 11,
+	 "failover.records[0].check.port: a tcp check needs a port (here, or check-port on every "
+	 "endpoint)"},
+	{"fo_status_low",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: [99]\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.expect-status[0]: 99 out of range 100..599"},
+	{"fo_status_high",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: [200, 600]\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.expect-status[1]: 600 out of range 100..599"},
+	{"fo_status_too_many",
+	 FO_HEAD "      check:\n        kind: http\n"
+		 "        expect-status: [200, 201, 202, 203, 204, 205, 206, 207, 208]\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.expect-status: 9 statuses, at most 8"},
+	{"fo_status_empty",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: []\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.expect-status: at least one status is needed"},
+	{"fo_status_scalar",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: 200\n" FO_POOLS,
+	 SW_ECONFIG, 12,
+	 "failover.records[0].check.expect-status: expected a sequence, got \"200\""},
+	{"fo_status_dup",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: [200, 200]\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.expect-status[1]: status 200 listed twice"},
+	{"fo_status_quoted",
+	 FO_HEAD "      check:\n        kind: http\n        expect-status: [\"200\"]\n" FO_POOLS,
+	 SW_ECONFIG, 12,
+	 "failover.records[0].check.expect-status[0]: expected a decimal integer, got quoted "
+	 "\"200\""},
+	{"fo_path_relative",
+	 FO_HEAD "      check:\n        kind: http\n        path: healthz\n" FO_POOLS, SW_ECONFIG,
+	 12, "failover.records[0].check.path: \"healthz\" does not start with '/'"},
+	{"fo_path_space",
+	 FO_HEAD "      check:\n        kind: http\n        path: \"/a b\"\n" FO_POOLS, SW_ECONFIG,
+	 12,
+	 "failover.records[0].check.path: \"/a b\": spaces, control characters, '#' and non-ASCII "
+	 "must be percent-encoded"},
+	{"fo_host_space",
+	 FO_HEAD "      check:\n        kind: http\n        host: \"a b\"\n" FO_POOLS, SW_ECONFIG,
+	 12,
+	 "failover.records[0].check.host: bad host \"a b\" (expected a host name or an address)"},
+	{"fo_host_port",
+	 FO_HEAD "      check:\n        kind: http\n        host: example.com:443\n" FO_POOLS,
+	 SW_ECONFIG, 12,
+	 "failover.records[0].check.host: bad host \"example.com:443\" (expected a host name or an "
+	 "address)"},
+	{"fo_check_host_crlf", FO_OK "              check-host: \"a\\r\\nX: y\"\n", SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[0].check-host: bad host \"a\r\nX: y\" (expected a "
+	 "host name or an address)"},
+	{"fo_body_empty", FO_HEAD "      check:\n        kind: http\n        body: \"\"\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.body: length 0 out of range 1..1024"},
+	{"fo_min_cert_high",
+	 FO_HEAD "      check:\n        kind: https\n        min-cert-days: 3651\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.min-cert-days: 3651 out of range 0..3650"},
+	{"fo_ca_missing",
+	 FO_HEAD "      check:\n        kind: https\n        ca-file: nope.pem\n" FO_POOLS, -ENOENT,
+	 12,
+	 "failover.records[0].check.ca-file: cannot read @DIR@/nope.pem: No such file or "
+	 "directory"},
+	{"fo_ca_dir", FO_HEAD "      check:\n        kind: https\n        ca-file: sub\n" FO_POOLS,
+	 SW_ECONFIG, 12, "failover.records[0].check.ca-file: @DIR@/sub is not a regular file"},
+	/* failover: addresses */
+	{"fo_bad_address",
+	 FO_HEAD FO_CHECK
+	 "      pools:\n        - endpoints:\n            - address: 198.18.1.300\n",
+	 SW_ECONFIG, 14,
+	 "failover.records[0].pools[0].endpoints[0].address: bad address \"198.18.1.300\" "
+	 "(expected a unicast IPv4 or IPv6 address)"},
+	{"fo_address_prefix",
+	 FO_HEAD FO_CHECK
+	 "      pools:\n        - endpoints:\n            - address: 198.18.1.10/24\n",
+	 SW_ECONFIG, 14,
+	 "failover.records[0].pools[0].endpoints[0].address: bad address \"198.18.1.10/24\" "
+	 "(expected a unicast IPv4 or IPv6 address)"},
+	{"fo_bad_check_address", FO_OK "              check-address: localhost\n", SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[0].check-address: bad address \"localhost\" "
+	 "(expected a unicast IPv4 or IPv6 address)"},
+	{"fo_check_port_zero", FO_OK "              check-port: 0\n", SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[0].check-port: 0 out of range 1..65535"},
+	{"fo_family_a",
+	 FO_HEAD FO_CHECK "      pools:\n        - endpoints:\n            - address: 198.18.1.10\n"
+			  "        - endpoints:\n            - address: \"2001:2::10\"\n",
+	 SW_ECONFIG, 16,
+	 "failover.records[0].pools[1].endpoints[0].address: 2001:2::10 is not an IPv4 address "
+	 "(type A)"},
+	{"fo_family_aaaa",
+	 BASE
+	 "failover:\n  records:\n    - name: www.example.com\n      type: AAAA\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 14,
+	 "failover.records[0].pools[0].endpoints[0].address: 198.18.1.10 is not an IPv6 address "
+	 "(type AAAA)"},
+	/* failover: duplicates */
+	{"fo_dup_address_in_pool", FO_OK "            - address: 198.18.1.10\n", SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[1].address: 198.18.1.10 listed twice in this pool "
+	 "(also endpoints[0])"},
+	{"fo_dup_endpoint_name",
+	 FO_HEAD FO_CHECK
+	 "      pools:\n        - endpoints:\n            - {address: 198.18.1.10, name: web1}\n"
+	 "        - endpoints:\n            - address: 198.18.1.20\n              name: web1\n",
+	 SW_ECONFIG, 17,
+	 "failover.records[0].pools[1].endpoints[0].name: endpoint name \"web1\" used twice (also "
+	 "pools[0].endpoints[0])"},
+	{"fo_dup_endpoint_default_name",
+	 FO_OK "        - endpoints:\n            - address: 198.18.1.10\n", SW_ECONFIG, 16,
+	 "failover.records[0].pools[1].endpoints[0].name: endpoint name \"198.18.1.10\" used twice "
+	 "(also pools[0].endpoints[0])"},
+	{"fo_dup_pool_name",
+	 FO_HEAD FO_CHECK "      pools:\n        - {name: a, endpoints: [{address: 198.18.1.10}]}\n"
+			  "        - {name: a, endpoints: [{address: 198.18.1.20}]}\n",
+	 SW_ECONFIG, 14, "failover.records[0].pools[1].name: \"a\" used twice (also pools[0])"},
+	{"fo_dup_pool_default_name",
+	 FO_OK "        - name: pool0\n          endpoints: [{address: 198.18.1.20}]\n", SW_ECONFIG,
+	 15, "failover.records[0].pools[1].name: \"pool0\" used twice (also pools[0])"},
+	{"fo_bad_pool_name",
+	 FO_HEAD FO_CHECK
+	 "      pools:\n        - {name: my pool, endpoints: [{address: 198.18.1.10}]}\n",
+	 SW_ECONFIG, 13,
+	 "failover.records[0].pools[0].name: bad name \"my pool\" (letters, digits, '.', '_', '-', "
+	 "':')"},
+	{"fo_long_endpoint_name",
+	 FO_OK "              name: "
+	       "a234567890123456789012345678901234567890123456789012345678901234\n",
+	 SW_ECONFIG, 15,
+	 "failover.records[0].pools[0].endpoints[0].name: length 64 out of range 1..63"},
+	{"fo_dup_record", FO_OK "    - name: WWW.example.com.\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 15,
+	 "failover.records[1].name: www.example.com. A configured twice (also "
+	 "failover.records[0])"},
+	/* failover: names */
+	{"fo_outside_zone",
+	 BASE "failover:\n  records:\n    - name: www.other.org\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8,
+	 "failover.records[0].name: failover record www.other.org. is outside every zone"},
+	{"fo_outside_zone_suffix",
+	 BASE
+	 "failover:\n  records:\n    - name: wwwexample.com\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8,
+	 "failover.records[0].name: failover record wwwexample.com. is outside every zone"},
+	{"fo_outside_zone_parent",
+	 BASE "failover:\n  records:\n    - name: com\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8, "failover.records[0].name: failover record com. is outside every zone"},
+	{"fo_outside_zone_second",
+	 FO_OK "    - name: Mail.Example.ORG.\n      type: A\n" FO_CHECK FO_POOLS, SW_ECONFIG, 15,
+	 "failover.records[1].name: failover record mail.example.org. is outside every zone"},
+	{"fo_wildcard",
+	 BASE
+	 "failover:\n  records:\n    - name: \"*.example.com\"\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8,
+	 "failover.records[0].name: \"*.example.com\": a wildcard cannot be a failover record"},
+	{"fo_bad_name",
+	 BASE
+	 "failover:\n  records:\n    - name: www..example.com\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8, "failover.records[0].name: bad domain name \"www..example.com\""},
+	{"fo_name_sequence",
+	 BASE "failover:\n  records:\n    - name: [www]\n      type: A\n" FO_CHECK FO_POOLS,
+	 SW_ECONFIG, 8, "failover.records[0].name: expected a string, got a sequence"},
 };
 
 #define N_ERR_CASES (sizeof(err_cases) / sizeof(err_cases[0]))
@@ -527,9 +1066,14 @@ int
 main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_example),	       cmocka_unit_test(test_minimal_defaults),
-		cmocka_unit_test(test_values),	       cmocka_unit_test(test_nulls_and_modes),
-		cmocka_unit_test(test_missing_config), cmocka_unit_test(test_null_diag),
+		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_nulls_and_modes),
+		cmocka_unit_test(test_missing_config),
+		cmocka_unit_test(test_null_diag),
+		cmocka_unit_test(test_failover_defaults),
+		cmocka_unit_test(test_failover_values),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + N_ERR_CASES];

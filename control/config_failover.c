@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The "failover:" section of swerve.yaml: records, their check, pools and endpoints, validated. */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "swerve/config.h"
+#include "swerve/error.h"
+
+#include "config_int.h"
+
+#define FO_TYPE_A    1
+#define FO_TYPE_AAAA 28
+
+#define FO_CMEMBER(m) offsetof(struct cfg_check, m), sizeof(((struct cfg_check *)0)->m)
+#define FO_RMEMBER(m) offsetof(struct cfg_failover, m), sizeof(((struct cfg_failover *)0)->m)
+#define FO_PMEMBER(m) offsetof(struct cfg_pool, m), sizeof(((struct cfg_pool *)0)->m)
+#define FO_EMEMBER(m) offsetof(struct cfg_endpoint, m), sizeof(((struct cfg_endpoint *)0)->m)
+
+/*
+ * Endpoint and pool names appear in swervectl arguments, JSON, metric
+ * labels and the state file: a small alphabet keeps every one of those free
+ * of quoting, and 63 fits the failover engine's name buffers. ':' and '.'
+ * are in it because an endpoint's default name is its address.
+ */
+#define FO_NAME_MAX 63
+/* A path or a body longer than this is a mistake, not a health check. */
+#define FO_TEXT_MAX 1024
+
+static int cfg_fo_dname(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			const char *path, void *base);
+static int cfg_fo_type(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		       const char *path, void *base);
+static int cfg_fo_check(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			const char *path, void *base);
+static int cfg_fo_pools(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			const char *path, void *base);
+static int cfg_fo_endpoints(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			    const char *path, void *base);
+static int cfg_fo_records(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			  const char *path, void *base);
+static int cfg_fo_name(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		       const char *path, void *base);
+static int cfg_fo_addr(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		       const char *path, void *base);
+static int cfg_fo_host(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		       const char *path, void *base);
+static int cfg_fo_urlpath(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			  const char *path, void *base);
+static int cfg_fo_status(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			 const char *path, void *base);
+
+/* Indexes match enum cfg_check_kind and enum cfg_all_down; "up" is index 1, i.e. true. */
+static const char *const cfg_fo_kinds[] = {"tcp", "http", "https", "manual", NULL};
+static const char *const cfg_fo_all_down[] = {"first-pool", "serve-all", "servfail", NULL};
+static const char *const cfg_fo_initial[] = {"down", "up", NULL};
+
+static const struct cfg_key cfg_fo_check_keys[] = {
+	{"kind", CFG_ENUM, FO_CMEMBER(kind), 0, 0, cfg_fo_kinds},
+	/* 100 ms keeps a record with many endpoints from turning into a probe storm. */
+	{"interval-ms", CFG_UINT, FO_CMEMBER(interval_ms), 100, 3600000},
+	/* Below 10 ms not even a loopback TLS handshake completes. */
+	{"timeout-ms", CFG_UINT, FO_CMEMBER(timeout_ms), 10, 3600000},
+	{"rise", CFG_UINT, FO_CMEMBER(rise), 1, 100},
+	{"fall", CFG_UINT, FO_CMEMBER(fall), 1, 100},
+	{"port", CFG_UINT, FO_CMEMBER(port), 1, 65535},
+	{"path", CFG_CUSTOM, FO_CMEMBER(path), 0, FO_TEXT_MAX, NULL, cfg_fo_urlpath},
+	{"host", CFG_CUSTOM, FO_CMEMBER(host), 0, 253, NULL, cfg_fo_host},
+	{"expect-status", CFG_CUSTOM, 0, 0, 100, 599, NULL, cfg_fo_status},
+	{"body", CFG_STR, FO_CMEMBER(body), 0, FO_TEXT_MAX},
+	/* Ten years: any longer and the check would fail every certificate there is. */
+	{"min-cert-days", CFG_UINT, FO_CMEMBER(min_cert_days), 0, 3650},
+	{"ca-file", CFG_FILE, FO_CMEMBER(ca_file), 0, 0},
+};
+
+static const struct cfg_key cfg_fo_endpoint_keys[] = {
+	{"address", CFG_CUSTOM, FO_EMEMBER(addr), 0, 0, NULL, cfg_fo_addr},
+	{"name", CFG_CUSTOM, FO_EMEMBER(name), 0, FO_NAME_MAX, NULL, cfg_fo_name},
+	{"check-address", CFG_CUSTOM, FO_EMEMBER(check_addr), 0, 1, NULL, cfg_fo_addr},
+	{"check-port", CFG_UINT, FO_EMEMBER(check_port), 1, 65535},
+	{"check-host", CFG_CUSTOM, FO_EMEMBER(check_host), 0, 253, NULL, cfg_fo_host},
+};
+
+static const struct cfg_key cfg_fo_pool_keys[] = {
+	{"name", CFG_CUSTOM, FO_PMEMBER(name), 0, FO_NAME_MAX, NULL, cfg_fo_name},
+	{"endpoints", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_fo_endpoints},
+};
+
+/* Order matters for cfg_fo_record(): the "seen" bits below are these indexes. */
+static const struct cfg_key cfg_fo_record_keys[] = {
+	{"name", CFG_CUSTOM, FO_RMEMBER(name), 0, 0, NULL, cfg_fo_dname},
+	{"type", CFG_CUSTOM, FO_RMEMBER(type), 0, 0, NULL, cfg_fo_type},
+	{"check", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_fo_check},
+	{"pools", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_fo_pools},
+	/* A day: a failover record cached longer than that cannot fail over. */
+	{"ttl", CFG_UINT, FO_RMEMBER(ttl), 1, 86400},
+	{"degraded-ttl", CFG_UINT, FO_RMEMBER(degraded_ttl), 1, 86400},
+	{"initial", CFG_ENUM, FO_RMEMBER(initial_up), 0, 0, cfg_fo_initial},
+	{"all-down", CFG_ENUM, FO_RMEMBER(all_down), 0, 0, cfg_fo_all_down},
+};
+#define FO_SEEN_REQUIRED 4 /* name, type, check, pools */
+#define FO_SEEN_DEGRADED (1u << 5)
+
+const struct cfg_key cfg_failover_keys[2] = {
+	{"state-file", CFG_PATH_NULL, offsetof(struct swerve_config, failover_state_file), 0},
+	{"records", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_fo_records},
+};
+
+/* Absolute, lowercase, with the final dot: how the record is stored and compared. */
+static int
+cfg_fo_dname(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	     const char *path, void *base)
+{
+	char **dst = (char **)((char *)base + k->off);
+	const char *v;
+	char *s;
+	size_t len;
+	int rc;
+
+	rc = cfg_string(p, node, path, 255, &v);
+	if (rc < 0)
+		return rc;
+	if (!cfg_zone_name_ok(v))
+		return cfg_err(p, node, SW_ECONFIG, path, "bad domain name \"%s\"", v);
+	/* The answer engine synthesises wildcards itself; a slot there would never be read. */
+	if (strcmp(v, "*") == 0 || strncmp(v, "*.", 2) == 0)
+		return cfg_err(p, node, SW_ECONFIG, path,
+			       "\"%s\": a wildcard cannot be a failover record", v);
+	len = strlen(v);
+	s = malloc(len + 2);
+	if (s == NULL)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	for (size_t i = 0; i < len; i++)
+		s[i] = (char)tolower((unsigned char)v[i]);
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	if (strcmp(v, ".") != 0)
+		s[len++] = '.';
+	s[len] = '\0';
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int
+cfg_fo_type(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
+	    void *base)
+{
+	uint16_t *dst = (uint16_t *)((char *)base + k->off);
+	const char *v;
+	int rc;
+
+	rc = cfg_string(p, node, path, 16, &v);
+	if (rc < 0)
+		return rc;
+	/* RR type mnemonics are case-insensitive in presentation form (RFC 3597 section 5). */
+	if (strcasecmp(v, "A") == 0)
+		*dst = FO_TYPE_A;
+	else if (strcasecmp(v, "AAAA") == 0)
+		*dst = FO_TYPE_AAAA;
+	else
+		return cfg_err(p, node, SW_ECONFIG, path, "unknown type \"%s\" (A, AAAA)", v);
+	return 0;
+}
+
+/* Endpoint and pool names: 1..63 of A-Z a-z 0-9 . _ - : */
+static int
+cfg_fo_name(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
+	    void *base)
+{
+	char **dst = (char **)((char *)base + k->off);
+	const char *v;
+	int rc;
+
+	rc = cfg_string(p, node, path, k->max, &v);
+	if (rc < 0)
+		return rc;
+	for (const char *c = v; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && strchr("._-:", *c) == NULL)
+			return cfg_err(p, node, SW_ECONFIG, path,
+				       "bad name \"%s\" (letters, digits, '.', '_', '-', ':')", v);
+	if (cfg_set_string(dst, v) < 0)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
+/* A single unicast address, no prefix. k->max == 1 marks check-address. */
+static int
+cfg_fo_addr(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
+	    void *base)
+{
+	struct cfg_addr *dst = (struct cfg_addr *)((char *)base + k->off);
+	const char *v;
+	int rc;
+
+	rc = cfg_string(p, node, path, 0, &v);
+	if (rc < 0)
+		return rc;
+	if (strchr(v, '/') != NULL || cfg_parse_addr(v, dst) < 0)
+		return cfg_err(p, node, SW_ECONFIG, path,
+			       "bad address \"%s\" (expected a unicast IPv4 or IPv6 address)", v);
+	if (k->max == 1)
+		((struct cfg_endpoint *)base)->has_check_addr = true;
+	return 0;
+}
+
+/*
+ * Host header, TLS SNI and the name the certificate is verified against:
+ * a host name or an address literal. Anything else (spaces, CR/LF, a port)
+ * would end up in the request line or make the verification meaningless.
+ */
+static int
+cfg_fo_host(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
+	    void *base)
+{
+	char **dst = (char **)((char *)base + k->off);
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *v;
+	int ok;
+	int rc;
+
+	rc = cfg_string(p, node, path, k->max, &v);
+	if (rc < 0)
+		return rc;
+	if (strchr(v, ':') != NULL) {
+		ok = inet_pton(AF_INET6, v, bin) == 1;
+	} else {
+		ok = cfg_zone_name_ok(v);
+		for (const char *c = v; ok && *c != '\0'; c++)
+			ok = isalnum((unsigned char)*c) || strchr(".-_", *c) != NULL;
+	}
+	if (!ok)
+		return cfg_err(p, node, SW_ECONFIG, path,
+			       "bad host \"%s\" (expected a host name or an address)", v);
+	if (cfg_set_string(dst, v) < 0)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
+/* An origin-form request target: "/" then visible ASCII (percent-encode the rest). */
+static int
+cfg_fo_urlpath(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	       const char *path, void *base)
+{
+	char **dst = (char **)((char *)base + k->off);
+	const char *v;
+	int rc;
+
+	rc = cfg_string(p, node, path, k->max, &v);
+	if (rc < 0)
+		return rc;
+	if (v[0] != '/')
+		return cfg_err(p, node, SW_ECONFIG, path, "\"%s\" does not start with '/'", v);
+	for (const char *c = v; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f || *c == '#')
+			return cfg_err(p, node, SW_ECONFIG, path,
+				       "\"%s\": spaces, control characters, '#' and non-ASCII "
+				       "must be percent-encoded",
+				       v);
+	if (cfg_set_string(dst, v) < 0)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
+static int
+cfg_fo_status(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	      const char *path, void *base)
+{
+	struct cfg_check *c = base;
+	const struct cfg_key item = {"", CFG_UINT, 0, sizeof(uint16_t), k->min, k->max};
+	char ipath[CFG_PATH_LEN + 24];
+	size_t n;
+	int rc;
+
+	rc = cfg_seq(p, node, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n == 0)
+		return cfg_err(p, node, SW_ECONFIG, path, "at least one status is needed");
+	if (n > CFG_CHECK_MAX_STATUS)
+		return cfg_err(p, node, SW_ECONFIG, path, "%zu statuses, at most %d", n,
+			       CFG_CHECK_MAX_STATUS);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *in = cfg_seq_item(p, node, i);
+
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		rc = cfg_uint(p, in, ipath, &item, &c->status[i]);
+		if (rc < 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (c->status[j] == c->status[i])
+				return cfg_err(p, in, SW_ECONFIG, ipath, "status %u listed twice",
+					       c->status[i]);
+	}
+	c->nstatus = (unsigned)n;
+	return 0;
+}
+
+/* A mapping for an item that must be one: null, a scalar or a sequence is an error. */
+static int
+cfg_fo_want_map(struct cfg_parse *p, const yaml_node_t *node, const char *path)
+{
+	char d[96];
+
+	if (node->type == YAML_MAPPING_NODE)
+		return 0;
+	return cfg_err(p, node, SW_ECONFIG, path, "expected a mapping, got %s",
+		       cfg_describe(node, d, sizeof(d)));
+}
+
+static int
+cfg_fo_check(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	     const char *path, void *base)
+{
+	struct cfg_check *c = &((struct cfg_failover *)base)->check;
+	char kpath[CFG_PATH_LEN + 16];
+	uint32_t seen;
+	int rc;
+
+	(void)k;
+	rc = cfg_fo_want_map(p, node, path);
+	if (rc < 0)
+		return rc;
+	c->interval_ms = 5000;
+	c->timeout_ms = 2000;
+	c->rise = 2;
+	c->fall = 3;
+	c->min_cert_days = 7;
+	rc = cfg_map(p, node, path, cfg_fo_check_keys, CFG_NKEYS(cfg_fo_check_keys), c, &seen);
+	if (rc < 0)
+		return rc;
+	if (!(seen & 1u))
+		return cfg_err(p, node, SW_ECONFIG, path,
+			       "missing key \"kind\" (tcp, http, https, manual)");
+	if (c->nstatus == 0) {
+		c->status[0] = 200;
+		c->nstatus = 1;
+	}
+	/* A manual check is never probed: its timing and target are ignored. */
+	if (c->kind == CFG_CHECK_MANUAL)
+		return 0;
+	if (c->timeout_ms >= c->interval_ms) {
+		snprintf(kpath, sizeof(kpath), "%s.timeout-ms", path);
+		return cfg_err(p, cfg_map_get(p, node, "timeout-ms"), SW_ECONFIG, kpath,
+			       "%u must be less than interval-ms (%u)", c->timeout_ms,
+			       c->interval_ms);
+	}
+	if (c->port == 0 && c->kind == CFG_CHECK_HTTP)
+		c->port = 80;
+	if (c->port == 0 && c->kind == CFG_CHECK_HTTPS)
+		c->port = 443;
+	return 0;
+}
+
+static int
+cfg_fo_endpoints(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		 const char *path, void *base)
+{
+	struct cfg_pool *pool = base;
+	char ipath[CFG_PATH_LEN];
+	char kpath[CFG_PATH_LEN + 16];
+	char text[INET6_ADDRSTRLEN];
+	uint32_t seen;
+	size_t n;
+	int rc;
+
+	(void)k;
+	rc = cfg_seq(p, node, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n == 0)
+		return cfg_err(p, node, SW_ECONFIG, path, "a pool needs at least one endpoint");
+	pool->endpoints = calloc(n, sizeof(*pool->endpoints));
+	if (pool->endpoints == NULL)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		struct cfg_endpoint *e = &pool->endpoints[i];
+
+		pool->nendpoints = i + 1;
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		rc = cfg_fo_want_map(p, item, ipath);
+		if (rc < 0)
+			return rc;
+		rc = cfg_map(p, item, ipath, cfg_fo_endpoint_keys, CFG_NKEYS(cfg_fo_endpoint_keys),
+			     e, &seen);
+		if (rc < 0)
+			return rc;
+		if (!(seen & 1u))
+			return cfg_err(p, item, SW_ECONFIG, ipath, "missing key \"address\"");
+		inet_ntop(e->addr.family,
+			  e->addr.family == AF_INET ? (void *)&e->addr.v4 : (void *)&e->addr.v6,
+			  text, sizeof(text));
+		/* The same address twice would put a duplicate RR into the served RRset. */
+		for (size_t j = 0; j < i; j++)
+			if (pool->endpoints[j].addr.family == e->addr.family &&
+			    memcmp(&pool->endpoints[j].addr.v6, &e->addr.v6,
+				   e->addr.family == AF_INET ? 4 : 16) == 0) {
+				snprintf(kpath, sizeof(kpath), "%s.address", ipath);
+				return cfg_err(p, cfg_map_get(p, item, "address"), SW_ECONFIG,
+					       kpath,
+					       "%s listed twice in this pool (also "
+					       "endpoints[%zu])",
+					       text, j);
+			}
+		if (e->name == NULL && cfg_set_string(&e->name, text) < 0)
+			return cfg_err(p, item, -ENOMEM, ipath, "out of memory");
+	}
+	return 0;
+}
+
+static int
+cfg_fo_pools(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	     const char *path, void *base)
+{
+	struct cfg_failover *r = base;
+	char ipath[CFG_PATH_LEN];
+	char kpath[CFG_PATH_LEN + 16];
+	char def[32];
+	uint32_t seen;
+	size_t n;
+	int rc;
+
+	(void)k;
+	rc = cfg_seq(p, node, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n == 0)
+		return cfg_err(p, node, SW_ECONFIG, path, "at least one pool is needed");
+	r->pools = calloc(n, sizeof(*r->pools));
+	if (r->pools == NULL)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		struct cfg_pool *pool = &r->pools[i];
+
+		r->npools = i + 1;
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		rc = cfg_fo_want_map(p, item, ipath);
+		if (rc < 0)
+			return rc;
+		rc = cfg_map(p, item, ipath, cfg_fo_pool_keys, CFG_NKEYS(cfg_fo_pool_keys), pool,
+			     &seen);
+		if (rc < 0)
+			return rc;
+		if (!(seen & 2u))
+			return cfg_err(p, item, SW_ECONFIG, ipath, "missing key \"endpoints\"");
+		snprintf(def, sizeof(def), "pool%zu", i);
+		if (pool->name == NULL && cfg_set_string(&pool->name, def) < 0)
+			return cfg_err(p, item, -ENOMEM, ipath, "out of memory");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->pools[j].name, pool->name) == 0) {
+				snprintf(kpath, sizeof(kpath), "%s.name", ipath);
+				return cfg_err(p, cfg_map_get(p, item, "name"), SW_ECONFIG, kpath,
+					       "\"%s\" used twice (also pools[%zu])", pool->name,
+					       j);
+			}
+	}
+	return 0;
+}
+
+/* The node of @key in endpoint @e of pool @pl, for an error's line (the item when absent). */
+static const yaml_node_t *
+cfg_fo_ep_node(struct cfg_parse *p, const yaml_node_t *rec, size_t pl, size_t e, const char *key)
+{
+	const yaml_node_t *pools = cfg_map_get(p, rec, "pools");
+	const yaml_node_t *eps = cfg_map_get(p, cfg_seq_item(p, pools, pl), "endpoints");
+
+	return cfg_map_get(p, cfg_seq_item(p, eps, e), key);
+}
+
+/* Checks across keys of one record, once all of them are read. */
+static int
+cfg_fo_record_check(struct cfg_parse *p, const yaml_node_t *node, const char *path,
+		    struct cfg_failover *r, uint32_t seen)
+{
+	static const char *const fam_text[] = {"IPv4", "IPv6"};
+	char kpath[CFG_PATH_LEN + 96];
+	char text[INET6_ADDRSTRLEN];
+	int want = r->type == FO_TYPE_A ? AF_INET : AF_INET6;
+	bool all_ports = true;
+
+	for (unsigned i = 0; i < FO_SEEN_REQUIRED; i++)
+		if (!(seen & (1u << i)))
+			return cfg_err(p, node, SW_ECONFIG, path, "missing key \"%s\"",
+				       cfg_fo_record_keys[i].name);
+	/* The default shrinks with a small ttl; only an explicit value above it is an error. */
+	if (!(seen & FO_SEEN_DEGRADED)) {
+		r->degraded_ttl = r->degraded_ttl < r->ttl ? r->degraded_ttl : r->ttl;
+	} else if (r->degraded_ttl > r->ttl) {
+		snprintf(kpath, sizeof(kpath), "%s.degraded-ttl", path);
+		return cfg_err(p, cfg_map_get(p, node, "degraded-ttl"), SW_ECONFIG, kpath,
+			       "%u must not exceed ttl (%u)", r->degraded_ttl, r->ttl);
+	}
+	for (size_t pl = 0; pl < r->npools; pl++) {
+		for (size_t e = 0; e < r->pools[pl].nendpoints; e++) {
+			const struct cfg_endpoint *ep = &r->pools[pl].endpoints[e];
+
+			all_ports = all_ports && ep->check_port != 0;
+			if (ep->addr.family != want) {
+				snprintf(kpath, sizeof(kpath),
+					 "%s.pools[%zu].endpoints[%zu].address", path, pl, e);
+				inet_ntop(ep->addr.family, &ep->addr.v6, text, sizeof(text));
+				return cfg_err(p, cfg_fo_ep_node(p, node, pl, e, "address"),
+					       SW_ECONFIG, kpath,
+					       "%s is not an %s address (type %s)", text,
+					       fam_text[want == AF_INET6],
+					       r->type == FO_TYPE_A ? "A" : "AAAA");
+			}
+			snprintf(kpath, sizeof(kpath), "%s.pools[%zu].endpoints[%zu].name", path,
+				 pl, e);
+			for (size_t q = 0; q <= pl; q++)
+				for (size_t f = 0; f < (q < pl ? r->pools[q].nendpoints : e); f++)
+					if (strcmp(r->pools[q].endpoints[f].name, ep->name) == 0)
+						return cfg_err(
+							p, cfg_fo_ep_node(p, node, pl, e, "name"),
+							SW_ECONFIG, kpath,
+							"endpoint name \"%s\" used twice (also "
+							"pools[%zu].endpoints[%zu])",
+							ep->name, q, f);
+		}
+	}
+	if (r->check.kind == CFG_CHECK_TCP && r->check.port == 0 && !all_ports) {
+		snprintf(kpath, sizeof(kpath), "%s.check.port", path);
+		return cfg_err(p, cfg_map_get(p, node, "check"), SW_ECONFIG, kpath,
+			       "a tcp check needs a port (here, or check-port on every endpoint)");
+	}
+	return 0;
+}
+
+static int
+cfg_fo_records(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+	       const char *path, void *base)
+{
+	struct swerve_config *cfg = base;
+	char ipath[CFG_PATH_LEN];
+	char npath[CFG_PATH_LEN + 8];
+	uint32_t seen;
+	size_t n;
+	int rc;
+
+	(void)k;
+	rc = cfg_seq(p, node, path, &n);
+	if (rc < 0 || n == 0)
+		return rc;
+	cfg->failovers = calloc(n, sizeof(*cfg->failovers));
+	if (cfg->failovers == NULL)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		struct cfg_failover *r = &cfg->failovers[i];
+
+		cfg->nfailovers = i + 1;
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		rc = cfg_fo_want_map(p, item, ipath);
+		if (rc < 0)
+			return rc;
+		/* DESIGN.md section 5: a failover TTL is short so that a move is seen soon. */
+		r->ttl = 30;
+		r->degraded_ttl = 10;
+		r->initial_up = true;
+		r->all_down = CFG_ALL_DOWN_FIRST_POOL;
+		rc = cfg_map(p, item, ipath, cfg_fo_record_keys, CFG_NKEYS(cfg_fo_record_keys), r,
+			     &seen);
+		if (rc < 0)
+			return rc;
+		rc = cfg_fo_record_check(p, item, ipath, r, seen);
+		if (rc < 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (cfg->failovers[j].type == r->type &&
+			    strcmp(cfg->failovers[j].name, r->name) == 0) {
+				snprintf(npath, sizeof(npath), "%s.name", ipath);
+				return cfg_err(p, cfg_map_get(p, item, "name"), SW_ECONFIG, npath,
+					       "%s %s configured twice (also %s[%zu])", r->name,
+					       r->type == FO_TYPE_A ? "A" : "AAAA", path, j);
+			}
+	}
+	return 0;
+}
+
+/* @name (normalised: lowercase, final dot) at or below zone @zone (as written). */
+static int
+cfg_fo_in_zone(const char *name, const char *zone)
+{
+	size_t zl = strlen(zone);
+	size_t nl = strlen(name) - 1; /* Without the final dot. */
+
+	if (zl > 0 && zone[zl - 1] == '.')
+		zl--;
+	if (zl == 0)
+		return 1; /* The root zone holds every name. */
+	if (nl < zl || strncasecmp(name + nl - zl, zone, zl) != 0)
+		return 0;
+	return nl == zl || name[nl - zl - 1] == '.';
+}
+
+int
+cfg_failover_finish(struct cfg_parse *p, const yaml_node_t *root)
+{
+	struct swerve_config *cfg = p->cfg;
+	char path[64];
+
+	for (size_t i = 0; i < cfg->nfailovers; i++) {
+		const struct cfg_failover *r = &cfg->failovers[i];
+		const yaml_node_t *recs;
+		size_t z;
+
+		for (z = 0; z < cfg->nzones; z++)
+			if (cfg_fo_in_zone(r->name, cfg->zones[z].name))
+				break;
+		if (z < cfg->nzones)
+			continue;
+		/* Records exist only when the file had failover.records, so this walk finds them.
+		 */
+		recs = cfg_map_get(p, cfg_map_get(p, root, "failover"), "records");
+		snprintf(path, sizeof(path), "failover.records[%zu].name", i);
+		return cfg_err(p, cfg_map_get(p, cfg_seq_item(p, recs, i), "name"), SW_ECONFIG,
+			       path, "failover record %s is outside every zone", r->name);
+	}
+	return 0;
+}
+
+void
+cfg_failover_free(struct swerve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nfailovers; i++) {
+		struct cfg_failover *r = &cfg->failovers[i];
+
+		for (size_t pl = 0; pl < r->npools; pl++) {
+			struct cfg_pool *pool = &r->pools[pl];
+
+			for (size_t e = 0; e < pool->nendpoints; e++) {
+				free(pool->endpoints[e].name);
+				free(pool->endpoints[e].check_host);
+			}
+			free(pool->endpoints);
+			free(pool->name);
+		}
+		free(r->pools);
+		free(r->name);
+		free(r->check.path);
+		free(r->check.host);
+		free(r->check.body);
+		free(r->check.ca_file);
+	}
+	free(cfg->failovers);
+	free(cfg->failover_state_file);
+}
