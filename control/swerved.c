@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* swerved: EAL, config, zones, ports, workers; then the main lcore waits for a signal. */
+/* swerved: EAL, config, zones, ports, workers; then the main lcore runs the control thread's event loop. */
 
 #include <errno.h>
 #include <getopt.h>
@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -19,17 +22,23 @@
 #include <urcu-qsbr.h>
 
 #include "swerve/config.h"
+#include "swerve/ctl.h"
 #include "swerve/dnsq.h"
 #include "swerve/error.h"
+#include "swerve/evloop.h"
 #include "swerve/exception.h"
+#include "swerve/failover.h"
+#include "swerve/loader.h"
 #include "swerve/log.h"
+#include "swerve/metrics.h"
 #include "swerve/pkt.h"
 #include "swerve/port.h"
 #include "swerve/rrt.h"
 #include "swerve/stats.h"
 #include "swerve/tcp.h"
 #include "swerve/worker.h"
-#include "swerve/zone.h"
+#include "swerved.h"
+#include "swerved_metrics.h"
 
 /*
  * Mbufs set aside for the exception tap, per queue: its RX ring keeps a full
@@ -38,54 +47,41 @@
  */
 #define SWERVED_EXC_MBUFS (EXC_RX_DESC + EXC_TX_DESC + 2 * WORKER_BURST)
 
-/* How often the main lcore wakes to look at its flags: short enough for a prompt shutdown. */
-#define SWERVED_TICK_MS 100
+/*
+ * After "stop", how many short loop turns let queued control replies reach
+ * their clients before the socket closes.
+ */
+#define SWERVED_DRAIN_TURNS 5
+#define SWERVED_DRAIN_MS    10
 
-/* Everything the daemon owns. Written by the main lcore only. */
-struct swerved {
-	struct swerve_config *cfg;
-	struct rrt_root root; /* read: workers and the TCP thread; write: main lcore. */
-	struct dnsq_conf dconf;
-	struct pkt_service svc;
-	struct rte_mempool *mp;
-	struct port ports[WORKER_MAX_PORTS];
-	unsigned nports;
-	struct worker *workers[RTE_MAX_LCORE];
-	unsigned nworkers;
-	bool launched;
-	struct exc_queue *excq; /* One per worker, or NULL without an exception path. */
-	bool tcp_on;
-	size_t nzones;
-	uint32_t nnames;
-};
-
-/* Set by the signal handler, read by the main loop. */
-static volatile sig_atomic_t swerved_quit;
-static volatile sig_atomic_t swerved_dump;
-
-static void
-swerved_signal(int sig)
+double
+swerved_wall_now(void)
 {
-	if (sig == SIGUSR1) {
-		swerved_dump = 1;
-		return;
-	}
-	swerved_quit = 1;
-	worker_request_stop();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* No SA_RESTART: the main loop's sleep returns early and sees the flag at once. */
-static void
-swerved_signals(void)
+void
+swerved_request_stop(struct swerved *s)
 {
-	struct sigaction sa;
+	s->quit = true;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = swerved_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+/*
+ * The signals the loop handles, blocked in every thread from the start (the
+ * EAL's threads inherit the mask), so they wait for the signalfd instead of
+ * interrupting whichever thread the kernel picks.
+ */
+static void
+swerved_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
 }
 
 static void
@@ -94,8 +90,9 @@ swerved_usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [EAL options] -- -c CONFIG [--check]\n"
 		"  -c, --config FILE  the swerve.yaml to serve\n"
-		"  --check            validate the config and zones, build the table, exit\n"
-		"                     (0 when valid; needs no port and no EAL options)\n",
+		"  --check            validate the config, zones and failover records, build the\n"
+		"                     table, exit (0 when valid; needs no port and no EAL options)\n"
+		"signals: INT/TERM stop, HUP reloads every zone, USR1 logs the counters\n",
 		prog);
 }
 
@@ -142,52 +139,51 @@ swerved_diag(const struct sw_diag *d, int rc)
 		sw_err("%s", msg);
 }
 
-/* Load the config and every zone and build the first snapshot (*@out may stay NULL: no zones). */
+/* Owner names over every zone, for messages. */
+static uint32_t
+swerved_names(const struct loader *l)
+{
+	const struct loader_zone_info *zi;
+	size_t n;
+	uint32_t total = 0;
+
+	zi = loader_zones(l, &n);
+	for (size_t i = 0; i < n; i++)
+		total += zi[i].names;
+	return total;
+}
+
+/*
+ * Config, failover records, zones and the first snapshot (*@out may stay
+ * NULL: no zones). The failover slots exist before the first build so
+ * every snapshot, this one included, binds them.
+ */
 static int
 swerved_load(struct swerved *s, const char *path, struct rrt **out)
 {
+	struct rrt_slot *const *slots = NULL;
 	struct sw_diag d;
-	struct zone **zones = NULL;
-	size_t n = 0;
+	size_t nslots;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
 	rc = config_load(path, &s->cfg, &d);
-	if (rc < 0) {
-		swerved_diag(&d, rc);
-		return rc;
-	}
-	if (s->cfg->nzones == 0) {
-		sw_warn("%s: no zones configured: every query is REFUSED", path);
-		return 0;
-	}
-	zones = calloc(s->cfg->nzones, sizeof(*zones));
-	if (zones == NULL)
-		return -ENOMEM;
-	for (n = 0; n < s->cfg->nzones; n++) {
-		memset(&d, 0, sizeof(d));
-		rc = zone_load(s->cfg->zones[n].name, s->cfg->zones[n].file, &zones[n], &d);
-		if (rc < 0) {
-			swerved_diag(&d, rc);
-			goto out;
-		}
-	}
-	memset(&d, 0, sizeof(d));
-	rc = rrt_build((const struct zone *const *)zones, n, NULL, 0, out, &d);
-	if (rc < 0) {
-		swerved_diag(&d, rc);
+	if (rc < 0)
 		goto out;
-	}
-	s->nzones = n;
-	s->nnames = (*out)->nnodes;
+	if (s->cfg->nzones == 0)
+		sw_warn("%s: no zones configured: every query is REFUSED", path);
+	rc = failover_new(s->cfg, s->loop, &s->fo, &d);
+	if (rc < 0)
+		goto out;
+	nslots = failover_slots(s->fo, &slots);
+	rc = loader_new(s->cfg, slots, nslots, &s->loader, out, &d);
 out:
-	for (size_t i = 0; i < n; i++)
-		zone_free(zones[i]);
-	free(zones);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		swerved_diag(&d, rc);
+	return rc;
 }
 
-/* One line per worker, "key=value" so scripts can read it until the control socket exists. */
+/* One line per worker, "key=value" (SIGUSR1 and shutdown): scripts and old tests read it. */
 static void
 swerved_stats_log(const struct worker *w)
 {
@@ -363,18 +359,118 @@ swerved_summary(const struct swerved *s)
 		off += (size_t)snprintf(addrs + off, sizeof(addrs) - off, "%s%s", i ? " " : "", a);
 	}
 	sw_notice("swerved: serving %zu zone(s), %u names on %s; %u port(s), %u worker(s)%s; "
-		  "exception path %s, tcp %s",
-		  s->nzones, s->nnames, addrs, s->nports, s->nworkers,
+		  "exception path %s, tcp %s; %zu failover record(s); control %s, metrics %s",
+		  s->cfg->nzones, swerved_names(s->loader), addrs, s->nports, s->nworkers,
 		  s->cfg->idle_backoff_us ? " with idle back-off" : "",
-		  s->excq != NULL ? s->cfg->exception_ifname : "off", s->tcp_on ? "on" : "off");
+		  s->excq != NULL ? s->cfg->exception_ifname : "off", s->tcp_on ? "on" : "off",
+		  s->cfg->nfailovers, s->cfg->ctl_socket,
+		  s->cfg->metrics_listen != NULL ? s->cfg->metrics_listen : "off");
 }
 
-/* Teardown in dependency order: workers, TCP, ports, exception path, table, RCU callbacks. */
+/* The daemon's metric sources: counters (swerved_metrics.c); zones and failover add their own. */
+static int
+swerved_metrics_add(struct swerved *s)
+{
+	return swerved_metrics_register(s->metrics, s->workers, &s->nworkers, SWERVE_VERSION,
+					s->start_wall);
+}
+
+/* SIGINT/SIGTERM stop, SIGHUP reloads every zone, SIGUSR1 logs the counters. */
+static void
+swerved_on_signal(void *arg, int fd, uint32_t events)
+{
+	struct swerved *s = arg;
+	struct signalfd_siginfo si;
+	int rc;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			sw_notice("signal %u: stopping", si.ssi_signo);
+			swerved_request_stop(s);
+			break;
+		case SIGHUP:
+			rc = loader_reload(s->loader, -1, SWERVED_COOKIE_SIGNAL);
+			if (rc < 0)
+				sw_err("SIGHUP: cannot queue the reload: %s", sw_strerror(rc));
+			else
+				sw_notice("SIGHUP: reloading every zone");
+			break;
+		case SIGUSR1:
+			swerved_stats_all(s);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * The control socket, metrics and signals, all on the loop, before any port
+ * starts: a control socket that cannot open stops the daemon early.
+ */
+static int
+swerved_control(struct swerved *s)
+{
+	const struct swerve_config *cfg = s->cfg;
+	sigset_t set;
+	int rc;
+
+	swerved_sigset(&set);
+	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		rc = -errno;
+		sw_err("signalfd: %s", sw_strerror(rc));
+		return rc;
+	}
+	rc = evloop_add(s->loop, s->sigfd, EPOLLIN, swerved_on_signal, s);
+	if (rc < 0)
+		return rc;
+
+	rc = ctl_open(s->loop, cfg->ctl_socket, cfg->ctl_mode,
+		      cfg->ctl_max_clients != 0 ? cfg->ctl_max_clients : CTL_MAX_CLIENTS_DEFAULT,
+		      cfg->ctl_idle_ms != 0 ? cfg->ctl_idle_ms : CTL_IDLE_MS_DEFAULT, &s->ctl);
+	if (rc < 0) {
+		sw_err("control socket %s: %s", cfg->ctl_socket, sw_strerror(rc));
+		return rc;
+	}
+	rc = swerved_ctl_register(s);
+	if (rc == 0)
+		rc = failover_ctl_register(s->fo, s->ctl);
+	if (rc < 0) {
+		sw_err("control commands: %s", sw_strerror(rc));
+		return rc;
+	}
+
+	if (cfg->metrics_listen != NULL) {
+		rc = metrics_open(s->loop, cfg->metrics_listen, &s->metrics);
+		if (rc < 0) {
+			sw_err("metrics on %s: %s", cfg->metrics_listen, sw_strerror(rc));
+			return rc;
+		}
+		rc = swerved_metrics_add(s);
+		if (rc == 0)
+			rc = loader_metrics_register(s->loader, s->metrics);
+		if (rc == 0)
+			rc = failover_metrics_register(s->fo, s->metrics);
+		if (rc < 0) {
+			sw_err("metrics sources: %s", sw_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Teardown in dependency order: workers, TCP, the control plane, ports,
+ * exception path, the last snapshot (reclaimed on the loader thread), RCU
+ * callbacks, then the failover slots no snapshot refers to any more.
+ */
 static void
 swerved_teardown(struct swerved *s)
 {
-	struct rrt *old;
-
 	worker_request_stop();
 	if (s->launched)
 		rte_eal_mp_wait_lcore();
@@ -382,6 +478,12 @@ swerved_teardown(struct swerved *s)
 		tcp_listener_stop();
 	if (s->nworkers != 0)
 		swerved_stats_all(s);
+	if (s->metrics != NULL)
+		metrics_close(s->metrics);
+	s->metrics = NULL;
+	if (s->ctl != NULL)
+		ctl_close(s->ctl);
+	s->ctl = NULL;
 	for (unsigned i = 0; i < s->nports; i++)
 		port_close(&s->ports[i]);
 	if (s->excq != NULL)
@@ -390,10 +492,23 @@ swerved_teardown(struct swerved *s)
 		worker_fini(s->workers[i]);
 		rte_free(s->workers[i]);
 	}
-	old = rrt_publish(&s->root, NULL);
-	rrt_reclaim(old);
-	/* Failover slots free their RRsets with call_rcu: wait for those callbacks too. */
+	loader_reclaim(s->loader, rrt_publish(&s->root, NULL));
+	loader_free(s->loader);
+	s->loader = NULL;
+	/* Failover slots free their RRsets with call_rcu: wait for those callbacks first. */
 	rcu_barrier();
+	if (s->fo != NULL)
+		failover_free(s->fo);
+	s->fo = NULL;
+	rcu_barrier();
+	if (s->sigfd >= 0) {
+		evloop_del(s->loop, s->sigfd);
+		close(s->sigfd);
+	}
+	if (s->loop != NULL)
+		evloop_free(s->loop);
+	s->loop = NULL;
+	free(s->stats_base);
 	free(s->excq);
 	rte_mempool_free(s->mp);
 	config_free(s->cfg);
@@ -419,10 +534,22 @@ swerved_check(int argc, char **argv)
 		return 2;
 	}
 	memset(&s, 0, sizeof(s));
-	rc = swerved_load(&s, config, &t);
+	rcu_register_thread();
+	rcu_thread_offline();
+	rc = evloop_new(&s.loop);
 	if (rc == 0)
-		printf("%s: OK: %zu zone(s), %u names\n", config, s.nzones, s.nnames);
+		rc = swerved_load(&s, config, &t);
+	if (rc == 0)
+		printf("%s: OK: %zu zone(s), %u names, %zu failover record(s)\n", config,
+		       s.cfg->nzones, swerved_names(s.loader), s.cfg->nfailovers);
 	rrt_free(t);
+	loader_free(s.loader);
+	if (s.fo != NULL)
+		failover_free(s.fo);
+	rcu_barrier();
+	if (s.loop != NULL)
+		evloop_free(s.loop);
+	rcu_unregister_thread();
 	config_free(s.cfg);
 	return rc < 0 ? 1 : 0;
 }
@@ -433,7 +560,7 @@ main(int argc, char **argv)
 	struct swerved s;
 	struct rrt *t = NULL;
 	const char *config = NULL;
-	struct timespec tick = {0, SWERVED_TICK_MS * 1000000L};
+	sigset_t set;
 	bool check = false, exc;
 	int rc, ret;
 
@@ -442,7 +569,13 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--check") == 0)
 			return swerved_check(argc, argv);
 
+	/* Before the EAL creates its threads, so they inherit the mask (see swerved_sigset()). */
+	swerved_sigset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	memset(&s, 0, sizeof(s));
+	s.sigfd = -1;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		sw_err("EAL: %s", rte_strerror(rte_errno));
@@ -455,7 +588,18 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
+	s.start_ms = evloop_now_ms();
+	s.start_wall = swerved_wall_now();
+	s.stats_since = s.start_wall;
 
+	/* The control thread reads the table only inside explicit online brackets. */
+	rcu_register_thread();
+	rcu_thread_offline();
+	rc = evloop_new(&s.loop);
+	if (rc < 0) {
+		sw_err("event loop: %s", sw_strerror(rc));
+		goto out;
+	}
 	rc = swerved_load(&s, config, &t);
 	if (rc < 0)
 		goto out;
@@ -474,8 +618,14 @@ main(int argc, char **argv)
 		rc = -EINVAL;
 		goto out;
 	}
-
-	swerved_signals();
+	rc = loader_start(s.loader, s.loop, &s.root, swerved_reload_done, &s);
+	if (rc < 0) {
+		sw_err("loader thread: %s", sw_strerror(rc));
+		goto out;
+	}
+	rc = swerved_control(&s);
+	if (rc < 0)
+		goto out;
 
 	exc = s.cfg->exception_ifname != NULL && s.cfg->exception_ifname[0] != '\0';
 	rc = swerved_ports(&s, rte_lcore_count() - 1, exc);
@@ -484,6 +634,11 @@ main(int argc, char **argv)
 	rc = swerved_workers(&s);
 	if (rc < 0)
 		goto out;
+	s.stats_base = calloc(s.nworkers + 1, sizeof(*s.stats_base));
+	if (s.stats_base == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if (exc) {
 		rc = swerved_exception(&s);
 		if (rc < 0)
@@ -499,19 +654,27 @@ main(int argc, char **argv)
 	rc = swerved_launch(&s);
 	if (rc < 0)
 		goto out;
+	rc = failover_start(s.fo);
+	if (rc < 0) {
+		sw_err("failover checks: %s", sw_strerror(rc));
+		goto out;
+	}
 	swerved_summary(&s);
 
-	/* The control socket of a later issue lives here; for now the main lcore only waits. */
-	while (!swerved_quit) {
-		nanosleep(&tick, NULL);
-		if (swerved_dump) {
-			swerved_dump = 0;
-			swerved_stats_all(&s);
+	while (!s.quit) {
+		rc = evloop_run_once(s.loop, -1);
+		if (rc < 0) {
+			sw_err("event loop: %s", sw_strerror(rc));
+			goto out;
 		}
 	}
+	rc = 0;
+	for (int i = 0; i < SWERVED_DRAIN_TURNS; i++)
+		evloop_run_once(s.loop, SWERVED_DRAIN_MS);
 	sw_notice("shutting down");
 out:
 	swerved_teardown(&s);
+	rcu_unregister_thread();
 	rte_eal_cleanup();
 	return rc < 0 ? 1 : 0;
 }
