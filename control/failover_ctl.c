@@ -140,8 +140,8 @@ fo_json_endpoint(const struct fo_endpoint *ep)
 	json_t *o, *last = json_null();
 
 	if (ep->checked)
-		last = json_pack("{s:b, s:s, s:f, s:o}", "ok", ep->last_ok, "reason",
-				 ep->last_reason, "latency_ms", ep->last_latency_us / 1000.0,
+		last = json_pack("{s:b, s:s, s:I, s:o}", "ok", ep->last_ok, "reason",
+				 ep->last_reason, "latency_us", (json_int_t)ep->last_latency_us,
 				 "time", fo_json_time(ep->last_check_ms));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:o, s:b}", "name", ep->name,
 		      "address", ep->addr_text, "pool",

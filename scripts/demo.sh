@@ -13,8 +13,16 @@
 # foreground until Ctrl-C; whatever happens, swerved is stopped (by PID) and
 # the lab removed.
 #
-# --scripted: instead of waiting, run a few queries and a 10 s dnsperf, print
-# the results, and exit 0 when everything answered (for the test suite).
+# The example config has a failover record, app.example.com, whose primary and
+# backup endpoints are checked over HTTP on 127.0.0.1:8081 and :8082: the demo
+# starts a small HTTP server on each (tests/integration/httpd.py), where
+# swerved runs, and says how to stop the primary and watch the answer move.
+#
+# --scripted: instead of waiting, run a few queries and a 10 s dnsperf, then
+# stop the primary's HTTP server, show the answer moving to the backup (with
+# swervectl's view of it) and back once the primary returns, print the results
+# and exit 0 when everything behaved (for the test suite). It uses a control
+# socket and state file of its own, so it never touches a running swerve.
 #
 # Environment: BUILD (build directory), SWERVE_CONFIG (another config),
 # SWERVE_LAB / SWERVE_NS / SWERVE_SRV ... (lab names, see scripts/lab.sh),
@@ -25,6 +33,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 swerved=$build/control/swerved
+swervectl=$build/control/swervectl
+httpd=$top/tests/integration/httpd.py
 lab=$top/scripts/lab.sh
 config=${SWERVE_CONFIG:-$top/control/example/swerve.yaml}
 lcores=${SWERVE_DEMO_LCORES:-0@0,1@1}
@@ -67,6 +77,20 @@ tmp=$(mktemp -d /tmp/swerve-demo.XXXXXX)
 log=$tmp/swerved.log
 pid=
 prefix=swerve-demo-$$
+primary_pid=
+backup_pid=
+ctlsock=/run/swerve/control.sock
+if [ "$scripted" -eq 1 ]; then
+	# A private socket and state file: the show must not disturb, or be
+	# disturbed by, a swerve the operator runs with the example config.
+	ctlsock=$tmp/control.sock
+	sed -e "s#/run/swerve/control.sock#$ctlsock#" \
+		-e "s#/run/swerve/failover.json#$tmp/failover.json#" \
+		-e "s#^\(    listen:\).*#\1 ~#" \
+		-e "s#^\(      *file:\) \([^/].*\)#\1 $(dirname "$config")/\2#" \
+		"$config" >"$tmp/swerve.yaml"
+	config=$tmp/swerve.yaml
+fi
 
 cleanup()
 {
@@ -82,6 +106,10 @@ cleanup()
 		# Ctrl-C also stopped the log follower: show how swerved ended.
 		[ "$scripted" -eq 0 ] && sed -n '/shutting down/,$p' "$log"
 	fi
+	for p in $primary_pid $backup_pid; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	"$lab" down
 	rm -rf "$tmp" "/var/run/dpdk/$prefix"
 }
@@ -90,6 +118,24 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 incl() { ip netns exec "$SWERVE_NS" "$@"; }
+ctl() { "$lab" srv "$swervectl" -s "$ctlsock" "$@"; }
+
+# The failover record's endpoints: HTTP servers where swerved (and so its health checks) runs.
+start_http()
+{
+	"$lab" srv python3 "$httpd" "$1" >/dev/null 2>&1 &
+	local p=$!
+	for _ in $(seq 50); do
+		if "$lab" srv python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" \
+			2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill "$p" 2>/dev/null
+	return 1
+}
 
 # Start swerved on one driver and wait until it answers; returns non-zero if it does not.
 start()
@@ -126,6 +172,9 @@ start()
 }
 
 "$lab" up >/dev/null || { echo "demo: cannot bring up the lab" >&2; exit 1; }
+"$lab" srv ip link set lo up
+primary_pid=$(start_http 8081) || echo "demo: cannot start the primary's HTTP server on 127.0.0.1:8081" >&2
+backup_pid=$(start_http 8082) || echo "demo: cannot start the backup's HTTP server on 127.0.0.1:8082" >&2
 used=
 for d in af_xdp af_packet; do
 	[ "$driver" = auto ] || [ "$driver" = "$d" ] || continue
@@ -168,7 +217,20 @@ Try, from another terminal (as root):
   ip netns exec $SWERVE_NS kdig @$SERVICE4 example.com MX
   ip netns exec $SWERVE_NS ping -c 3 $SERVICE4
   ip netns exec $SWERVE_NS dnsperf -s $SERVICE4 -d $tmp/queries.txt -l 10
-  kill -USR1 $pid      # per-worker counters to this log
+
+Failover: app.example.com serves the primary (198.18.1.10) while its HTTP
+check on 127.0.0.1:8081 passes. Stop that server and the answer moves to the
+backup (198.18.1.20, TTL 10) within about 3 s; start it again and it comes back:
+
+  ip netns exec $SWERVE_NS dig @$SERVICE4 app.example.com +noall +answer
+  kill $primary_pid                                   # the primary's HTTP server
+  $swervectl failover-show app.example.com
+  $swervectl events
+  python3 $httpd 8081 &                               # the primary is back
+  $swervectl endpoint-drain primary-1                 # or take it out by hand
+  $swervectl endpoint-undrain primary-1
+  $swervectl status
+  curl -s http://127.0.0.1:9153/metrics | grep swerve_endpoint_up
 
 Ctrl-C stops swerved and removes the lab.
 EOF
@@ -210,11 +272,41 @@ if [ -z "$completed" ] || [ "$completed" -eq 0 ]; then
 	echo "$out" | sed 's/^/    | /'
 	failures=$((failures + 1))
 fi
-kill -USR1 "$pid" 2>/dev/null
-sleep 0.5
-grep 'stats:' "$log" | tail -n 4 | sed 's/^/    /'
+
+# Failover: the primary's HTTP server goes away, the answer moves, then returns.
+app() { incl dig +time=1 +tries=2 +noall +answer @"$SERVICE4" app.example.com A 2>/dev/null; }
+wait_app()
+{
+	local want=$1 i
+	for i in $(seq 100); do
+		if app | awk '{print $5}' | grep -qx "$want"; then
+			echo "    after $((i * 100)) ms: $(app | tr -s '\t ' ' ')"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "    FAIL: app.example.com never served $want: $(app)"
+	failures=$((failures + 1))
+	return 1
+}
+echo "\$ dig app.example.com (primary 198.18.1.10 healthy)"
+wait_app 198.18.1.10
+echo "\$ kill $primary_pid   # the primary's HTTP server"
+kill "$primary_pid" 2>/dev/null
+wait "$primary_pid" 2>/dev/null
+primary_pid=
+wait_app 198.18.1.20
+echo "\$ swervectl failover-show app.example.com"
+ctl failover-show app.example.com 2>&1 | sed 's/^/    /'
+echo "\$ python3 httpd.py 8081   # the primary comes back"
+primary_pid=$(start_http 8081) || { echo "    FAIL: cannot restart the primary"; failures=$((failures + 1)); }
+wait_app 198.18.1.10
+echo "\$ swervectl events"
+ctl events 2>&1 | tail -n 6 | sed 's/^/    /'
+echo "\$ swervectl stats"
+ctl stats 2>&1 | head -n 20 | sed 's/^/    /'
 if [ "$failures" -eq 0 ]; then
-	echo "demo: all answered (swerved on $used)"
+	echo "demo: all answered and failed over (swerved on $used)"
 	exit 0
 fi
 echo "demo: $failures check(s) failed; swerved log:"

@@ -64,6 +64,7 @@ srv_zone() {
 qdig() { ip netns exec "$SWERVE_NS" dig +time=1 +tries=3 +short "$@"; }
 
 # srv_start EXTRA_YAML: bring everything up and wait until swerved answers over UDP.
+# srv_pre_start, when the caller defines it, runs after the lab is up and before swerved.
 srv_start() {
 	srv_zone
 	cat >"$tmp/swerve.yaml" <<EOF
@@ -84,6 +85,10 @@ EOF
 	# IPv6, strict reverse path): the tap there holds the service addresses.
 	"$lab" up >/dev/null || { echo "FAIL: lab up"; exit 1; }
 	dpmac=$(ip netns exec "$SRV" cat "/sys/class/net/$SWERVE_DP/address")
+	# A test that needs something running beside swerved (health-check targets) defines this.
+	if declare -F srv_pre_start >/dev/null; then
+		srv_pre_start
+	fi
 
 	ip netns exec "$SRV" "$swerved" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
 		-l 0,1 --vdev="net_af_packet0,iface=$SWERVE_DP" -- -c "$tmp/swerve.yaml" \

@@ -1163,8 +1163,9 @@ test_list_and_show(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(ep, "last_check"), "reason")),
 		"connect: refused");
-	assert_true(json_real_value(json_object_get(json_object_get(ep, "last_check"),
-						    "latency_ms")) == 2.5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ep, "last_check"),
+							    "latency_us")),
+			 2500);
 	assert_true(json_is_string(json_object_get(ep, "last_change")));
 	assert_string_equal(json_string_value(json_object_get(ep, "check_target")), "198.18.1.1:9");
 	assert_true(json_is_null(json_object_get(json_array_get(eps, 2), "last_check")));

@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Integration: health-driven failover end to end. swerved runs in a server namespace with real
+# HTTP(S) servers on that namespace's loopback as endpoints; answers are read from the client
+# namespace over the DPDK port. Covers: primary stopped -> backup within interval x fall + one
+# interval, degraded TTL, back after rise; https with valid / expired / wrong-host certificates;
+# HTTP 503 unhealthy for http but healthy for tcp; all-down policies; drain, force, auto; overrides
+# restored after a restart; 1000 flips of a manual check under dnsperf load with every answer
+# checked.
+set -u
+
+export SWERVE_LAB=fo$(($$ % 100000))
+. "$(dirname "$0")/serverns.sh"
+
+swervectl=$build/control/swervectl
+httpd=$top/tests/integration/httpd.py
+[ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
+command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
+
+INTERVAL=300
+FALL=2
+RISE=2
+# Base ports of the HTTP(S) servers on the server namespace's loopback.
+P_WEB1=18081
+P_WEB2=18082
+P_503=18083
+P_TLS_OK=18443
+P_TLS_EXP=18444
+P_TLS_HOST=18445
+P_TLS_SOON=18446
+
+httpd_pids=()
+# start_httpd NAME PORT [ARGS]: one server in the server namespace, its PID kept by NAME.
+declare -A hpid
+start_httpd() {
+	local name=$1 port=$2
+	shift 2
+	ip netns exec "$SRV" python3 "$httpd" "$port" "$@" >/dev/null 2>&1 &
+	hpid[$name]=$!
+	httpd_pids+=($!)
+	for _ in $(seq 50); do
+		ip netns exec "$SRV" python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "FAIL: httpd $name on port $port did not start"
+	return 1
+}
+stop_httpd() {
+	local p=${hpid[$1]:-}
+	[ -n "$p" ] || return 0
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	hpid[$1]=
+}
+all_stop() {
+	for p in "${httpd_pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -n "${loadpid:-}" ] && kill "$loadpid" 2>/dev/null
+	srv_stop
+}
+trap all_stop EXIT
+
+ctl() { ip netns exec "$SRV" "$swervectl" -s "$tmp/control.sock" "$@"; }
+cdig() { ip netns exec "$SWERVE_NS" dig +time=1 +tries=3 @198.18.0.53 "$@"; }
+# The served addresses, sorted and space-separated; "SERVFAIL" for a server failure.
+addrs() {
+	local out
+	out=$(cdig +noall +answer +comments "$1" "${2:-A}")
+	if echo "$out" | grep -q 'status: SERVFAIL'; then
+		echo SERVFAIL
+		return
+	fi
+	echo "$out" | awk '$4 == "A" || $4 == "AAAA" {print $5}' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+# The TTL of the first answer record.
+ttl_of() { cdig +noall +answer "$1" "${2:-A}" | awk 'NR == 1 {print $2}'; }
+# wait_for NAME WANT SECONDS: poll until the served addresses are WANT; prints the time taken (ms).
+wait_for() {
+	local name=$1 want=$2 limit_ms=$(($3 * 1000)) t0 now got
+	t0=$(date +%s%3N)
+	while :; do
+		got=$(addrs "$name")
+		if [ "$got" = "$want" ]; then
+			now=$(date +%s%3N)
+			echo $((now - t0))
+			return 0
+		fi
+		now=$(date +%s%3N)
+		[ $((now - t0)) -gt "$limit_ms" ] && { echo "timeout (last: '$got')"; return 1; }
+		sleep 0.05
+	done
+}
+
+# ---- certificates: a test CA, then leaves valid, expired and for another host name ----
+mkcerts() {
+	local d=$tmp/pki
+	mkdir -p "$d/new"
+	: >"$d/index.txt"
+	echo 01 >"$d/serial"
+	cat >"$d/ca.cnf" <<CNF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = $d
+database = $d/index.txt
+new_certs_dir = $d/new
+serial = $d/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = copy
+[ any ]
+commonName = supplied
+CNF
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 30 \
+		-subj "/CN=swerve test CA" >/dev/null 2>&1 || return 1
+	leaf() { # NAME HOST START END
+		openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$2" \
+			-addext "subjectAltName=DNS:$2" >/dev/null 2>&1 &&
+			openssl ca -batch -config "$d/ca.cnf" -cert "$d/ca.pem" -keyfile "$d/ca.key" \
+				-in "$d/$1.csr" -out "$d/$1.pem" -startdate "$3" -enddate "$4" >/dev/null 2>&1
+	}
+	leaf ok tls.example.test 20250101000000Z 20991231000000Z &&
+		leaf expired tls.example.test 20200101000000Z 20210101000000Z &&
+		leaf wronghost other.example.test 20250101000000Z 20991231000000Z &&
+		leaf soon tls.example.test 20250101000000Z "$(date -u -d '+3 days' +%Y%m%d%H%M%SZ)"
+}
+
+fo_yaml() {
+	cat <<YAML
+failover:
+  state-file: $tmp/failover.json
+  records:
+    - name: web.example.test
+      type: A
+      ttl: 30
+      degraded-ttl: 5
+      check: {kind: http, interval-ms: $INTERVAL, timeout-ms: 200, rise: $RISE, fall: $FALL, path: /health}
+      pools:
+        - name: primary
+          endpoints:
+            - {address: 198.18.1.10, name: web1, check-address: 127.0.0.1, check-port: $P_WEB1}
+        - name: backup
+          endpoints:
+            - {address: 198.18.1.20, name: web2, check-address: 127.0.0.1, check-port: $P_WEB2}
+    - name: tls.example.test
+      type: A
+      all-down: servfail
+      check: {kind: https, interval-ms: $INTERVAL, timeout-ms: 250, rise: 1, fall: 1, host: tls.example.test,
+              ca-file: $tmp/pki/ca.pem, min-cert-days: 7}
+      initial: down
+      pools:
+        - name: all
+          endpoints:
+            - {address: 198.18.2.1, name: valid, check-address: 127.0.0.1, check-port: $P_TLS_OK}
+            - {address: 198.18.2.2, name: expired, check-address: 127.0.0.1, check-port: $P_TLS_EXP}
+            - {address: 198.18.2.3, name: wronghost, check-address: 127.0.0.1, check-port: $P_TLS_HOST}
+            - {address: 198.18.2.4, name: soon, check-address: 127.0.0.1, check-port: $P_TLS_SOON}
+    - name: http503.example.test
+      type: A
+      all-down: servfail
+      initial: down
+      check: {kind: http, interval-ms: $INTERVAL, timeout-ms: 200, rise: 1, fall: 1}
+      pools:
+        - endpoints: [{address: 198.18.3.1, check-address: 127.0.0.1, check-port: $P_503}]
+    - name: tcp503.example.test
+      type: A
+      all-down: servfail
+      initial: down
+      check: {kind: tcp, interval-ms: $INTERVAL, timeout-ms: 200, rise: 1, fall: 1, port: $P_503}
+      pools:
+        - endpoints: [{address: 198.18.3.2, check-address: 127.0.0.1}]
+    - name: first.example.test
+      type: A
+      all-down: first-pool
+      check: {kind: manual}
+      pools:
+        - {name: p0, endpoints: [{address: 198.18.4.1, name: a}]}
+        - {name: p1, endpoints: [{address: 198.18.4.2, name: b}]}
+    - name: all.example.test
+      type: A
+      all-down: serve-all
+      check: {kind: manual}
+      pools:
+        - {name: p0, endpoints: [{address: 198.18.5.1, name: a}]}
+        - {name: p1, endpoints: [{address: 198.18.5.2, name: b}]}
+    - name: none.example.test
+      type: A
+      all-down: servfail
+      check: {kind: manual}
+      pools:
+        - {name: p0, endpoints: [{address: 198.18.6.1, name: a}]}
+        - {name: p1, endpoints: [{address: 198.18.6.2, name: b}]}
+    - name: flip.example.test
+      type: AAAA
+      ttl: 20
+      degraded-ttl: 3
+      check: {kind: manual}
+      pools:
+        - {name: p0, endpoints: [{address: "2001:db8:f::1", name: a}]}
+        - {name: p1, endpoints: [{address: "2001:db8:f::2", name: b}]}
+YAML
+}
+
+mkcerts || { echo "FAIL: cannot make test certificates"; exit 1; }
+# Called by srv_start once the lab is up and before swerved starts: the health-check targets
+# live on the server namespace's loopback, where swerved's checks run.
+srv_pre_start() {
+	ip -n "$SRV" link set lo up
+	start_httpd web1 $P_WEB1 || exit 1
+	start_httpd web2 $P_WEB2 || exit 1
+	start_httpd s503 $P_503 --status 503 || exit 1
+	start_httpd tlsok $P_TLS_OK --cert "$tmp/pki/ok.pem" --key "$tmp/pki/ok.key" || exit 1
+	start_httpd tlsexp $P_TLS_EXP --cert "$tmp/pki/expired.pem" --key "$tmp/pki/expired.key" || exit 1
+	start_httpd tlshost $P_TLS_HOST --cert "$tmp/pki/wronghost.pem" --key "$tmp/pki/wronghost.key" || exit 1
+	start_httpd tlssoon $P_TLS_SOON --cert "$tmp/pki/soon.pem" --key "$tmp/pki/soon.key" || exit 1
+}
+srv_start "$(fo_yaml)"
+
+# ---- the primary serves, with the full TTL ----
+t=$(wait_for web.example.test 198.18.1.10 5) && pass "web serves the primary" || fail "web primary: $t"
+[ "$(ttl_of web.example.test)" = 30 ] && pass "full TTL 30 while the primary is up" ||
+	fail "TTL with primary up: $(ttl_of web.example.test)"
+
+# ---- stop the primary: the backup within interval x fall + one interval (+ slack for dig) ----
+stop_httpd web1
+limit_ms=$((INTERVAL * FALL + INTERVAL))
+t=$(wait_for web.example.test 198.18.1.20 5)
+if [ $? -eq 0 ] && [ "$t" -le $((limit_ms + 400)) ]; then
+	pass "backup served ${t} ms after the primary stopped (bound ${limit_ms} ms + 400 ms query slack)"
+else
+	fail "backup after primary stop: $t (bound ${limit_ms} ms)"
+fi
+[ "$(ttl_of web.example.test)" = 5 ] && pass "degraded TTL 5 on the backup" ||
+	fail "degraded TTL: $(ttl_of web.example.test)"
+ctl events | grep -q web1 && pass "events show web1's transition" || fail "no web1 event"
+
+# ---- start it again: back after rise successes ----
+start_httpd web1 $P_WEB1
+t=$(wait_for web.example.test 198.18.1.10 5) && pass "primary back after ${t} ms (rise $RISE)" ||
+	fail "primary not back: $t"
+
+# ---- https: only the certificate that is valid for the name and not expiring soon counts ----
+t=$(wait_for tls.example.test 198.18.2.1 5) && pass "https: only the valid certificate is healthy" ||
+	fail "https endpoints: $t"
+show=$(ctl --json failover-show tls.example.test)
+echo "$show" | grep -qi 'expired\|not after\|expire' && pass "failover-show gives the expiry reason" ||
+	fail "no expiry reason in failover-show: $show"
+
+# ---- a port that answers 503: down for http, up for tcp ----
+t=$(wait_for http503.example.test SERVFAIL 5) && pass "HTTP 503 is unhealthy for an http check" ||
+	fail "http check on 503: $t"
+t=$(wait_for tcp503.example.test 198.18.3.2 5) && pass "HTTP 503 port is healthy for a tcp check" ||
+	fail "tcp check on 503: $t"
+
+# ---- all-down policies (manual checks) ----
+for r in first all none; do
+	ctl endpoint-set $r.example.test a down >/dev/null || fail "endpoint-set $r a down"
+	ctl endpoint-set $r.example.test b down >/dev/null || fail "endpoint-set $r b down"
+done
+t=$(wait_for first.example.test 198.18.4.1 3) && pass "all down, first-pool: pool 0 served" || fail "first-pool: $t"
+t=$(wait_for all.example.test "198.18.5.1 198.18.5.2" 3) && pass "all down, serve-all: every endpoint" ||
+	fail "serve-all: $t"
+t=$(wait_for none.example.test SERVFAIL 3) && pass "all down, servfail: SERVFAIL" || fail "servfail: $t"
+ctl endpoint-set none.example.test b up >/dev/null
+t=$(wait_for none.example.test 198.18.6.2 3) && pass "one backup up: it is served" || fail "backup up: $t"
+ctl endpoint-set set-nothing.example.test a up >/dev/null 2>&1 && fail "endpoint-set on an unknown record succeeded" ||
+	pass "endpoint-set on an unknown record fails"
+ctl endpoint-set web.example.test web1 down >/dev/null 2>&1 && fail "endpoint-set on an http check succeeded" ||
+	pass "endpoint-set refused for a non-manual check"
+
+# ---- drain, force, auto ----
+ctl endpoint-drain web1 web.example.test >/dev/null && pass "drain web1" || fail "drain web1"
+t=$(wait_for web.example.test 198.18.1.20 3) && pass "drained primary: backup served" || fail "drain: $t"
+ctl failover-show web.example.test | grep -qi drain && pass "failover-show shows the drain" ||
+	fail "drain not visible in failover-show"
+
+# ---- restart swerved: the drain survives ----
+srv_restart() {
+	kill -INT "$pid"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	wait "$pid" 2>/dev/null
+	ip netns exec "$SRV" "$swerved" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
+		-l 0,1 --vdev="net_af_packet0,iface=$SWERVE_DP" -- -c "$tmp/swerve.yaml" \
+		>>"$tmp/swerved.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 60); do
+		[ "$(qdig @198.18.0.53 www.example.test A 2>/dev/null)" = 192.0.2.80 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+srv_restart || fail "swerved did not come back"
+[ "$(addrs web.example.test)" = 198.18.1.20 ] && pass "drain restored after a restart" ||
+	fail "after restart: $(addrs web.example.test)"
+ctl endpoint-undrain web1 web.example.test >/dev/null || fail "undrain"
+t=$(wait_for web.example.test 198.18.1.10 5) && pass "undrained: primary again" || fail "undrain: $t"
+ctl failover-force web.example.test backup >/dev/null && pass "force backup" || fail "force backup"
+t=$(wait_for web.example.test 198.18.1.20 3) && pass "forced pool served with primary healthy" || fail "force: $t"
+ctl failover-force web.example.test nosuchpool >/dev/null 2>&1 && fail "force to an unknown pool succeeded" ||
+	pass "force to an unknown pool fails"
+ctl failover-auto web.example.test >/dev/null && pass "auto" || fail "auto"
+t=$(wait_for web.example.test 198.18.1.10 3) && pass "auto: health decides again" || fail "auto: $t"
+
+# ---- 1000 flips of a manual check under dnsperf load ----
+printf 'flip.example.test AAAA\nwww.example.test A\n' >"$tmp/q.txt"
+ip netns exec "$SWERVE_NS" dnsperf -s 198.18.0.53 -d "$tmp/q.txt" -l 25 -Q 5000 -c 4 -t 2 \
+	>"$tmp/dnsperf.txt" 2>&1 &
+loadpid=$!
+# A checker that validates every answer it gets: exactly one of the two valid RRsets, well formed.
+cat >"$tmp/check.py" <<'PY'
+import random, socket, struct, sys, time
+valid = {(b"\x20\x01\x0d\xb8\x00\x0f" + b"\0" * 9 + b"\x01", 20),
+         (b"\x20\x01\x0d\xb8\x00\x0f" + b"\0" * 9 + b"\x02", 3)}
+qname = b"".join(bytes([len(l)]) + l for l in b"flip.example.test".split(b".")) + b"\0"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+deadline = time.time() + float(sys.argv[1])
+n = bad = lost = 0
+seen = set()
+while time.time() < deadline:
+    qid = random.randrange(65536)
+    s.sendto(struct.pack(">HHHHHH", qid, 0x0000, 1, 0, 0, 0) + qname + struct.pack(">HH", 28, 1),
+             ("198.18.0.53", 53))
+    try:
+        r = s.recv(4096)
+    except socket.timeout:
+        lost += 1
+        continue
+    n += 1
+    rid, flags, qd, an, ns, ar = struct.unpack(">HHHHHH", r[:12])
+    off = 12 + len(qname) + 4
+    if rid != qid or flags & 0xF != 0 or qd != 1 or an != 1 or r[12:off - 4] != qname:
+        bad += 1
+        continue
+    if r[off:off + 2] != b"\xc0\x0c":
+        bad += 1
+        continue
+    rtype, rclass, ttl, rdlen = struct.unpack(">HHIH", r[off + 2:off + 12])
+    rdata = r[off + 12:off + 12 + rdlen]
+    if rtype != 28 or rclass != 1 or rdlen != 16 or off + 12 + rdlen != len(r) or (rdata, ttl) not in valid:
+        bad += 1
+        continue
+    seen.add((rdata[-1], ttl))
+print(f"answers={n} bad={bad} lost={lost} variants={sorted(seen)}")
+sys.exit(1 if bad or lost or n == 0 else 0)
+PY
+ip netns exec "$SWERVE_NS" python3 "$tmp/check.py" 22 >"$tmp/check.txt" 2>&1 &
+checkpid=$!
+sleep 1
+flips=0
+t0=$(date +%s)
+for i in $(seq 500); do
+	ctl endpoint-set flip.example.test a down >/dev/null && flips=$((flips + 1))
+	ctl endpoint-set flip.example.test a up >/dev/null && flips=$((flips + 1))
+done
+t1=$(date +%s)
+[ "$flips" -eq 1000 ] && pass "1000 flips applied in $((t1 - t0)) s" || fail "only $flips of 1000 flips applied"
+wait "$checkpid" && pass "every checked answer valid: $(cat "$tmp/check.txt")" ||
+	fail "answer check: $(cat "$tmp/check.txt")"
+wait "$loadpid"
+loadpid=
+lost=$(awk '/Queries lost:/ {print $3}' "$tmp/dnsperf.txt")
+completed=$(awk '/Queries completed:/ {print $3}' "$tmp/dnsperf.txt")
+if [ "${lost:-x}" = 0 ] && [ "${completed:-0}" -gt 0 ]; then
+	pass "dnsperf under flips: $completed completed, 0 lost"
+else
+	fail "dnsperf under flips: completed=$completed lost=$lost"
+	cat "$tmp/dnsperf.txt"
+fi
+ctl --json failover-show flip.example.test >/dev/null && pass "failover-show after the flips" ||
+	fail "failover-show after flips"
+
+srv_shutdown
+srv_verdict
