@@ -314,6 +314,34 @@ bld_owner(struct bld *b, const struct bld_ent *ents, size_t n)
 	return bld_ancestors(b, first->owner, first->owner_len, ents[0].zone);
 }
 
+/* "failover record www.example.com. A" for messages: operators name records, not slot numbers. */
+static void
+bld_slot_where(const struct rrt_slot *slot, char *buf, size_t len)
+{
+	char name[DNAME_MAXLEN * 4 + 1];
+	size_t o = 0;
+
+	for (size_t off = 0; off < slot->name_len && slot->name[off] != 0;) {
+		uint8_t l = slot->name[off++];
+
+		for (uint8_t k = 0; k < l && off < slot->name_len; k++, off++) {
+			uint8_t c = slot->name[off];
+
+			if (c == '.' || c == '\\' || c <= ' ' || c >= 0x7f)
+				o += (size_t)snprintf(name + o, sizeof(name) - o, "\\%03u", c);
+			else
+				name[o++] = (char)c;
+		}
+		name[o++] = '.';
+	}
+	if (o == 0)
+		name[o++] = '.';
+	name[o] = '\0';
+	if (slot->type == 1 || slot->type == 28)
+		snprintf(buf, len, "failover record %s %s", name, slot->type == 1 ? "A" : "AAAA");
+	else
+		snprintf(buf, len, "failover record %s TYPE%u", name, slot->type);
+}
 /* Add a reference to @slot (index @si) at its owner, creating the node when the zones lack it. */
 static int
 bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
@@ -324,10 +352,10 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 	const struct rrt_ref *old;
 	struct rrt_ref *nr;
 	unsigned n, k;
-	char where[64];
+	char where[DNAME_MAXLEN * 4 + 64];
 	int rc;
 
-	snprintf(where, sizeof(where), "failover slot %u (type %u)", si, slot->type);
+	bld_slot_where(slot, where, sizeof(where));
 	for (size_t i = 0; i < b->nzones; i++) {
 		const struct zone *z = b->zones[i];
 
@@ -767,8 +795,11 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 						    dname_hash(slots[i]->name, slots[i]->name_len));
 
 		if (n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) {
+			char where[DNAME_MAXLEN * 4 + 64];
+
+			bld_slot_where(slots[i], where, sizeof(where));
 			rc = sw_diag_set(diag, SW_ESLOT, NULL, 0,
-					 "failover slot %zu: name at or below a delegation", i);
+					 "%s: name at or below a delegation", where);
 			goto fail;
 		}
 	}

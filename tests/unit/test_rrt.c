@@ -322,8 +322,14 @@ test_slot_errors(void **state)
 
 		assert_int_equal(build_with_slots(&s, 1, &t, &d), SW_ESLOT);
 		assert_null(t);
+		char who[300];
+
 		if (strstr(d.msg, bad[i].why) == NULL)
 			fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].name, d.msg, bad[i].why);
+		/* The message names the record as the operator wrote it, not a slot number. */
+		snprintf(who, sizeof(who), "failover record %s. A:", bad[i].name);
+		if (strstr(d.msg, who) == NULL)
+			fail_msg("\"%s\" does not name the record (\"%s\")", d.msg, who);
 		rrt_slot_free(s);
 	}
 }
