@@ -1277,9 +1277,9 @@ test_cli_exit_codes(void **state)
 	RUN(&s, &r, "-s", s.path);
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "no command"));
-	RUN(&s, &r, "-s", s.path, "lookup", "www.example.com");
+	RUN(&s, &r, "-s", s.path, "lookup");
 	expect_status(&r, 2);
-	assert_non_null(strstr(r.err, "missing TYPE"));
+	assert_non_null(strstr(r.err, "missing NAME"));
 	RUN(&s, &r, "-s", s.path, "status", "extra");
 	expect_status(&r, 2);
 	RUN(&s, &r, "-s", s.path, "endpoint-set", "www", "web1", "sideways");
