@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
+#include <rte_memzone.h>
 #include <rte_mempool.h>
 
 #include "swerve/log.h"
@@ -36,13 +39,111 @@ port_pool_size(unsigned nports, unsigned nq, unsigned rx_ring, unsigned tx_ring,
 	return (unsigned)(p - 1);
 }
 
+#define PORT_POOL_NAME "swerve_mbufs"
+
+/* The memzone under a packed pool goes when the pool does. */
+static void
+port_pool_mz_free(struct rte_mempool_memhdr *mh __rte_unused, void *mz)
+{
+	rte_memzone_free(mz);
+}
+
+/*
+ * The pool as one IOVA-contiguous, page-aligned memzone with the mbufs
+ * packed end to end: mbuf i starts i object sizes after the zone. That is
+ * the layout the af_xdp PMD of DPDK 22.11 assumes when it registers the
+ * pool as its UMEM (first chunk, populated_size times the object size).
+ * rte_pktmbuf_pool_create() breaks it on 4 KiB pages (--no-huge): objects
+ * then never straddle a page, so a 2368-octet mbuf takes a whole page and
+ * four mbufs in ten lie past the UMEM's end. The kernel rejects such TX
+ * descriptors as invalid, silently: frames the tap hands us in those
+ * mbufs (ARP, SYN-ACK, ...) never leave, and the mbufs leak.
+ * RTE_MEMPOOL_F_NO_IOVA_CONTIG only lifts the page rule; since the zone is
+ * IOVA-contiguous as a whole every object still is, and has a real IOVA.
+ * Returns NULL (rte_errno set) when no such zone is to be had.
+ */
+static struct rte_mempool *
+port_pool_packed(unsigned nmbufs, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = 0,
+	};
+	const unsigned flags = RTE_MEMPOOL_F_NO_IOVA_CONTIG;
+	const unsigned elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	const struct rte_memzone *mz = NULL;
+	struct rte_mempool *mp;
+	size_t len;
+	int ret;
+
+	mp = rte_mempool_create_empty(PORT_POOL_NAME, nmbufs, elt, PORT_POOL_CACHE, sizeof(priv),
+				      socket, flags);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+
+	len = (size_t)nmbufs * rte_mempool_calc_obj_size(elt, flags, NULL);
+	mz = rte_memzone_reserve_aligned(PORT_POOL_NAME "_mem", len, socket,
+					 RTE_MEMZONE_IOVA_CONTIG, (unsigned)getpagesize());
+	if (mz == NULL) {
+		ret = -rte_errno;
+		goto fail;
+	}
+	ret = rte_mempool_populate_iova(mp, mz->addr, mz->iova, mz->len, port_pool_mz_free,
+					(void *)(uintptr_t)mz);
+	if (ret < 0)
+		goto fail;
+	/* From here on the pool owns the zone. */
+	mz = NULL;
+	if ((unsigned)ret != nmbufs) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+
+fail:
+	rte_mempool_free(mp);
+	if (mz != NULL)
+		rte_memzone_free(mz);
+	rte_errno = -ret;
+	return NULL;
+}
+
+/* True when an ethdev of driver @name exists (a vdev the EAL probed from the command line). */
+static bool
+port_driver_present(const char *name)
+{
+	struct rte_eth_dev_info info;
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		if (rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name != NULL &&
+		    strcmp(info.driver_name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 int
 port_pool_create(unsigned nmbufs, int socket, struct rte_mempool **out)
 {
 	struct rte_mempool *mp;
 
-	mp = rte_pktmbuf_pool_create("swerve_mbufs", nmbufs, PORT_POOL_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	mp = port_pool_packed(nmbufs, socket);
+	if (mp == NULL) {
+		/* No IOVA-contiguous zone that big (physical addresses, fragmented hugepages). */
+		if (port_driver_present("net_af_xdp"))
+			sw_warn("mbuf pool: no contiguous memory for %u mbufs (%s): af_xdp may "
+				"drop frames from mbufs outside its UMEM",
+				nmbufs, rte_strerror(rte_errno));
+		mp = rte_pktmbuf_pool_create(PORT_POOL_NAME, nmbufs, PORT_POOL_CACHE, 0,
+					     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	}
 	if (mp == NULL) {
 		sw_err("mbuf pool of %u mbufs: %s", nmbufs, rte_strerror(rte_errno));
 		return -rte_errno;
