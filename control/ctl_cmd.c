@@ -282,6 +282,8 @@ ctl_cmd_stats(void *ctx, const struct ctl_req *req, json_t *reply)
 	if (reset) {
 		s->stats_since = swerved_wall_now();
 		json_object_set_new(reply, "reset", json_true());
+		/* The one mutation of a read-only command: logged like the others. */
+		sw_notice("control: stats reset by uid %u pid %d", (unsigned)req->uid, (int)req->pid);
 	}
 	return 0;
 }

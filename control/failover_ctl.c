@@ -54,6 +54,11 @@ fo_ctl_records(struct failover *f, const char *text, json_t *reply, struct fo_re
 	uint16_t type = 0;
 	size_t n;
 
+	/* Longer than any presentation-format name: refuse before cutting at the slash. */
+	if (strlen(text) >= sizeof(name)) {
+		ctl_fail(reply, "no failover record: name too long (%zu octets)", strlen(text));
+		return 0;
+	}
 	snprintf(name, sizeof(name), "%s", text);
 	if (slash != NULL) {
 		if (strcasecmp(slash + 1, "A") == 0)

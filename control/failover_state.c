@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -266,7 +267,12 @@ fo_state_apply_record(struct failover *f, const char *path, const json_t *jr)
 	size_t nmatch, k;
 	int p;
 
-	r = fo_record_find(f, name, strcmp(type, "AAAA") == 0 ? 28 : 1, &nmatch);
+	if (strcasecmp(type, "A") != 0 && strcasecmp(type, "AAAA") != 0) {
+		sw_warn("failover: state file %s: record %s has type \"%s\" (not A or AAAA), dropped",
+			path, name, type);
+		return;
+	}
+	r = fo_record_find(f, name, strcasecmp(type, "AAAA") == 0 ? 28 : 1, &nmatch);
 	if (r == NULL) {
 		sw_warn("failover: state file %s: record %s %s is not configured, dropped", path,
 			name, type);

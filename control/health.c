@@ -291,11 +291,16 @@ health_probe_start(struct health *h, const struct health_spec *spec, health_done
 	p->start_ns = health_now_ns();
 	evloop_timer_init(&p->timer, health_pending_fire, p);
 	health_link(h, p);
+	/*
+	 * Before the start functions: in the one case where they call back at
+	 * once (no room to arm a timer), the callback clears the caller's copy
+	 * of the handle, and must find it already set.
+	 */
+	*out = p;
 	if (spec->kind == HEALTH_TCP)
 		health_tcp_start(p, spec);
 	else
 		health_http_start(p, spec);
-	*out = p;
 	return 0;
 }
 

@@ -189,6 +189,12 @@ loader_build(struct loader *l, int zone, struct rrt **out, char *err, size_t err
 		if (rc < 0)
 			goto out;
 	}
+	/*
+	 * A build failure (a failover slot colliding with zone data, a table
+	 * limit) belongs to the zone being reloaded; after a reload of every
+	 * zone it belongs to none in particular, and the reply carries it.
+	 */
+	failed = zone < 0 ? l->nzones : (size_t)zone;
 	rc = rrt_build((const struct zone *const *)next, l->nzones, l->slots, l->nslots, out, &d);
 	if (rc < 0)
 		goto out;

@@ -375,6 +375,9 @@ swerved_metrics_add(struct swerved *s)
 					s->start_wall);
 }
 
+/* Queued reloads past which SIGHUP is ignored (each one re-parses every zone). */
+#define SWERVED_MAX_HUP_RELOADS 4
+
 /* SIGINT/SIGTERM stop, SIGHUP reloads every zone, SIGUSR1 logs the counters. */
 static void
 swerved_on_signal(void *arg, int fd, uint32_t events)
@@ -392,6 +395,12 @@ swerved_on_signal(void *arg, int fd, uint32_t events)
 			swerved_request_stop(s);
 			break;
 		case SIGHUP:
+			/* A tool that signals after every file it writes must not queue without bound. */
+			if (loader_pending(s->loader) >= SWERVED_MAX_HUP_RELOADS) {
+				sw_warn("SIGHUP: %u reloads already queued; this one is dropped",
+					loader_pending(s->loader));
+				break;
+			}
 			rc = loader_reload(s->loader, -1, SWERVED_COOKIE_SIGNAL);
 			if (rc < 0)
 				sw_err("SIGHUP: cannot queue the reload: %s", sw_strerror(rc));

@@ -96,12 +96,19 @@ port_pool_packed(unsigned nmbufs, int socket)
 					(void *)(uintptr_t)mz);
 	if (ret < 0)
 		goto fail;
-	/* From here on the pool owns the zone. */
-	mz = NULL;
+	/* Once it holds objects the pool owns the zone (and frees it with itself). */
+	if (ret > 0)
+		mz = NULL;
 	if ((unsigned)ret != nmbufs) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	/*
+	 * NO_IOVA_CONTIG makes the pool mark itself NON_IO, and drivers that
+	 * honour the flag (mlx5, sfc) would then refuse to map it for DMA. The
+	 * objects do have real IOVAs: the zone under them is IOVA-contiguous.
+	 */
+	mp->flags &= ~RTE_MEMPOOL_F_NON_IO;
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
 	return mp;
 

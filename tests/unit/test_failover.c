@@ -646,6 +646,16 @@ test_dual_stack_names(void **state)
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_array_size(json_object_get(r, "records")), 2);
 	json_decref(r);
+	/* A name longer than any record name, with a type suffix: refused, nothing written past a buffer. */
+	{
+		char args[2100];
+		int o = snprintf(args, sizeof(args), "{\"name\":\"");
+
+		memset(args + o, 'a', 1500);
+		snprintf(args + o + 1500, sizeof(args) - (size_t)o - 1500, "/A\"}");
+		call_err(t, "failover-show", args, "too long");
+		call_err(t, "failover-auto", args, "too long");
+	}
 	/* An endpoint name shared by both records: drained in both. */
 	call_ok(t, "endpoint-drain", "{\"endpoint\":\"a\",\"record\":\"www.example.com\"}");
 	assert_true(t->f->recs[0].eps[0].drained);

@@ -72,6 +72,8 @@ check_pool(unsigned n)
 	assert_int_equal(port_pool_create(n, (int)rte_socket_id(), &mp), 0);
 	assert_non_null(mp);
 	assert_int_equal(mp->populated_size, n);
+	/* Usable for DMA by drivers that honour the flag (mlx5, sfc). */
+	assert_false(mp->flags & RTE_MEMPOOL_F_NON_IO);
 	rte_mempool_mem_iter(mp, chunk_cb, &s);
 	rte_mempool_obj_iter(mp, obj_cb, &s);
 	obj = mp->header_size + mp->elt_size + mp->trailer_size;
