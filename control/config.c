@@ -51,7 +51,7 @@ static const struct cfg_key cfg_dataplane_keys[] = {
 };
 
 static const struct cfg_key cfg_exception_keys[] = {
-	{"interface", CFG_STR, CFG_MEMBER(exception_ifname), 0, IFNAMSIZ - 1},
+	{"interface", CFG_STR_NULL, CFG_MEMBER(exception_ifname), 0, IFNAMSIZ - 1},
 	{"rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_pps), 1, 10000000},
 };
 

@@ -350,15 +350,40 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	res->l3_len = PKT_IPV4_HDR;
 	res->ipv6 = 0;
 	res->offload = 0;
-	if (c->offload & PKT_OFFLOAD_IPV4_CKSUM)
-		res->offload |= PKT_OFFLOAD_IPV4_CKSUM;
-	else
-		nip->hdr_checksum = rte_ipv4_cksum(nip);
-	if (c->offload & PKT_OFFLOAD_UDP_CKSUM) {
-		res->offload |= PKT_OFFLOAD_UDP_CKSUM;
-		udp->dgram_cksum = rte_ipv4_phdr_cksum(nip, 0);
-	} else {
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(nip, udp);
+	{
+		/*
+		 * Sums from the values in registers: reading back the header just
+		 * written with stores of mixed sizes stalls on store forwarding.
+		 * Words are summed as they lie in memory, as rte_raw_cksum() does.
+		 */
+		uint32_t addrs = (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16);
+		uint16_t ulen = (uint16_t)(PKT_UDP_HDR + rlen);
+		uint32_t h;
+
+		if (c->offload & PKT_OFFLOAD_IPV4_CKSUM) {
+			res->offload |= PKT_OFFLOAD_IPV4_CKSUM;
+		} else {
+			h = addrs + rte_cpu_to_be_16((uint16_t)(0x4500 | tos)) +
+			    rte_cpu_to_be_16((uint16_t)(PKT_IPV4_HDR + ulen)) +
+			    rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+			    rte_cpu_to_be_16((PKT_TTL << 8) | IPPROTO_UDP);
+			h = (h & 0xffff) + (h >> 16);
+			h = (h & 0xffff) + (h >> 16);
+			nip->hdr_checksum = (uint16_t)~h;
+		}
+		h = addrs + rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(ulen);
+		h = (h & 0xffff) + (h >> 16);
+		h = (h & 0xffff) + (h >> 16);
+		if (c->offload & PKT_OFFLOAD_UDP_CKSUM) {
+			res->offload |= PKT_OFFLOAD_UDP_CKSUM;
+			udp->dgram_cksum = (uint16_t)h;
+		} else {
+			h += rte_raw_cksum(udp, ulen);
+			h = (h & 0xffff) + (h >> 16);
+			h = (h & 0xffff) + (h >> 16);
+			h = (uint16_t)~h;
+			udp->dgram_cksum = h == 0 ? 0xffff : (uint16_t)h;
+		}
 	}
 	return PKT_TX;
 

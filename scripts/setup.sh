@@ -24,7 +24,7 @@ packages=(
 	libjansson-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev
 	libbpf-dev libxdp-dev
 	dnsperf knot-dnsutils dnsutils iproute2 iputils-ping procps
-	python3 python3-scapy tcpdump openssl curl prometheus
+	python3 python3-scapy tcpdump openssl curl prometheus dpdk-dev
 )
 
 missing=()

@@ -313,7 +313,9 @@ test_nulls_and_modes(void **state)
 
 	(void)state;
 	cfg = load_ok(BASE "dns:\n  version: ~\n  identity: null\nmetrics:\n  listen:\ntcp:\n"
-			   "control:\n  mode: 0600\n");
+			   "control:\n  mode: 0600\nexception:\n  interface: ~\n");
+	/* No exception path: non-DNS frames are dropped and counted, there is no TCP. */
+	assert_null(cfg->exception_ifname);
 	assert_null(cfg->version);
 	assert_null(cfg->identity);
 	assert_null(cfg->metrics_listen);
