@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Sourced by perf/bench_lab.sh and perf/bench_scale.sh: the veth lab and the peers (swerved, knotd, nsd) started in it by PID.
+#
+# The caller sets: src (source tree), swerved (its binary), tmp (scratch
+# directory), zone (the zone file, origin bench.example), driver (auto, af_xdp
+# or af_packet), and calls peers_init once. Then, per peer:
+#   start_swerved BACKOFF_US | start_knot udp|xdp | start_nsd
+# builds a fresh lab (scripts/lab.sh with a server namespace), starts the peer
+# there under taskset -c 1 and returns once it answers from the client
+# namespace; $pid is the daemon, $mode says how it runs, $t_launch is the
+# time (date +%s.%N) just before the daemon was started. A caller that wants
+# to know when the process was launched defines peer_launched (run right after).
+# swerved_env, when set, is a list of VAR=value put in swerved's environment;
+# nice, when set, the nice level of every peer.
+# reload_zone asks the running peer to reload its zone file; stop_server stops
+# the peer (by PID) and removes the lab; peers_cleanup (for the EXIT trap) also
+# removes the DPDK runtime directory.
+
+# Debian packages: install what is missing, and stop whatever daemon the
+# package starts (the ones running after the install that did not before).
+peers_need_pkgs()
+{
+	local missing="" before after p
+	command -v knotd >/dev/null || missing="$missing knot"
+	command -v nsd >/dev/null || missing="$missing nsd"
+	command -v dnsperf >/dev/null || missing="$missing dnsperf"
+	[ -z "$missing" ] && return 0
+	echo "bench: installing$missing"
+	before=$(pgrep -x 'knotd|nsd' | sort)
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing \
+		>/dev/null || return 1
+	for p in knot nsd; do
+		if [ -d /run/systemd/system ] && systemctl is-active -q "$p" 2>/dev/null; then
+			systemctl stop "$p"
+			systemctl disable -q "$p"
+		fi
+	done
+	after=$(pgrep -x 'knotd|nsd' | sort)
+	for p in $(comm -13 <(echo "$before") <(echo "$after")); do
+		echo "bench: stopping the packaged daemon $(ps -o pid=,args= -p "$p")"
+		kill "$p"
+	done
+	return 0
+}
+
+peers_init()
+{
+	peers_need_pkgs || { echo "bench: cannot install knot and nsd" >&2; return 1; }
+	# Short names: interface names hold 15 characters.
+	export SWERVE_LAB=lb$$
+	export SWERVE_SRV=$SWERVE_LAB-sv
+	export SWERVE_NEIGH=static
+	lab=$src/scripts/lab.sh
+	eval "$("$lab" env)"
+	prefix=swerve-bench-$$
+	pid=
+	mode=
+	t_launch=
+	probe_name=host-0.bench.example
+	probe_addr=$(awk '$1 == "host-0" && $2 == "A" {print $3; exit}' "$zone")
+	return 0
+}
+
+incl() { ip netns exec "$SWERVE_NS" "$@"; }
+
+stop_server()
+{
+	local p
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		# swerved shuts down on SIGINT, knotd and nsd on SIGTERM.
+		kill -INT "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	[ -n "$pid" ] && wait "$pid" 2>/dev/null
+	pid=
+	# Whatever is left in the server namespace is ours (nsd's children).
+	for p in $(ip netns pids "$SWERVE_SRV" 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	"$lab" down
+}
+
+peers_cleanup()
+{
+	[ -n "${lab:-}" ] || return 0
+	stop_server
+	rm -rf "/var/run/dpdk/$prefix"
+}
+
+# Wait until the server answers the probe from the client namespace (or dies).
+wait_ready()
+{
+	for _ in $(seq 600); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if [ "$(incl dig +short +time=1 +tries=1 @"$SERVICE4" "$probe_name" A 2>/dev/null)" = \
+			"$probe_addr" ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# knotd pins its UDP worker n to CPU n by itself (so worker 0 to CPU 0,
+# dnsperf's): put every thread of the peer back on CPU 1 and print the CPUs
+# its threads may use (the union over the server namespace).
+pin_server()
+{
+	local p
+	for p in $(ip netns pids "$SWERVE_SRV"); do
+		taskset -a -p -c 1 "$p" >/dev/null
+	done
+	for p in $(ip netns pids "$SWERVE_SRV"); do
+		cat /proc/"$p"/task/*/status 2>/dev/null | awk '/^Cpus_allowed_list/ {print $2}'
+	done | sort -u | paste -sd' '
+}
+
+# A fresh lab; kernel peers get ARP and the service address on the server end.
+lab_for()
+{
+	"$lab" up >/dev/null || return 1
+	if [ "$1" = kernel ]; then
+		ip -n "$SWERVE_SRV" link set "$SWERVE_DP" arp on
+		ip -n "$SWERVE_SRV" addr add "$SERVICE4/24" dev "$SWERVE_DP"
+	fi
+	return 0
+}
+
+launched()
+{
+	if declare -F peer_launched >/dev/null; then
+		peer_launched
+	fi
+}
+
+swerved_conf()
+{
+	cat <<EOF
+service:
+    addresses: [$SERVICE4/24, $SERVICE6/64]
+zones:
+    - name: bench.example
+      file: $zone
+dataplane:
+    idle-backoff-us: $1
+exception:
+    interface: $SWERVE_LAB-x
+control:
+    socket: $tmp/swerve.sock
+failover:
+    state-file: ~
+metrics:
+    listen: ~
+log:
+    level: info
+EOF
+}
+
+start_swerved()
+{
+	local backoff=$1 d vdev
+	swerved_conf "$backoff" >"$tmp/swerve.yaml"
+	for d in af_xdp af_packet; do
+		[ "$driver" = auto ] || [ "$driver" = "$d" ] || continue
+		lab_for dpdk || return 1
+		vdev="net_${d}0,iface=$SWERVE_DP"
+		t_launch=$(date +%s.%N)
+		# shellcheck disable=SC2086
+		"$lab" srv nice -n "${nice:-0}" taskset -c 1 env ${swerved_env:-} "$swerved" --lcores 0@1,1@1 --no-pci --no-huge -m 512 \
+			--file-prefix "$prefix" --vdev "$vdev" -- -c "$tmp/swerve.yaml" \
+			>"$tmp/swerved-$backoff-$d.log" 2>&1 &
+		pid=$!
+		launched
+		if wait_ready; then
+			mode="$d, busy poll"
+			[ "$backoff" -ne 0 ] && mode="$d, idle back-off $backoff us"
+			return 0
+		fi
+		echo "bench: swerved did not answer on $d; its log ends:" >&2
+		tail -n 5 "$tmp/swerved-$backoff-$d.log" | sed 's/^/  | /' >&2
+		stop_server
+	done
+	return 1
+}
+
+# Knot: one UDP worker; "udp" on a kernel socket, "xdp" on the veth end only.
+knot_conf()
+{
+	echo "server:"
+	echo "    rundir: $tmp/knot-$1"
+	[ "$1" = udp ] && echo "    listen: $SERVICE4@53"
+	echo "    udp-workers: 1"
+	echo "    tcp-workers: 1"
+	echo "    background-workers: 1"
+	if [ "$1" = xdp ]; then
+		echo "xdp:"
+		echo "    listen: $SWERVE_DP@53"
+		echo "    udp: on"
+	fi
+	echo "log:"
+	echo "  - target: stderr"
+	echo "    any: info"
+	echo "database:"
+	echo "    storage: $tmp/knot-$1"
+	echo "zone:"
+	echo "  - domain: bench.example"
+	echo "    file: $zone"
+	echo "    journal-content: none"
+	echo "    zonefile-sync: -1"
+}
+
+start_knot()
+{
+	local xdp=$1
+	mkdir -p "$tmp/knot-$xdp"
+	knot_conf "$xdp" >"$tmp/knot-$xdp.conf"
+	if [ "$xdp" = xdp ]; then lab_for dpdk; else lab_for kernel; fi || return 1
+	t_launch=$(date +%s.%N)
+	"$lab" srv nice -n "${nice:-0}" taskset -c 1 knotd -c "$tmp/knot-$xdp.conf" >"$tmp/knot-$xdp.log" 2>&1 &
+	pid=$!
+	launched
+	if wait_ready; then
+		mode="kernel UDP socket"
+		[ "$xdp" = xdp ] && mode="XDP, $(grep -o '[a-z]* mode' "$tmp/knot-$xdp.log" | head -n 1)"
+		return 0
+	fi
+	echo "bench: knotd ($xdp) did not answer; its log ends:" >&2
+	tail -n 5 "$tmp/knot-$xdp.log" | sed 's/^/  | /' >&2
+	stop_server
+	return 1
+}
+
+nsd_conf()
+{
+	cat <<EOF
+server:
+    ip-address: $SERVICE4
+    port: 53
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$tmp"
+    database: ""
+    zonelistfile: "$tmp/nsd/zone.list"
+    xfrdfile: "$tmp/nsd/xfrd.state"
+    xfrdir: "$tmp/nsd"
+    pidfile: "$tmp/nsd/nsd.pid"
+    logfile: "$tmp/nsd.log"
+    verbosity: 1
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: yes
+    control-interface: $tmp/nsd/nsd.sock
+zone:
+    name: bench.example
+    zonefile: "$zone"
+EOF
+}
+
+start_nsd()
+{
+	mkdir -p "$tmp/nsd"
+	nsd_conf >"$tmp/nsd.conf"
+	lab_for kernel || return 1
+	t_launch=$(date +%s.%N)
+	"$lab" srv nice -n "${nice:-0}" taskset -c 1 nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
+	pid=$!
+	launched
+	if wait_ready; then
+		mode="kernel UDP socket, RRL off"
+		return 0
+	fi
+	echo "bench: nsd did not answer; its log ends:" >&2
+	tail -n 5 "$tmp/nsd.out" "$tmp/nsd.log" 2>/dev/null | sed 's/^/  | /' >&2
+	stop_server
+	return 1
+}
+
+# Ask the running peer ($1: swerved, knot or nsd) to reload its zone file.
+reload_zone()
+{
+	case $1 in
+	swerved*) "$lab" srv "$(dirname "$swerved")/swervectl" -s "$tmp/swerve.sock" zone-reload bench.example ;;
+	knot) "$lab" srv knotc -s "$tmp/knot-udp/knot.sock" zone-reload bench.example ;;
+	nsd) "$lab" srv nsd-control -c "$tmp/nsd.conf" reload bench.example ;;
+	esac
+}
