@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libFuzzer target: DNS query octets -> dnsq_answer(), every response checked against CONFORMANCE. */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swerve/dnsq.h"
+#include "fuzz_util.h"
+
+/*
+ * Input: one mode octet, then the query.
+ *   bits 0-1  capacity: 65535, 512, 1232, or a small one near the query's size
+ *   bit  2    DNSQ_TCP
+ *   bits 3-4  which answer settings (fz_conf)
+ *   bits 5-7  fine tuning of the small capacity
+ * Every query is answered into a separate buffer of exactly the capacity (so
+ * ASan sees any write past it) and in place; both answers must be identical.
+ * A UDP answer that is not truncated must equal the answer at full capacity.
+ */
+static size_t
+fz_cap(uint8_t mode, size_t qlen)
+{
+	switch (mode & 3) {
+	case 0:
+		return 65535;
+	case 1:
+		return 512;
+	case 2:
+		return 1232;
+	default:
+		/* Around the question's end: where DNSQ_DROP_NOSPACE and FORMERR meet. */
+		return (qlen > 40 ? qlen - 40 : 12) + 11u * (mode >> 5);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct rrt *t = fz_table();
+	const struct dnsq_conf *conf;
+	struct dnsq_info info, info2, info3;
+	struct fz_call call;
+	const uint8_t *query;
+	uint8_t *resp, *inplace, *full;
+	size_t qlen, cap, n, n2, n3, room;
+	unsigned flags;
+	uint8_t mode;
+
+	if (size < 1 || size > 65536)
+		return 0;
+	mode = data[0];
+	query = data + 1;
+	qlen = size - 1;
+	cap = fz_cap(mode, qlen);
+	flags = (mode & 4) ? DNSQ_TCP : 0;
+	conf = fz_conf(mode >> 3);
+
+	/* Out of place, into exactly @cap octets. */
+	resp = malloc(cap);
+	memset(&info, 0xa5, sizeof(info));
+	n = dnsq_answer(t, conf, query, qlen, resp, cap, flags, &info);
+	call = (struct fz_call){
+		.query = query,
+		.qlen = qlen,
+		.resp = resp,
+		.n = n,
+		.cap = cap,
+		.flags = flags,
+		.conf = conf,
+		.info = &info,
+	};
+	fz_check_answer(&call);
+
+	/* In place: the query sits in the response buffer (which may be smaller than the query). */
+	room = qlen > cap ? qlen : cap;
+	inplace = malloc(room > 0 ? room : 1);
+	memcpy(inplace, query, qlen);
+	memset(&info2, 0x5a, sizeof(info2));
+	n2 = dnsq_answer(t, conf, inplace, qlen, inplace, cap, flags, &info2);
+	FZ_CHECK(n2 == n, "in place %zu octets, out of place %zu", n2, n);
+	FZ_CHECK(n == 0 || memcmp(inplace, resp, n) == 0, "in-place answer differs");
+	FZ_CHECK(memcmp(&info, &info2, sizeof(info)) == 0, "in-place info differs");
+
+	/* TC iff truncated: an untruncated UDP answer is the whole answer. */
+	if (n > 0 && cap < 65535) {
+		full = malloc(65535);
+		n3 = dnsq_answer(t, conf, query, qlen, full, 65535, flags, &info3);
+		FZ_CHECK(n3 > 0, "answered at %zu octets, dropped at 65535", cap);
+		if (!info.tc && !(flags & DNSQ_TCP)) {
+			FZ_CHECK(n3 == n && memcmp(full, resp, n) == 0,
+				 "untruncated answer (%zu) differs from the full one (%zu)", n, n3);
+		} else if (info.tc && (info3.rcode != 2 || fz_strict())) {
+			/*
+			 * Known and tolerated (report of the fuzz helper): a CNAME chain
+			 * that does not fit, ending at a failover slot that serves
+			 * nothing, is TC=1 NOERROR although the SERVFAIL it becomes
+			 * with room would fit. FUZZ_STRICT=1 shows it.
+			 */
+			FZ_CHECK(n3 > cap || info3.tc, "TC although all %zu octets fit in %zu", n3,
+				 cap);
+		}
+		free(full);
+	}
+	free(inplace);
+	free(resp);
+	return 0;
+}
