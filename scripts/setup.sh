@@ -38,6 +38,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# The prometheus package is here for promtool only: on a machine with
+	# systemd it would also start a Prometheus server, which nothing wants.
+	if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+		systemctl is-active --quiet prometheus 2>/dev/null; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi
 fi
 
 configure() {
