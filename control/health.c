@@ -91,6 +91,9 @@ health_probe_release(struct health_probe *p)
 	health_http_release(p);
 }
 
+static void health_probe_vfinish(struct health_probe *p, bool ok, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 health_probe_vfinish(struct health_probe *p, bool ok, const char *fmt, va_list ap)
 {

@@ -189,7 +189,8 @@ fb_rand(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
-static void fb_die(struct fb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fb_die(struct fb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
 
 static void
 fb_die(struct fb *b, const char *fmt, ...)

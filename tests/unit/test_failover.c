@@ -891,11 +891,11 @@ test_bad_state_file_ignored(void **state)
 		"[]",
 		"{\"version\":2,\"records\":[]}",
 		/* Valid first entry, bad second: nothing at all applies. */
-		"{\"version\":1,\"records\":[{\"name\":\"www.example.com.\",\"type\":\"A\","
-		"\"mode\":\"forced\",\"pool\":\"backup\"},{\"name\":\"x\",\"type\":\"A\","
-		"\"mode\":\"sideways\"}]}",
-		"{\"version\":1,\"records\":[{\"name\":\"www.example.com.\",\"type\":\"A\","
-		"\"mode\":\"auto\",\"endpoints\":[{\"name\":\"a\",\"drained\":\"yes\"}]}]}",
+		("{\"version\":1,\"records\":[{\"name\":\"www.example.com.\",\"type\":\"A\","
+		 "\"mode\":\"forced\",\"pool\":\"backup\"},{\"name\":\"x\",\"type\":\"A\","
+		 "\"mode\":\"sideways\"}]}"),
+		("{\"version\":1,\"records\":[{\"name\":\"www.example.com.\",\"type\":\"A\","
+		 "\"mode\":\"auto\",\"endpoints\":[{\"name\":\"a\",\"drained\":\"yes\"}]}]}"),
 	};
 	char dir[160];
 
