@@ -39,7 +39,8 @@ srv_stop() {
 	fi
 	pid=
 	"$lab" down
-	rm -rf "$tmp"
+	# The EAL's runtime directory for our --file-prefix (config, memseg maps, mp socket).
+	rm -rf "$tmp" "/var/run/dpdk/$SWERVE_LAB"
 }
 trap srv_stop EXIT
 trap 'exit 1' INT TERM
