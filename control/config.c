@@ -414,9 +414,8 @@ cfg_zone_name_ok(const char *n)
 	return lab > 0;
 }
 
-/* Zone names compare as DNS names do: ASCII case-insensitive, the trailing dot optional. */
-static int
-cfg_zone_same(const char *a, const char *b)
+bool
+config_zone_name_eq(const char *a, const char *b)
 {
 	size_t la = strlen(a);
 	size_t lb = strlen(b);
@@ -699,7 +698,7 @@ cfg_zones(struct cfg_parse *p, const yaml_node_t *node)
 				return cfg_err(p, item, SW_ECONFIG, ipath, "missing key \"%s\"",
 					       cfg_zone_keys[k].name);
 		for (size_t j = 0; j < i; j++)
-			if (cfg_zone_same(cfg->zones[j].name, z->name))
+			if (config_zone_name_eq(cfg->zones[j].name, z->name))
 				return sw_diag_set(p->diag, SW_EZONE_DUP, cfg->path,
 						   cfg_line(cfg_map_get(p, item, "name")),
 						   "zones[%zu].name: zone \"%s\" configured twice "

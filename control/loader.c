@@ -413,25 +413,12 @@ loader_reload(struct loader *l, int zone, uint64_t cookie)
 	return 0;
 }
 
-/* @a without one trailing dot equals @b without one, ignoring case ("." stays the root). */
-static bool
-loader_name_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 1 && a[la - 1] == '.')
-		la--;
-	if (lb > 1 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 int
 loader_zone_index(const struct loader *l, const char *name)
 {
 	for (size_t i = 0; i < l->nzones; i++)
-		if (loader_name_eq(l->cfg->zones[i].name, name) ||
-		    (l->cinfo[i].apex[0] != '\0' && loader_name_eq(l->cinfo[i].apex, name)))
+		if (config_zone_name_eq(l->cfg->zones[i].name, name) ||
+		    (l->cinfo[i].apex[0] != '\0' && config_zone_name_eq(l->cinfo[i].apex, name)))
 			return (int)i;
 	return -1;
 }

@@ -206,6 +206,18 @@ pkt_eth_reply(const struct pkt_ctx *c, uint8_t *eth)
  * Offset of the checksum in a TCP or UDP header, or 0 for another protocol
  * or a segment too short to hold its header.
  */
+/* Turn the query's UDP header into the reply's: ports swapped, length of @rlen DNS octets, checksum to fill. */
+static inline void
+pkt_udp_reply(struct rte_udp_hdr *udp, size_t rlen)
+{
+	uint16_t sport = udp->src_port;
+
+	udp->src_port = udp->dst_port;
+	udp->dst_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(PKT_UDP_HDR + rlen));
+	udp->dgram_cksum = 0;
+}
+
 static inline unsigned
 pkt_l4_csum_off(uint8_t proto, uint32_t l4len)
 {
@@ -264,7 +276,7 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + l2);
 	struct rte_ipv4_hdr *nip;
 	struct rte_udp_hdr *udp;
-	uint16_t ihl, tot, shift, sport;
+	uint16_t ihl, tot, shift;
 	rte_be32_t src, dst;
 	uint8_t tos;
 	size_t rlen;
@@ -311,11 +323,7 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	if (rlen == 0)
 		return PKT_DROP;
 
-	sport = udp->src_port;
-	udp->src_port = udp->dst_port;
-	udp->dst_port = sport;
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(PKT_UDP_HDR + rlen));
-	udp->dgram_cksum = 0;
+	pkt_udp_reply(udp, rlen);
 
 	/*
 	 * Options are not echoed (record route and friends mean nothing in a
@@ -399,7 +407,7 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + l2);
 	struct rte_udp_hdr *udp;
 	uint8_t tmp[16];
-	uint16_t plen, sport;
+	uint16_t plen;
 	size_t rlen;
 
 	if (len - l2 < PKT_IPV6_HDR)
@@ -435,11 +443,7 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	if (rlen == 0)
 		return PKT_DROP;
 
-	sport = udp->src_port;
-	udp->src_port = udp->dst_port;
-	udp->dst_port = sport;
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(PKT_UDP_HDR + rlen));
-	udp->dgram_cksum = 0;
+	pkt_udp_reply(udp, rlen);
 
 	pkt_eth_reply(c, frame);
 	/* Traffic class and flow label are reflected: the reply hashes like the query on ECMP. */

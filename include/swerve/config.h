@@ -154,4 +154,10 @@ int config_load(const char *path, struct swerve_config **out, struct sw_diag *di
 
 void config_free(struct swerve_config *cfg);
 
+/*
+ * Zone names as written in the config compare as DNS names do: ASCII case
+ * insensitive, one trailing dot optional ("." stays the root).
+ */
+bool config_zone_name_eq(const char *a, const char *b);
+
 #endif /* SWERVE_CONFIG_H */
