@@ -313,6 +313,43 @@ cfg_fo_want_map(struct cfg_parse *p, const yaml_node_t *node, const char *path)
 		       cfg_describe(node, d, sizeof(d)));
 }
 
+/*
+ * A sequence of mappings at @path: *@n items and, when there are any, an
+ * array of that many zeroed @size-octet elements in *@out. An empty
+ * sequence is the error @empty, or n == 0 and no array when @empty is NULL.
+ */
+static int
+cfg_fo_seq_alloc(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t size,
+		 const char *empty, void **out, size_t *n)
+{
+	int rc = cfg_seq(p, node, path, n);
+
+	if (rc < 0)
+		return rc;
+	if (*n == 0)
+		return empty != NULL ? cfg_err(p, node, SW_ECONFIG, path, "%s", empty) : 0;
+	*out = calloc(*n, size);
+	if (*out == NULL)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
+/* Item @i of sequence @node, a mapping of @keys read into @base; its key path goes to @ipath. */
+static int
+cfg_fo_map_item(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t i,
+		const struct cfg_key *keys, size_t nkeys, void *base, char *ipath,
+		const yaml_node_t **item, uint32_t *seen)
+{
+	int rc;
+
+	*item = cfg_seq_item(p, node, i);
+	snprintf(ipath, CFG_PATH_LEN, "%s[%zu]", path, i);
+	rc = cfg_fo_want_map(p, *item, ipath);
+	if (rc < 0)
+		return rc;
+	return cfg_map(p, *item, ipath, keys, nkeys, base, seen);
+}
+
 static int
 cfg_fo_check(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 	     const char *path, void *base)
@@ -366,29 +403,23 @@ cfg_fo_endpoints(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t
 	char kpath[CFG_PATH_LEN + 16];
 	char text[INET6_ADDRSTRLEN];
 	uint32_t seen;
+	void *arr = NULL;
 	size_t n;
 	int rc;
 
 	(void)k;
-	rc = cfg_seq(p, node, path, &n);
+	rc = cfg_fo_seq_alloc(p, node, path, sizeof(*pool->endpoints),
+			      "a pool needs at least one endpoint", &arr, &n);
 	if (rc < 0)
 		return rc;
-	if (n == 0)
-		return cfg_err(p, node, SW_ECONFIG, path, "a pool needs at least one endpoint");
-	pool->endpoints = calloc(n, sizeof(*pool->endpoints));
-	if (pool->endpoints == NULL)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	pool->endpoints = arr;
 	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		const yaml_node_t *item;
 		struct cfg_endpoint *e = &pool->endpoints[i];
 
 		pool->nendpoints = i + 1;
-		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-		rc = cfg_fo_want_map(p, item, ipath);
-		if (rc < 0)
-			return rc;
-		rc = cfg_map(p, item, ipath, cfg_fo_endpoint_keys, CFG_NKEYS(cfg_fo_endpoint_keys),
-			     e, &seen);
+		rc = cfg_fo_map_item(p, node, path, i, cfg_fo_endpoint_keys,
+				     CFG_NKEYS(cfg_fo_endpoint_keys), e, ipath, &item, &seen);
 		if (rc < 0)
 			return rc;
 		if (!(seen & 1u))
@@ -423,29 +454,23 @@ cfg_fo_pools(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *no
 	char kpath[CFG_PATH_LEN + 16];
 	char def[32];
 	uint32_t seen;
+	void *arr = NULL;
 	size_t n;
 	int rc;
 
 	(void)k;
-	rc = cfg_seq(p, node, path, &n);
+	rc = cfg_fo_seq_alloc(p, node, path, sizeof(*r->pools), "at least one pool is needed",
+			      &arr, &n);
 	if (rc < 0)
 		return rc;
-	if (n == 0)
-		return cfg_err(p, node, SW_ECONFIG, path, "at least one pool is needed");
-	r->pools = calloc(n, sizeof(*r->pools));
-	if (r->pools == NULL)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	r->pools = arr;
 	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		const yaml_node_t *item;
 		struct cfg_pool *pool = &r->pools[i];
 
 		r->npools = i + 1;
-		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-		rc = cfg_fo_want_map(p, item, ipath);
-		if (rc < 0)
-			return rc;
-		rc = cfg_map(p, item, ipath, cfg_fo_pool_keys, CFG_NKEYS(cfg_fo_pool_keys), pool,
-			     &seen);
+		rc = cfg_fo_map_item(p, node, path, i, cfg_fo_pool_keys,
+				     CFG_NKEYS(cfg_fo_pool_keys), pool, ipath, &item, &seen);
 		if (rc < 0)
 			return rc;
 		if (!(seen & 2u))
@@ -541,32 +566,27 @@ cfg_fo_records(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *
 	char ipath[CFG_PATH_LEN];
 	char npath[CFG_PATH_LEN + 8];
 	uint32_t seen;
+	void *arr = NULL;
 	size_t n;
 	int rc;
 
 	(void)k;
-	rc = cfg_seq(p, node, path, &n);
+	rc = cfg_fo_seq_alloc(p, node, path, sizeof(*cfg->failovers), NULL, &arr, &n);
 	if (rc < 0 || n == 0)
 		return rc;
-	cfg->failovers = calloc(n, sizeof(*cfg->failovers));
-	if (cfg->failovers == NULL)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	cfg->failovers = arr;
 	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *item = cfg_seq_item(p, node, i);
+		const yaml_node_t *item;
 		struct cfg_failover *r = &cfg->failovers[i];
 
 		cfg->nfailovers = i + 1;
-		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-		rc = cfg_fo_want_map(p, item, ipath);
-		if (rc < 0)
-			return rc;
 		/* DESIGN.md section 5: a failover TTL is short so that a move is seen soon. */
 		r->ttl = 30;
 		r->degraded_ttl = 10;
 		r->initial_up = true;
 		r->all_down = CFG_ALL_DOWN_FIRST_POOL;
-		rc = cfg_map(p, item, ipath, cfg_fo_record_keys, CFG_NKEYS(cfg_fo_record_keys), r,
-			     &seen);
+		rc = cfg_fo_map_item(p, node, path, i, cfg_fo_record_keys,
+				     CFG_NKEYS(cfg_fo_record_keys), r, ipath, &item, &seen);
 		if (rc < 0)
 			return rc;
 		rc = cfg_fo_record_check(p, item, ipath, r, seen);
