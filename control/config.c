@@ -427,6 +427,22 @@ config_zone_name_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* @v resolved against the config file's directory into @full (PATH_MAX): its length, or an error. */
+static int
+cfg_resolve(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v,
+	    char *full)
+{
+	int n;
+
+	if (v[0] == '/')
+		n = snprintf(full, PATH_MAX, "%s", v);
+	else
+		n = snprintf(full, PATH_MAX, "%s/%s", p->dir, v);
+	if (n < 0 || n >= PATH_MAX)
+		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
+	return n;
+}
+
 int
 cfg_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v, char **dst)
 {
@@ -436,12 +452,9 @@ cfg_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const c
 	int fd;
 	int err;
 
-	if (v[0] == '/')
-		n = snprintf(full, sizeof(full), "%s", v);
-	else
-		n = snprintf(full, sizeof(full), "%s/%s", p->dir, v);
-	if (n < 0 || (size_t)n >= sizeof(full))
-		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
+	n = cfg_resolve(p, node, path, v, full);
+	if (n < 0)
+		return n;
 	/* O_NONBLOCK: a FIFO named by mistake must not hang start-up. */
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -491,12 +504,9 @@ cfg_path(struct cfg_parse *p, const yaml_node_t *node, const char *path, const c
 	char full[PATH_MAX];
 	int n;
 
-	if (v[0] == '/')
-		n = snprintf(full, sizeof(full), "%s", v);
-	else
-		n = snprintf(full, sizeof(full), "%s/%s", p->dir, v);
-	if (n < 0 || (size_t)n >= sizeof(full))
-		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
+	n = cfg_resolve(p, node, path, v, full);
+	if (n < 0)
+		return n;
 	if (full[n - 1] == '/')
 		return cfg_err(p, node, SW_ECONFIG, path, "\"%s\" names a directory, not a file",
 			       v);
