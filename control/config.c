@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -53,6 +54,27 @@ static const struct cfg_key cfg_dataplane_keys[] = {
 static const struct cfg_key cfg_exception_keys[] = {
 	{"interface", CFG_STR_NULL, CFG_MEMBER(exception_ifname), 0, IFNAMSIZ - 1},
 	{"rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_pps), 1, 10000000},
+};
+
+static int cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k,
+			     const yaml_node_t *node, const char *path, void *base);
+
+/* BIND's and Knot's RRL knobs, under the names operators know from BIND. */
+static const struct cfg_key cfg_rrl_keys[] = {
+	{"responses-per-second", CFG_UINT, CFG_MEMBER(rrl_rate), 0, 10000000},
+	{"errors-per-second", CFG_UINT, CFG_MEMBER(rrl_errors), 0, 10000000},
+	{"burst", CFG_UINT, CFG_MEMBER(rrl_burst), 0, 100000000},
+	{"slip", CFG_UINT, CFG_MEMBER(rrl_slip), 0, 10},
+	{"ipv4-prefix-length", CFG_UINT, CFG_MEMBER(rrl_ipv4_prefix), 8, 32},
+	{"ipv6-prefix-length", CFG_UINT, CFG_MEMBER(rrl_ipv6_prefix), 16, 128},
+	{"table-size", CFG_UINT, CFG_MEMBER(rrl_table_size), 1024, 16777216},
+};
+
+static const struct cfg_key cfg_cookie_keys[] = {
+	{"enabled", CFG_BOOL, CFG_MEMBER(cookies_enabled), 0, 0},
+	{"secret", CFG_CUSTOM, CFG_MEMBER(cookie_secret), 0, 0, NULL, cfg_cookie_secret},
+	{"previous-secret", CFG_CUSTOM, CFG_MEMBER(cookie_previous), 0, 0, NULL,
+	 cfg_cookie_secret},
 };
 
 static const struct cfg_key cfg_tcp_keys[] = {
@@ -101,6 +123,8 @@ static const struct cfg_section cfg_sections[] = {
 	{"control", cfg_control_keys, CFG_NKEYS(cfg_control_keys)},
 	{"metrics", cfg_metrics_keys, CFG_NKEYS(cfg_metrics_keys)},
 	{"log", cfg_log_keys, CFG_NKEYS(cfg_log_keys)},
+	{"rrl", cfg_rrl_keys, CFG_NKEYS(cfg_rrl_keys)},
+	{"cookies", cfg_cookie_keys, CFG_NKEYS(cfg_cookie_keys)},
 	{"failover", cfg_failover_keys, CFG_NKEYS(cfg_failover_keys)},
 };
 
@@ -209,7 +233,9 @@ cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path, const s
 	if (errno == ERANGE || n < k->min || n > k->max)
 		return cfg_err(p, node, SW_ECONFIG, path, "%s out of range %u..%u", v, k->min,
 			       k->max);
-	if (k->size == sizeof(uint16_t))
+	if (k->size == sizeof(uint8_t))
+		*(uint8_t *)dst = (uint8_t)n;
+	else if (k->size == sizeof(uint16_t))
 		*(uint16_t *)dst = (uint16_t)n;
 	else
 		*(uint32_t *)dst = (uint32_t)n;
@@ -539,6 +565,80 @@ cfg_seq_item(struct cfg_parse *p, const yaml_node_t *seq, size_t i)
 
 /* Store one value of a known key into @base (the config, or one zone). */
 static int
+cfg_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* YAML 1.1's booleans, in the spellings operators write; anything else is an error. */
+static int
+cfg_bool(struct cfg_parse *p, const yaml_node_t *node, const char *path, bool *dst)
+{
+	static const char *const yes[] = {"true", "yes", "on"};
+	static const char *const no[] = {"false", "no", "off"};
+	const char *v = NULL;
+	char d[96];
+
+	if (node->type == YAML_SCALAR_NODE && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		v = (const char *)node->data.scalar.value;
+	for (size_t i = 0; v != NULL && i < CFG_NKEYS(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*dst = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*dst = false;
+			return 0;
+		}
+	}
+	return cfg_err(p, node, SW_ECONFIG, path, "expected true or false, got %s",
+		       cfg_describe(node, d, sizeof(d)));
+}
+
+/*
+ * cookies.secret / previous-secret: exactly 32 hex digits (128 bits, the
+ * SipHash-2-4 key of RFC 9018), as "openssl rand -hex 16" prints them. A
+ * shorter secret would silently weaken every node of the fleet, so there
+ * is no padding.
+ */
+static int
+cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+		  const char *path, void *base)
+{
+	struct swerve_config *cfg = base;
+	uint8_t *dst = (uint8_t *)base + k->off;
+	const char *v;
+	int rc;
+
+	rc = cfg_string(p, node, path, 64, &v);
+	if (rc < 0)
+		return rc;
+	if (strlen(v) != 2 * sizeof(cfg->cookie_secret))
+		return cfg_err(p, node, SW_ECONFIG, path,
+			       "expected 32 hex digits (openssl rand -hex 16), got %zu characters",
+			       strlen(v));
+	for (size_t i = 0; i < sizeof(cfg->cookie_secret); i++) {
+		int hi = cfg_hexval(v[2 * i]), lo = cfg_hexval(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return cfg_err(p, node, SW_ECONFIG, path,
+				       "expected 32 hex digits, got \"%c%c\" at offset %zu", v[2 * i],
+				       v[2 * i + 1], 2 * i);
+		dst[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (dst == cfg->cookie_secret)
+		cfg->cookie_secret_set = true;
+	else
+		cfg->cookie_previous_set = true;
+	return 0;
+}
+
+static int
 cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
 	  void *base)
 {
@@ -552,6 +652,8 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		return cfg_uint(p, node, path, k, dst);
 	case CFG_MODE:
 		return cfg_mode(p, node, path, k, dst);
+	case CFG_BOOL:
+		return cfg_bool(p, node, path, dst);
 	case CFG_ADDRS:
 		return cfg_addrs(p, node, path);
 	case CFG_CUSTOM:
@@ -784,6 +886,11 @@ cfg_defaults(const char *path)
 	cfg->ctl_mode = 0660;
 	cfg->ctl_max_clients = 16;
 	cfg->ctl_idle_ms = 30000;
+	cfg->rrl_slip = 2;
+	cfg->rrl_ipv4_prefix = 24;
+	cfg->rrl_ipv6_prefix = 56;
+	cfg->rrl_table_size = 65536;
+	cfg->xfr_timeout_ms = 30000;
 	cfg->log_level = LOG_INFO;
 	cfg->path = strdup(path);
 	cfg->exception_ifname = strdup("swerve0");
@@ -888,6 +995,12 @@ config_load(const char *path, struct swerve_config **out, struct sw_diag *diag)
 	if (p.cfg->nzones == 0) {
 		rc = sw_diag_set(diag, SW_ECONFIG, path, p.zones_line,
 				 "zones: no zones configured");
+		goto out;
+	}
+	if (p.cfg->cookie_previous_set && !p.cfg->cookie_secret_set) {
+		rc = sw_diag_set(diag, SW_ECONFIG, path, 0,
+				 "cookies.previous-secret: needs cookies.secret (a rollover is "
+				 "from one shared secret to another)");
 		goto out;
 	}
 	/* After the zones: "failover:" may come first in the file. */

@@ -19,7 +19,7 @@
  * fall back to a default.
  */
 enum cfg_kind {
-	CFG_UINT,      /* Decimal integer in [min, max], stored in a uint16_t or uint32_t. */
+	CFG_UINT,      /* Decimal integer in [min, max], stored in a uint8_t, uint16_t or uint32_t. */
 	CFG_STR,       /* Non-empty string of at most max octets. */
 	CFG_STR_NULL,  /* As CFG_STR, or YAML null for "off" / "hidden" (stored as NULL). */
 	CFG_MODE,      /* File mode as octal digits (0660, "0660", 0o660), at most 0777. */
@@ -32,6 +32,7 @@ enum cfg_kind {
 	CFG_PATH_NULL, /* A path resolved against the config's directory (need not exist), or null.
 			*/
 	CFG_ENUM,      /* One of names[], stored as its index in a member of size 1, 2 or 4. */
+	CFG_BOOL,      /* true/false, yes/no, on/off (plain scalars), stored in a bool. */
 	CFG_CUSTOM,    /* Parsed by the key's own function. */
 };
 

@@ -474,7 +474,7 @@ ctl_cmd_lookup(void *ctx, const struct ctl_req *req, json_t *reply)
 
 		if (t != NULL)
 			gen = t->generation;
-		len = dnsq_answer(t, &s->dconf, ctl_cmd_query, qlen, ctl_cmd_resp,
+		len = dnsq_answer(t, &s->dconf, NULL, ctl_cmd_query, qlen, ctl_cmd_resp,
 				  sizeof(ctl_cmd_resp), DNSQ_TCP, &info);
 	}
 	rcu_thread_offline();

@@ -109,7 +109,7 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 
 	(void)arg;
 	rcu_thread_online();
-	n = dnsq_answer(rrt_current(tl.root), tl.dconf, query, qlen, resp, cap, DNSQ_TCP, &info);
+	n = dnsq_answer(rrt_current(tl.root), tl.dconf, NULL, query, qlen, resp, cap, DNSQ_TCP, &info);
 	rcu_thread_offline();
 	tl.queries++;
 	return n;

@@ -438,8 +438,9 @@ dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const uint8_t
 }
 
 size_t
-dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *query, size_t qlen,
-	    uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info)
+dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq_client *client,
+	    const uint8_t *query, size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
+	    struct dnsq_info *info)
 {
 	struct dnsq_query q;
 	struct dnsq_ctx c;
@@ -456,6 +457,8 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *qu
 	info->rclass = DNSQ_CLASS_ERROR;
 	info->tc = 0;
 	info->edns = 0;
+	info->cookie = DNSQ_COOKIE_NONE;
+	(void)client; /* Server cookies: being written. */
 
 	rc = dnsq_parse(query, qlen, &q);
 	info->edns = q.edns;

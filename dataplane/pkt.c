@@ -156,7 +156,7 @@ pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap)
 	size_t n;
 
 	st->dns_queries++;
-	n = dnsq_answer(c->table, c->dconf, dns, qlen, dns, cap, 0, &info);
+	n = dnsq_answer(c->table, c->dconf, NULL, dns, qlen, dns, cap, 0, &info);
 	st->edns += info.edns;
 	st->qtype[stats_qtype_bucket(info.qtype)]++;
 	if (n == 0) {

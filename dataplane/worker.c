@@ -265,6 +265,7 @@ worker_main(void *arg)
 
 		/* First thing in every iteration, so no path through the loop can skip it. */
 		rcu_quiescent_state();
+		w->stats.loops++;
 
 		now = rte_rdtsc();
 		w->ctx.now = now;

@@ -285,7 +285,7 @@ bench_check(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *sl
 
 	for (size_t i = 0; i < nq; i++) {
 		size_t qlen = (size_t)(slots[0] << 8 | slots[1]);
-		size_t len = dnsq_answer(t, conf, slots + 2, qlen, resp, sizeof(resp), 0, &info);
+		size_t len = dnsq_answer(t, conf, NULL, slots + 2, qlen, resp, sizeof(resp), 0, &info);
 
 		ok += len > 0 && info.rclass == bench_expect[kinds[i]] && !info.tc;
 		slots += 2 + qlen;
@@ -311,7 +311,7 @@ bench_loop(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slo
 		for (size_t i = 0; i < nq; i++) {
 			size_t qlen = (size_t)(s[0] << 8 | s[1]);
 
-			sink += dnsq_answer(t, conf, s + 2, qlen, resp, sizeof(resp), 0, &info);
+			sink += dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
 			s += 2 + qlen;
 		}
 		done += nq;

@@ -448,7 +448,7 @@ fb_reader_latency(struct fb *b)
 		if (s != cur) {
 			q = b->lat_q[sh->watch];
 			qlen = b->lat_qlen[sh->watch];
-			len = dnsq_answer(t, &b->conf, q, qlen, resp, sizeof(resp), 0, &info);
+			len = dnsq_answer(t, &b->conf, NULL, q, qlen, resp, sizeof(resp), 0, &info);
 			base = fb_rdata(resp, len, qlen);
 			cur = s;
 			armed = true;
@@ -456,7 +456,7 @@ fb_reader_latency(struct fb *b)
 			__atomic_store_n(&sh->ack, s, __ATOMIC_RELEASE);
 			continue;
 		}
-		len = dnsq_answer(t, &b->conf, q, qlen, resp, sizeof(resp), 0, &info);
+		len = dnsq_answer(t, &b->conf, NULL, q, qlen, resp, sizeof(resp), 0, &info);
 		v = fb_rdata(resp, len, qlen);
 		if (armed && v != base) {
 			sh->seen_ns = fb_now_ns();
@@ -490,7 +490,7 @@ fb_reader_throughput(struct fb *b)
 		rcu_quiescent_state();
 		t = rrt_current(&b->root);
 		for (unsigned k = 0; k < FB_BURST; k++) {
-			dnsq_answer(t, &b->conf, q + 1, q[0], resp, sizeof(resp), 0, &info);
+			dnsq_answer(t, &b->conf, NULL, q + 1, q[0], resp, sizeof(resp), 0, &info);
 			bad += info.rclass != DNSQ_CLASS_ANSWER || info.rcode != 0;
 			q += 1 + q[0];
 		}

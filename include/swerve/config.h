@@ -22,9 +22,37 @@ struct cfg_addr {
 	uint8_t prefix; /* Prefix length for the exception interface (default 24 / 64). */
 };
 
+/* keys[]: a TSIG key (RFC 8945) for zone transfers and NOTIFY, named as the primary names it. */
+struct cfg_tsig_key {
+	char *name;	 /* name: the key's domain name, absolute, lowercase, final dot. */
+	char *algorithm; /* algorithm: hmac-sha256 (default), hmac-sha384, hmac-sha512, hmac-sha1,
+			    hmac-md5, written as ldns names them ("hmac-sha256."). */
+	char *secret;	 /* secret: base64, as tsig-keygen and keymgr print it. */
+};
+
+/* zones[].primaries[]: where a secondary zone comes from. */
+struct cfg_primary {
+	struct cfg_addr addr; /* address: IPv4 or IPv6 (prefix unused). */
+	uint16_t port;	      /* port: default 53. */
+	int key;	      /* key: index in swerve_config.keys, or -1 for none. */
+};
+
 struct cfg_zone {
 	char *name; /* As written; zone_load() normalises it. */
-	char *file; /* Resolved against the config file's directory when relative. */
+	/*
+	 * Resolved against the config file's directory when relative. For a
+	 * primary zone it must exist; for a secondary zone it is the local
+	 * copy written after every transfer and need not exist yet.
+	 */
+	char *file;
+
+	/* A secondary zone (primaries given): transferred with AXFR/IXFR, refreshed on NOTIFY. */
+	struct cfg_primary *primaries;
+	size_t nprimaries;   /* 0: a primary zone, loaded from @file only. */
+	uint32_t refresh_s;  /* refresh: override the SOA's refresh; 0 = the SOA's (default). */
+	uint32_t retry_s;    /* retry: override the SOA's retry; 0 = the SOA's. */
+	uint32_t expire_s;   /* expire: override the SOA's expire; 0 = the SOA's. */
+	bool ixfr;	     /* ixfr: ask for IXFR when a serial is held (default true). */
 };
 
 /* failover.records[].check.kind */
@@ -111,6 +139,30 @@ struct swerve_config {
 	uint16_t edns_payload; /* dns.edns-payload, 512..4096, default 1232. */
 	char *version;         /* dns.version: TXT for version.bind, NULL = REFUSED. */
 	char *identity;        /* dns.identity: TXT for id.server, NULL = REFUSED. */
+
+	/* rrl: response rate limiting per worker (no shared state); off by default. */
+	uint32_t rrl_rate;	 /* rrl.responses-per-second per prefix and class; 0 = off. */
+	uint32_t rrl_errors;	 /* rrl.errors-per-second for the error class; 0 = rrl_rate. */
+	uint32_t rrl_burst;	 /* rrl.burst: bucket depth in responses; 0 = one second's rate. */
+	uint32_t rrl_slip;	 /* rrl.slip: every Nth limited response goes out TC=1; 0 = none.
+				    Default 2. */
+	uint8_t rrl_ipv4_prefix; /* rrl.ipv4-prefix-length, default 24 (8..32). */
+	uint8_t rrl_ipv6_prefix; /* rrl.ipv6-prefix-length, default 56 (16..128). */
+	uint32_t rrl_table_size; /* rrl.table-size: buckets per worker, default 65536. */
+
+	/* cookies: DNS cookies (RFC 7873, RFC 9018); off by default. */
+	bool cookies_enabled;	     /* cookies.enabled, default false. */
+	bool cookie_secret_set;	     /* cookies.secret given (else random at start). */
+	bool cookie_previous_set;    /* cookies.previous-secret given. */
+	uint8_t cookie_secret[16];   /* cookies.secret: 32 hex digits, shared by a fleet. */
+	uint8_t cookie_previous[16]; /* cookies.previous-secret: still accepted (rollover). */
+
+	/* keys: TSIG keys, referred to by name from zones[].primaries[].key. */
+	struct cfg_tsig_key *keys;
+	size_t nkeys;
+
+	/* xfr: */
+	uint32_t xfr_timeout_ms; /* xfr.timeout-ms: one transfer's I/O deadline, default 30000. */
 
 	/* dataplane: */
 	uint32_t idle_backoff_us; /* dataplane.idle-backoff-us: sleep when idle, 0 = busy poll (default). */

@@ -4,16 +4,46 @@
 #ifndef SWERVE_DNSQ_H
 #define SWERVE_DNSQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct rrt;
+
+#define DNSQ_COOKIE_SECRET_LEN 16 /* SipHash-2-4 key (RFC 9018 section 4.4). */
+
+/*
+ * Server cookie secrets (RFC 7873, interoperable server cookies of RFC 9018).
+ * Every node of a fleet is given the same secret, so a client's server
+ * cookie is valid on whichever node anycast sends it to. Rollover: deploy
+ * the new secret with the old one as @previous everywhere, then drop
+ * @previous once every node has the new one (cookies made with @previous
+ * are accepted, never issued).
+ */
+struct dnsq_cookie_conf {
+	bool enabled;	   /* Answer COOKIE options with a server cookie; off = ignore them. */
+	bool has_previous; /* @previous is set. */
+	uint8_t secret[DNSQ_COOKIE_SECRET_LEN];
+	uint8_t previous[DNSQ_COOKIE_SECRET_LEN];
+};
 
 /* Answer settings, fixed while a snapshot is served. read: workers; write: control, before start. */
 struct dnsq_conf {
 	uint16_t edns_payload; /* Largest UDP response we send to an EDNS client (default 1232). */
 	const char *version;   /* TXT for CH version.bind/version.server, or NULL for REFUSED. */
 	const char *identity;  /* TXT for CH id.server/hostname.bind, or NULL for REFUSED. */
+	struct dnsq_cookie_conf cookie;
+};
+
+/*
+ * The client a query came from. Server cookies are bound to its address,
+ * and their timestamp comes from @now, so the answer code never reads a
+ * clock itself.
+ */
+struct dnsq_client {
+	uint8_t addr[16]; /* IPv4 in the first 4 octets, or IPv6. */
+	uint8_t addr_len; /* 4 or 16. */
+	uint32_t now;	  /* Wall clock, seconds since the epoch (the worker's coarse clock). */
 };
 
 #define DNSQ_EDNS_PAYLOAD_DEFAULT 1232
@@ -27,6 +57,7 @@ enum dnsq_verdict {
 	DNSQ_DROP_SHORT,    /* Fewer than 12 octets. */
 	DNSQ_DROP_RESPONSE, /* QR=1: a response, never answered. */
 	DNSQ_DROP_NOSPACE,  /* @cap cannot hold even the header and question. */
+	DNSQ_PUNT,	    /* Not answered here (NOTIFY): the caller hands it to the control side. */
 	DNSQ_VERDICT_MAX,
 };
 
@@ -40,6 +71,13 @@ enum dnsq_class {
 	DNSQ_CLASS_MAX,
 };
 
+/* What the query's COOKIE option (RFC 7873) proved, with cookies enabled. */
+enum dnsq_cookie {
+	DNSQ_COOKIE_NONE = 0, /* No COOKIE option, or cookies disabled. */
+	DNSQ_COOKIE_CLIENT,   /* A client cookie alone, or a server cookie that did not verify. */
+	DNSQ_COOKIE_VALID,    /* A server cookie we issued to this address, still fresh. */
+};
+
 /* Facts about one answered (or dropped) query. Filled on every call. */
 struct dnsq_info {
 	uint16_t qtype;  /* The question's type, 0 when there was no parsable question. */
@@ -48,10 +86,12 @@ struct dnsq_info {
 	uint8_t rclass;  /* enum dnsq_class; meaningful when verdict == DNSQ_ANSWERED. */
 	uint8_t tc;      /* 1 when the response was truncated. */
 	uint8_t edns;    /* 1 when the query carried a valid OPT record. */
+	uint8_t cookie;  /* enum dnsq_cookie. */
 };
 
 /*
- * Answer the DNS message @query (@qlen octets) from snapshot @t (may be NULL:
+ * Answer the DNS message @query (@qlen octets) from @client (NULL: unknown,
+ * no server cookie is issued or verified) from snapshot @t (may be NULL:
  * nothing is served, every name is REFUSED) and write the response to @resp,
  * which has room for @cap octets. @resp may equal @query: the answer is then
  * built in place (the header and question stay where they are).
@@ -63,7 +103,8 @@ struct dnsq_info {
  * Thread: a QSBR reader that is online (the table is read without locks).
  * Never allocates, locks or makes a syscall.
  */
-size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *query,
-		   size_t qlen, uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info);
+size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
+		   const struct dnsq_client *client, const uint8_t *query, size_t qlen, uint8_t *resp,
+		   size_t cap, unsigned flags, struct dnsq_info *info);
 
 #endif /* SWERVE_DNSQ_H */

@@ -157,6 +157,12 @@ struct worker_stats {
 	uint64_t tx_sent;	  /* Frames handed to the port. */
 	uint64_t tx_failed;	  /* Frames the port did not take (freed). */
 	uint64_t idle_sleeps;	  /* Idle back-off sleeps. */
+	/*
+	 * Loop iterations, each one a QSBR quiescent state: the heartbeat the
+	 * control thread's watchdog watches. A worker whose count stops moving
+	 * while it should be running is stuck, and stalls every grace period.
+	 */
+	uint64_t loops;
 } __rte_cache_aligned;
 
 /*

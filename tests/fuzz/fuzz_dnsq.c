@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Out of place, into exactly @cap octets. */
 	resp = malloc(cap);
 	memset(&info, 0xa5, sizeof(info));
-	n = dnsq_answer(t, conf, query, qlen, resp, cap, flags, &info);
+	n = dnsq_answer(t, conf, NULL, query, qlen, resp, cap, flags, &info);
 	call = (struct fz_call){
 		.query = query,
 		.qlen = qlen,
@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inplace = malloc(room > 0 ? room : 1);
 	memcpy(inplace, query, qlen);
 	memset(&info2, 0x5a, sizeof(info2));
-	n2 = dnsq_answer(t, conf, inplace, qlen, inplace, cap, flags, &info2);
+	n2 = dnsq_answer(t, conf, NULL, inplace, qlen, inplace, cap, flags, &info2);
 	FZ_CHECK(n2 == n, "in place %zu octets, out of place %zu", n2, n);
 	FZ_CHECK(n == 0 || memcmp(inplace, resp, n) == 0, "in-place answer differs");
 	FZ_CHECK(memcmp(&info, &info2, sizeof(info)) == 0, "in-place info differs");
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* TC iff truncated: an untruncated UDP answer is the whole answer. */
 	if (n > 0 && cap < 65535) {
 		full = malloc(65535);
-		n3 = dnsq_answer(t, conf, query, qlen, full, 65535, flags, &info3);
+		n3 = dnsq_answer(t, conf, NULL, query, qlen, full, 65535, flags, &info3);
 		FZ_CHECK(n3 > 0, "answered at %zu octets, dropped at 65535", cap);
 		if (!info.tc && !(flags & DNSQ_TCP)) {
 			FZ_CHECK(n3 == n && memcmp(full, resp, n) == 0,

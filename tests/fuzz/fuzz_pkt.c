@@ -219,7 +219,7 @@ fz_check_tx(const struct fz_env *e, const uint8_t *q, size_t qlen, const uint8_t
 	else if (e->ctx.mtu <= l34)
 		dcap = 0;
 	expect = malloc(dcap > 0 ? dcap : 1);
-	n = dnsq_answer(e->ctx.table, conf, qdns, qdnslen, expect, dcap, 0, &info);
+	n = dnsq_answer(e->ctx.table, conf, NULL, qdns, qdnslen, expect, dcap, 0, &info);
 	FZ_CHECK(n == rdnslen && memcmp(expect, rudp + 8, n) == 0,
 		 "DNS payload (%zu octets) is not the engine's answer (%zu)", rdnslen, n);
 	call = (struct fz_call){

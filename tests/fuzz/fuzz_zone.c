@@ -107,7 +107,7 @@ fz_ask(const struct rrt *t, const uint8_t *name, size_t name_len, uint16_t type,
 	q[qlen++] = (uint8_t)type;
 	q[qlen++] = 0;
 	q[qlen++] = 1;
-	*rlen = dnsq_answer(t, NULL, q, qlen, resp, 65535, DNSQ_TCP, info);
+	*rlen = dnsq_answer(t, NULL, NULL, q, qlen, resp, 65535, DNSQ_TCP, info);
 	call = (struct fz_call){
 		.query = q,
 		.qlen = qlen,

@@ -737,12 +737,12 @@ g_run(void **state)
 	q[2] |= (uint8_t)(c->hdr_bits >> 8);
 	q[3] |= (uint8_t)c->hdr_bits;
 	qend = 12 + dname_len(q + 12) + 4;
-	rlen = dnsq_answer(g->t, &g->conf, q, qlen, r, sizeof(r), dflags, &info);
+	rlen = dnsq_answer(g->t, &g->conf, NULL, q, qlen, r, sizeof(r), dflags, &info);
 	if (rlen == 0)
 		fail_msg("%s: no response (verdict %u)", c->name, info.verdict);
 	/* The engine may answer in place (the worker does); both ways must agree to the octet. */
 	memcpy(inplace, q, qlen);
-	rlen2 = dnsq_answer(g->t, &g->conf, inplace, qlen, inplace, sizeof(inplace), dflags,
+	rlen2 = dnsq_answer(g->t, &g->conf, NULL, inplace, qlen, inplace, sizeof(inplace), dflags,
 			    &info2);
 	if (rlen2 != rlen || memcmp(inplace, r, rlen) != 0) {
 		print_message("  answering in place gives different octets (%zu vs %zu)\n", rlen2,

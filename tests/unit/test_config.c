@@ -140,6 +140,17 @@ assert_defaults_but_failover(const struct swerve_config *c)
 	assert_string_equal(c->metrics_listen, "127.0.0.1:9153");
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_string_equal(c->log_target, "stderr");
+	assert_int_equal(c->rrl_rate, 0);
+	assert_int_equal(c->rrl_errors, 0);
+	assert_int_equal(c->rrl_burst, 0);
+	assert_int_equal(c->rrl_slip, 2);
+	assert_int_equal(c->rrl_ipv4_prefix, 24);
+	assert_int_equal(c->rrl_ipv6_prefix, 56);
+	assert_int_equal(c->rrl_table_size, 65536);
+	assert_false(c->cookies_enabled);
+	assert_false(c->cookie_secret_set);
+	assert_false(c->cookie_previous_set);
+	assert_int_equal(c->xfr_timeout_ms, 30000);
 }
 
 static void
@@ -231,7 +242,7 @@ static void
 test_values(void **state)
 {
 	struct swerve_config *cfg;
-	char text[1024];
+	char text[2048];
 	char zone[256];
 
 	(void)state;
@@ -269,7 +280,13 @@ test_values(void **state)
 		 "  listen: \"[::1]:9100\"\n"
 		 "log:\n"
 		 "  level: debug\n"
-		 "  target: syslog\n",
+		 "  target: syslog\n"
+		 "rrl: {responses-per-second: 5, errors-per-second: 2, burst: 20, slip: 0,\n"
+		 "      ipv4-prefix-length: 32, ipv6-prefix-length: 128, table-size: 1024}\n"
+		 "cookies:\n"
+		 "  enabled: yes\n"
+		 "  secret: 000102030405060708090A0B0C0D0E0F\n"
+		 "  previous-secret: f0e1d2c3b4a5968778695a4b3c2d1e0f\n",
 		 zone);
 	cfg = load_ok(text);
 	assert_int_equal(cfg->naddrs, 3);
@@ -285,6 +302,21 @@ test_values(void **state)
 	assert_int_equal(cfg->edns_payload, 4096);
 	assert_string_equal(cfg->version, "swerve 0.1");
 	assert_string_equal(cfg->identity, "ns1.lab");
+	assert_int_equal(cfg->rrl_rate, 5);
+	assert_int_equal(cfg->rrl_errors, 2);
+	assert_int_equal(cfg->rrl_burst, 20);
+	assert_int_equal(cfg->rrl_slip, 0);
+	assert_int_equal(cfg->rrl_ipv4_prefix, 32);
+	assert_int_equal(cfg->rrl_ipv6_prefix, 128);
+	assert_int_equal(cfg->rrl_table_size, 1024);
+	assert_true(cfg->cookies_enabled);
+	assert_true(cfg->cookie_secret_set);
+	assert_true(cfg->cookie_previous_set);
+	assert_int_equal(cfg->cookie_secret[0], 0x00);
+	assert_int_equal(cfg->cookie_secret[10], 0x0a);
+	assert_int_equal(cfg->cookie_secret[15], 0x0f);
+	assert_int_equal(cfg->cookie_previous[0], 0xf0);
+	assert_int_equal(cfg->cookie_previous[15], 0x0f);
 	assert_int_equal(cfg->idle_backoff_us, 50);
 	assert_int_equal(cfg->rx_ring, 4096);
 	assert_int_equal(cfg->tx_ring, 64);
@@ -569,6 +601,22 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
+	{"rrl_prefix_range", BASE "rrl:\n  ipv4-prefix-length: 33\n", SW_ECONFIG, 7,
+	 "rrl.ipv4-prefix-length: 33 out of range 8..32"},
+	{"rrl_slip_range", BASE "rrl:\n  slip: 11\n", SW_ECONFIG, 7,
+	 "rrl.slip: 11 out of range 0..10"},
+	{"cookie_bool", BASE "cookies:\n  enabled: maybe\n", SW_ECONFIG, 7,
+	 "cookies.enabled: expected true or false, got \"maybe\""},
+	{"cookie_bool_quoted", BASE "cookies:\n  enabled: \"true\"\n", SW_ECONFIG, 7,
+	 "cookies.enabled: expected true or false, got quoted \"true\""},
+	{"cookie_secret_short", BASE "cookies:\n  secret: 0123456789abcdef\n", SW_ECONFIG, 7,
+	 "cookies.secret: expected 32 hex digits (openssl rand -hex 16), got 16 characters"},
+	{"cookie_secret_hex", BASE "cookies:\n  secret: 0123456789abcdef0123456789abcdeg\n",
+	 SW_ECONFIG, 7, "cookies.secret: expected 32 hex digits, got \"eg\" at offset 30"},
+	{"cookie_previous_alone",
+	 BASE "cookies:\n  previous-secret: 0123456789abcdef0123456789abcdef\n", SW_ECONFIG, 0,
+	 "cookies.previous-secret: needs cookies.secret (a rollover is from one shared secret to "
+	 "another)"},
 	{"unknown_key", BASE "dns:\n  edns-payloadd: 1232\n", SW_ECONFIG, 7,
 	 "dns.edns-payloadd: unknown key"},
 	{"unknown_section", BASE "failovers:\n  records: []\n", SW_ECONFIG, 6,

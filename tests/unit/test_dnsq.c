@@ -336,7 +336,7 @@ t_ask_t(const struct rrt *t, const uint8_t *q, size_t qlen, unsigned flags)
 
 	memset(g_r, 0xa5, sizeof(g_r));
 	memset(&g_info, 0xee, sizeof(g_info));
-	n = dnsq_answer(t, &g_conf, q, qlen, g_r, sizeof(g_r), flags, &g_info);
+	n = dnsq_answer(t, &g_conf, NULL, q, qlen, g_r, sizeof(g_r), flags, &g_info);
 	if (n == 0) {
 		assert_int_not_equal(g_info.verdict, DNSQ_ANSWERED);
 		return 0;
@@ -1287,13 +1287,13 @@ test_bad_short(void **state)
 
 	(void)state;
 	for (size_t len = 0; len < 12; len++) {
-		assert_int_equal(dnsq_answer(g_t, &g_conf, q, len, g_r, sizeof(g_r), 0, &g_info),
+		assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, q, len, g_r, sizeof(g_r), 0, &g_info),
 				 0);
 		assert_int_equal(g_info.verdict, DNSQ_DROP_SHORT);
 		assert_int_equal(g_info.qtype, 0);
 	}
 	/* Exactly a header claiming a question it lacks: FORMERR, header only. */
-	assert_int_equal(dnsq_answer(g_t, &g_conf, q, 12, g_r, sizeof(g_r), 0, &g_info), 12);
+	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, q, 12, g_r, sizeof(g_r), 0, &g_info), 12);
 	assert_int_equal(g_r[3] & 0xf, R_FORMERR);
 }
 
@@ -1540,7 +1540,7 @@ test_bad_cut_short(void **state)
 	/* Every proper prefix of a valid query past the header is malformed. */
 	full = tu_query(b.b, sizeof(b.b), "www.example.com", T_A, &o);
 	for (size_t len = 13; len < full; len++) {
-		size_t n = dnsq_answer(g_t, &g_conf, b.b, len, g_r, sizeof(g_r), 0, &g_info);
+		size_t n = dnsq_answer(g_t, &g_conf, NULL, b.b, len, g_r, sizeof(g_r), 0, &g_info);
 
 		assert_true(n >= 12);
 		assert_int_equal(g_r[3] & 0xf, R_FORMERR);
@@ -1714,12 +1714,12 @@ test_in_place(void **state)
 		size_t qlen = tu_query(g_q, sizeof(g_q), cases[i].name, cases[i].type, &o);
 		size_t n1, n2;
 
-		n1 = dnsq_answer(g_t, &g_conf, g_q, qlen, ref, sizeof(ref), cases[i].flags,
+		n1 = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, ref, sizeof(ref), cases[i].flags,
 				 &g_info);
 		assert_true(n1 > 0);
 		memset(buf, 0x77, sizeof(buf));
 		memcpy(buf, g_q, qlen);
-		n2 = dnsq_answer(g_t, &g_conf, buf, qlen, buf, sizeof(buf), cases[i].flags,
+		n2 = dnsq_answer(g_t, &g_conf, NULL, buf, qlen, buf, sizeof(buf), cases[i].flags,
 				 &g_info);
 		assert_int_equal(n1, n2);
 		assert_memory_equal(ref, buf, n1);
@@ -1729,12 +1729,12 @@ test_in_place(void **state)
 		struct tu_qopt o = {.opcode = 4};
 		size_t qlen = tu_query(buf, sizeof(buf), "www.example.com", T_A, &o);
 
-		assert_int_equal(dnsq_answer(g_t, &g_conf, buf, qlen, buf, sizeof(buf), 0, &g_info),
+		assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, buf, qlen, buf, sizeof(buf), 0, &g_info),
 				 12);
 		assert_int_equal(buf[3] & 0xf, R_NOTIMP);
 		qlen = tu_query(buf, sizeof(buf), "www.example.com", T_A, NULL);
 		buf[qlen++] = 0;
-		assert_int_equal(dnsq_answer(g_t, &g_conf, buf, qlen, buf, sizeof(buf), 0, &g_info),
+		assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, buf, qlen, buf, sizeof(buf), 0, &g_info),
 				 qlen - 1);
 		assert_int_equal(buf[3] & 0xf, R_FORMERR);
 		assert_int_equal(buf[5], 1);
@@ -1751,44 +1751,44 @@ test_capacity(void **state)
 	(void)state;
 	/* Not even the question fits: drop. */
 	qlen = tu_query(g_q, sizeof(g_q), "www.example.com", T_A, NULL);
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend - 1, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend - 1, 0, &g_info);
 	assert_int_equal(n, 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
 	/* The question fits, the answer does not: TC. */
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend, 0, &g_info);
 	assert_int_equal(n, qend);
 	assert_int_equal(g_info.verdict, DNSQ_ANSWERED);
 	assert_int_equal(g_info.tc, 1);
 	assert_int_equal(g_r[2] & 0x02, 0x02);
 	/* Room for exactly the answer: no TC. */
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend + 32, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend + 32, 0, &g_info);
 	assert_int_equal(n, qend + 32);
 	assert_int_equal(g_info.tc, 0);
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend + 31, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend + 31, 0, &g_info);
 	assert_int_equal(n, qend);
 	assert_int_equal(g_info.tc, 1);
 	/* With EDNS the OPT must fit as well. */
 	qlen = tu_query(g_q, sizeof(g_q), "www.example.com", T_A, &o);
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend + 10, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend + 10, 0, &g_info);
 	assert_int_equal(n, 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend + 11, 0, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend + 11, 0, &g_info);
 	assert_int_equal(n, qend + 11);
 	assert_int_equal(g_info.tc, 1);
 	assert_int_equal(g_r[11], 1);
 	/* TCP: the capacity is the only limit. */
-	n = dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend + 11 + 32, DNSQ_TCP, &g_info);
+	n = dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend + 11 + 32, DNSQ_TCP, &g_info);
 	assert_int_equal(g_info.tc, 0);
 	assert_int_equal(n, qend + 11 + 32);
 	/* Errors need room too. */
 	qlen = tu_query(g_q, sizeof(g_q), "www.example.com", T_A, NULL);
 	g_q[qlen++] = 0;
-	assert_int_equal(dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, qend - 1, 0, &g_info), 0);
+	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend - 1, 0, &g_info), 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
 	g_q[2] = 4 << 3;
-	assert_int_equal(dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, 11, 0, &g_info), 0);
+	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, 11, 0, &g_info), 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
-	assert_int_equal(dnsq_answer(g_t, &g_conf, g_q, qlen, g_r, 12, 0, &g_info), 12);
+	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, 12, 0, &g_info), 12);
 }
 
 /* A NULL configuration means the defaults. */
@@ -1800,7 +1800,7 @@ test_null_conf(void **state)
 
 	(void)state;
 	qlen = tu_query(g_q, sizeof(g_q), "version.bind", T_TXT, &o);
-	n = dnsq_answer(g_t, NULL, g_q, qlen, g_r, sizeof(g_r), 0, &g_info);
+	n = dnsq_answer(g_t, NULL, NULL, g_q, qlen, g_r, sizeof(g_r), 0, &g_info);
 	assert_int_equal(t_decode(g_r, n, &g_m), 0);
 	t_expect(R_REFUSED, 0, 0, 0, 0, 1);
 	t_expect_opt(DNSQ_EDNS_PAYLOAD_DEFAULT, 0);

@@ -80,7 +80,7 @@ fx_www(struct fx *f, const char *zone)
 	snprintf(name, sizeof(name), "www.%s", zone);
 	ql = tu_query(q, sizeof(q), name, T_A, NULL);
 	rcu_thread_online();
-	rl = dnsq_answer(rrt_current(&f->root), &(struct dnsq_conf){.edns_payload = 1232}, q, ql, r,
+	rl = dnsq_answer(rrt_current(&f->root), &(struct dnsq_conf){.edns_payload = 1232}, NULL, q, ql, r,
 			 sizeof(r), 0, &info);
 	rcu_thread_offline();
 	if (rl > 4 && info.rcode == 0 && r[7] == 1)
