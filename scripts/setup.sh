@@ -25,6 +25,7 @@ packages=(
 	libbpf-dev libxdp-dev
 	dnsperf knot-dnsutils dnsutils iproute2 iputils-ping procps
 	python3 python3-scapy tcpdump openssl curl prometheus dpdk-dev
+	knot nsd clang libclang-rt-14-dev valgrind
 )
 
 missing=()
@@ -38,12 +39,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
-	# The prometheus package is here for promtool only: on a machine with
-	# systemd it would also start a Prometheus server, which nothing wants.
-	if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
-		systemctl is-active --quiet prometheus 2>/dev/null; then
-		systemctl disable --now prometheus >/dev/null 2>&1 || true
-	fi
+	# prometheus is here for promtool, knot and nsd as reference servers and
+	# transfer primaries that the tests start with configs of their own: on
+	# a machine with systemd the packages also start system services (NSD
+	# and Knot on port 53 of every address), which nothing here wants.
+	for svc in prometheus knot nsd; do
+		if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+			systemctl is-active --quiet "$svc" 2>/dev/null; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 configure() {
