@@ -135,6 +135,54 @@ metrics_stats_exception(struct metrics_out *o, const struct worker_stats *const 
 	}
 }
 
+static const struct metrics_stats_scalar metrics_stats_slipped = {
+	"swerve_rrl_slipped_total",
+	"Rate-limited responses sent as TC=1 with the question only (the slip).",
+	offsetof(struct worker_stats, rrl_slipped)};
+static const struct metrics_stats_scalar metrics_stats_notify = {
+	"swerve_notify_punted_total",
+	"NOTIFY messages over UDP handed to the exception path for the control side.",
+	offsetof(struct worker_stats, notify_punted)};
+
+static void
+metrics_stats_rrl(struct metrics_out *o, const struct worker_stats *const *st, unsigned n)
+{
+	static const char *const classes[DNSQ_CLASS_MAX] = {
+		[DNSQ_CLASS_ANSWER] = "answer", [DNSQ_CLASS_NXDOMAIN] = "nxdomain",
+		[DNSQ_CLASS_NODATA] = "nodata", [DNSQ_CLASS_REFERRAL] = "referral",
+		[DNSQ_CLASS_ERROR] = "error",
+	};
+	const char *name = "swerve_rrl_limited_total";
+	char w[16];
+
+	metrics_family(o, name, "counter",
+		       "Responses over the response rate limit, by class (dropped or slipped).");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%u", i);
+		for (unsigned k = 0; k < DNSQ_CLASS_MAX; k++)
+			metrics_sample_u64(o, name, st[i]->rrl_limited[k], "worker", w, "class",
+					   classes[k], NULL);
+	}
+}
+
+static void
+metrics_stats_cookies(struct metrics_out *o, const struct worker_stats *const *st, unsigned n)
+{
+	const char *name = "swerve_cookie_queries_total";
+	char w[16];
+
+	metrics_family(o, name, "counter",
+		       "Queries with a DNS COOKIE option (cookies enabled): valid server cookie, "
+		       "or client cookie only / server cookie not verified.");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%u", i);
+		metrics_sample_u64(o, name, st[i]->cookie_valid, "worker", w, "result", "valid",
+				   NULL);
+		metrics_sample_u64(o, name, st[i]->cookie_client, "worker", w, "result", "client",
+				   NULL);
+	}
+}
+
 void
 metrics_stats_render(struct metrics_out *o, const struct worker_stats *const *st, unsigned n)
 {
@@ -148,6 +196,10 @@ metrics_stats_render(struct metrics_out *o, const struct worker_stats *const *st
 	metrics_stats_exception(o, st, n);
 	metrics_stats_scalar(o, &metrics_stats_tx, st, n);
 	metrics_stats_scalar(o, &metrics_stats_txfail, st, n);
+	metrics_stats_rrl(o, st, n);
+	metrics_stats_scalar(o, &metrics_stats_slipped, st, n);
+	metrics_stats_cookies(o, st, n);
+	metrics_stats_scalar(o, &metrics_stats_notify, st, n);
 }
 
 void

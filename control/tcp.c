@@ -58,6 +58,8 @@ struct tcp_client {
 	struct tcp_ep ep; /* First: epoll's data.ptr points here. */
 	uint32_t events;  /* The epoll interest now registered. */
 	uint64_t last_ms; /* Monotonic time of the last progress either way. */
+	uint8_t addr[16]; /* The peer's address (server cookies are bound to it). */
+	uint8_t addr_len; /* 4 or 16; 0 when unknown. */
 	struct tcp_client *prev, *next;
 	struct tcp_conn conn;
 };
@@ -104,12 +106,17 @@ tcp_now_ms(void)
 static size_t
 tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t cap)
 {
+	const struct tcp_client *cl = arg;
+	struct dnsq_client client;
 	struct dnsq_info info;
 	size_t n;
 
-	(void)arg;
+	memcpy(client.addr, cl->addr, sizeof(client.addr));
+	client.addr_len = cl->addr_len;
+	client.now = (uint32_t)time(NULL);
 	rcu_thread_online();
-	n = dnsq_answer(rrt_current(tl.root), tl.dconf, NULL, query, qlen, resp, cap, DNSQ_TCP, &info);
+	n = dnsq_answer(rrt_current(tl.root), tl.dconf, cl->addr_len != 0 ? &client : NULL, query,
+			qlen, resp, cap, DNSQ_TCP, &info);
 	rcu_thread_offline();
 	tl.queries++;
 	return n;
@@ -204,7 +211,7 @@ tcp_client_event(struct tcp_client *cl, uint32_t events, uint64_t now)
 			goto close;
 	}
 	for (;;) {
-		n = tcp_conn_process(c, tcp_answer, NULL, tl.scratch);
+		n = tcp_conn_process(c, tcp_answer, cl, tl.scratch);
 		if (n < 0) {
 			tl.dropped++;
 			goto close;
@@ -238,16 +245,41 @@ tcp_accept_pause(bool pause, uint64_t now)
 	tl.accept_resume_ms = now + TCP_ACCEPT_PAUSE_MS;
 }
 
+/* The peer's address as server cookies see it: an IPv4-mapped IPv6 address is IPv4. */
+static void
+tcp_client_addr(struct tcp_client *cl, const struct sockaddr_storage *ss)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(cl->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		cl->addr_len = 4;
+	} else if (ss->ss_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+
+		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+			memcpy(cl->addr, a + 12, 4);
+			cl->addr_len = 4;
+		} else {
+			memcpy(cl->addr, a, 16);
+			cl->addr_len = 16;
+		}
+	}
+}
+
 /* Accept every pending connection on @lsn; over the limit they are closed at once. */
 static void
 tcp_accept(struct tcp_ep *lsn, uint64_t now)
 {
 	struct tcp_client *cl;
 	struct epoll_event ev;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	int fd, one = 1;
 
 	for (;;) {
-		fd = accept4(lsn->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sl = sizeof(ss);
+		fd = accept4(lsn->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -272,6 +304,7 @@ tcp_accept(struct tcp_ep *lsn, uint64_t now)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		cl->ep.kind = TCP_EP_CLIENT;
 		cl->ep.fd = fd;
+		tcp_client_addr(cl, &ss);
 		cl->events = EPOLLIN;
 		tcp_conn_init(&cl->conn, fd);
 		ev.events = EPOLLIN;

@@ -92,9 +92,15 @@ dnsq_negative(struct dnsq_ctx *c, uint16_t zone)
 	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, soa, dnsq_owner_suffix(c, z->apex_len));
 }
 
-/* A referral to the delegation at @cut (a suffix of the name): NS in authority, glue after. */
+/*
+ * A referral to the delegation at @cut (a suffix of the name): NS in
+ * authority, glue after. When a CNAME chain led here (@hops > 0) the CNAMEs
+ * stay the authoritative answer and the referral goes beside them, as RFC
+ * 1034 4.3.2 step 3b does after step 3a restarted with the target (Knot and
+ * NSD answer so too).
+ */
 static void
-dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut)
+dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 {
 	const struct rrt_ref *ref = rrt_node_ref(c->t, cut, DNSQ_TYPE_NS);
 	const struct rrt_rrset *rs = ref != NULL ? rrt_ref_rrset(c->t, ref) : NULL;
@@ -103,8 +109,10 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut)
 		dnsq_error(c, DNSQ_RCODE_SERVFAIL);
 		return;
 	}
-	c->aa = false;
-	c->referral = true;
+	if (hops == 0) {
+		c->aa = false;
+		c->referral = true;
+	}
 	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, rs, dnsq_owner_suffix(c, cut->name_len));
 	ref = rrt_node_ref(c->t, cut, RRT_TYPE_GLUE);
 	if (ref != NULL)
@@ -240,9 +248,10 @@ dnsq_cut_of(const struct rrt *t, const struct rrt_node *n)
 
 /*
  * Look the name up and answer it, following CNAMEs inside served zones. A
- * chain stops where it leaves the served zones or enters a delegation: the
- * CNAMEs so far are the answer (NOERROR) and the resolver goes on from there.
- * A node met twice is a loop and ends the chain the same way.
+ * chain stops where it leaves the served zones (the CNAMEs so far are the
+ * answer, NOERROR, and the resolver goes on from there) or enters a
+ * delegation (the same, with the referral beside them). A node met twice is
+ * a loop and ends the chain like leaving the zones.
  */
 static void
 dnsq_resolve(struct dnsq_ctx *c)
@@ -259,8 +268,7 @@ dnsq_resolve(struct dnsq_ctx *c)
 			/* The parent answers for DS at the cut itself (RFC 4035 3.1.4.1). */
 			if (caa_unlikely(n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) &&
 			    ((n->flags & RRT_NODE_BELOW_CUT) || c->q->qtype != DNSQ_TYPE_DS)) {
-				if (hops == 0)
-					dnsq_referral(c, dnsq_cut_of(t, n));
+				dnsq_referral(c, dnsq_cut_of(t, n), hops);
 				return;
 			}
 		} else {
@@ -272,8 +280,7 @@ dnsq_resolve(struct dnsq_ctx *c)
 				return;
 			}
 			if (ce->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) {
-				if (hops == 0)
-					dnsq_referral(c, dnsq_cut_of(t, ce));
+				dnsq_referral(c, dnsq_cut_of(t, ce), hops);
 				return;
 			}
 			if (ce->wildcard == RRT_NONE) {
@@ -448,6 +455,7 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	uint32_t limit, opt;
 	uint16_t id, qflags;
 	bool tc = false;
+	bool badcookie = false;
 
 	if (conf == NULL)
 		conf = &dnsq_default_conf;
@@ -458,16 +466,32 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	info->tc = 0;
 	info->edns = 0;
 	info->cookie = DNSQ_COOKIE_NONE;
-	(void)client; /* Server cookies: being written. */
 
 	rc = dnsq_parse(query, qlen, &q);
 	info->edns = q.edns;
-	if (caa_unlikely(rc != DNSQ_PARSE_OK))
+	if (caa_unlikely(rc != DNSQ_PARSE_OK)) {
+		/* NOTIFY over UDP is the control side's (the frame goes there unchanged). */
+		if (rc == DNSQ_PARSE_NOTIFY) {
+			if (!(flags & DNSQ_TCP)) {
+				info->verdict = DNSQ_PUNT;
+				return 0;
+			}
+			rc = DNSQ_PARSE_NOTIMP;
+		}
 		return dnsq_answer_bad(rc, &q, query, resp, cap, info);
+	}
 	info->qtype = q.qtype;
 
 	limit = dnsq_limit(&q, conf, cap, flags);
 	opt = q.edns ? DNSQ_OPT_LEN : 0;
+	/* A COOKIE option comes inside an OPT record (q.edns), so its room adds to the OPT's. */
+	if (caa_unlikely(q.cookie_len != 0)) {
+		uint8_t ck = dnsq_cookie(&q, conf, client, flags);
+
+		info->cookie = ck & ~DNSQ_COOKIE_BAD;
+		badcookie = (ck & DNSQ_COOKIE_BAD) != 0;
+		opt += dnsq_cookie_room(&q);
+	}
 	if (caa_unlikely(limit < q.qend + opt)) {
 		info->verdict = DNSQ_DROP_NOSPACE;
 		return 0;
@@ -497,7 +521,10 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
 
-	dnsq_process(&c);
+	if (caa_likely(!badcookie))
+		dnsq_process(&c);
+	else
+		c.rcode = DNSQ_RCODE_BADCOOKIE;
 
 	info->rclass = dnsq_classify(&c);
 	if (caa_unlikely(c.out.full)) {
@@ -508,8 +535,10 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 		c.aa = aa;
 		tc = true;
 	}
-	if (q.edns)
+	if (q.edns) {
 		dnsq_write_opt(&c.out, conf->edns_payload, (uint8_t)(c.rcode >> 4), q.edns_do);
+		dnsq_write_cookie(&c.out, &q);
+	}
 	dnsq_write_header(resp, id, qflags, c.aa, tc, (uint8_t)(c.rcode & 0x0f), 1, c.out.count);
 	info->rcode = c.rcode;
 	info->tc = tc;

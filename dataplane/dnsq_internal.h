@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <urcu/compiler.h>
+
 #include "swerve/dname.h"
 
 struct rrt_rrset;
@@ -20,15 +22,17 @@ struct rrt_rrset;
 #define DNSQ_TCP_MAX  65535
 #define DNSQ_PTR_MAX  0x3fff /* The last offset a compression pointer can reach. */
 
-#define DNSQ_OPCODE_QUERY 0
+#define DNSQ_OPCODE_QUERY  0
+#define DNSQ_OPCODE_NOTIFY 4
 
-#define DNSQ_RCODE_NOERROR  0
-#define DNSQ_RCODE_FORMERR  1
-#define DNSQ_RCODE_SERVFAIL 2
-#define DNSQ_RCODE_NXDOMAIN 3
-#define DNSQ_RCODE_NOTIMP   4
-#define DNSQ_RCODE_REFUSED  5
-#define DNSQ_RCODE_BADVERS  16
+#define DNSQ_RCODE_NOERROR   0
+#define DNSQ_RCODE_FORMERR   1
+#define DNSQ_RCODE_SERVFAIL  2
+#define DNSQ_RCODE_NXDOMAIN  3
+#define DNSQ_RCODE_NOTIMP    4
+#define DNSQ_RCODE_REFUSED   5
+#define DNSQ_RCODE_BADVERS   16
+#define DNSQ_RCODE_BADCOOKIE 23 /* RFC 7873 8: header RCODE 7, extended 1. */
 
 #define DNSQ_CLASS_IN  1
 #define DNSQ_CLASS_CH  3
@@ -46,6 +50,7 @@ struct rrt_rrset;
 #define DNSQ_TYPE_ANY	255
 
 #define DNSQ_EDNS_COOKIE 10
+#define DNSQ_COOKIE_MAX	 40 /* Client cookie (8) and the longest server cookie (32). */
 
 /* What the parser concluded about a message. */
 enum dnsq_parse_rc {
@@ -53,6 +58,7 @@ enum dnsq_parse_rc {
 	DNSQ_PARSE_SHORT,    /* Fewer than 12 octets: drop. */
 	DNSQ_PARSE_RESPONSE, /* QR=1: drop. */
 	DNSQ_PARSE_NOTIMP,   /* An opcode other than QUERY: NOTIMP, header only. */
+	DNSQ_PARSE_NOTIFY,   /* NOTIFY (RFC 1996): for the control side over UDP, else NOTIMP. */
 	DNSQ_PARSE_FORMERR,  /* Malformed: FORMERR, with the question when q->qend > 12. */
 };
 
@@ -73,6 +79,12 @@ struct dnsq_query {
 	uint8_t edns_do;       /* When edns: 1 if the DO bit was set. */
 	/* The QNAME in lowercase wire form; one spare octet lets the copy go by whole words. */
 	uint8_t qname[DNAME_MAXLEN + 1];
+	/* Octets of the first COOKIE option (8, or 16 to 40), 0 without one. Always set. */
+	uint8_t cookie_len;
+	/* COOKIE octets the response carries, in cookie[] (0 or 24); set by dnsq_cookie(). */
+	uint8_t cookie_out;
+	/* The COOKIE option's data: client cookie, then the server cookie (ours once replaced). */
+	uint8_t cookie[DNSQ_COOKIE_MAX];
 };
 
 /*
@@ -119,6 +131,42 @@ void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);
 
 /* Append our OPT record (class @payload, extended RCODE @ercode, DO echoed) at out->pos. */
 void dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_bit);
+
+struct dnsq_conf;
+struct dnsq_client;
+
+/* dnsq_cookie(): the answer must be BADCOOKIE (a flag beside the enum dnsq_cookie value). */
+#define DNSQ_COOKIE_BAD 0x80
+
+/*
+ * The query's COOKIE option (q->cookie_len != 0) against the server secrets
+ * (RFC 7873 5.2, RFC 9018 4.3), for a query from @client (NULL: unknown)
+ * that came over UDP or TCP (@flags). With cookies enabled and a client
+ * known, sets q->cookie_out and puts the server cookie the response carries
+ * into q->cookie: the received one while fresh, else a new one. Returns the
+ * enum dnsq_cookie for dnsq_info, with DNSQ_COOKIE_BAD added when a server
+ * cookie that does not verify came over UDP (see dnsq_write.c).
+ */
+uint8_t dnsq_cookie(struct dnsq_query *q, const struct dnsq_conf *conf,
+		    const struct dnsq_client *client, unsigned flags);
+
+/* Room the response's COOKIE option takes in the OPT record. */
+static inline uint32_t
+dnsq_cookie_room(const struct dnsq_query *q)
+{
+	return q->cookie_out != 0 ? 4u + q->cookie_out : 0;
+}
+
+/* Append the COOKIE option (q->cookie_out != 0) to the OPT record just written. */
+void dnsq_write_cookie_opt(struct dnsq_out *out, const struct dnsq_query *q);
+
+/* The same, when there is one: a test inline, the writing out of line. */
+static inline void
+dnsq_write_cookie(struct dnsq_out *out, const struct dnsq_query *q)
+{
+	if (caa_unlikely(q->cookie_out != 0))
+		dnsq_write_cookie_opt(out, q);
+}
 
 /*
  * Write the 12-octet header. @qflags are the query's two flag octets

@@ -135,26 +135,46 @@ dnsq_skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *root)
 /*
  * Check the options in an OPT record's RDATA [@p, @end). Every option must
  * fit; a COOKIE must be a client cookie alone (8) or with a server cookie
- * (16 to 40), RFC 7873 5.2.2. Other options, known or not, are ignored.
+ * (16 to 40), RFC 7873 5.2.2, whether cookies are enabled or not; later
+ * COOKIE options and other options, known or not, are ignored. Returns the
+ * offset of the first COOKIE option, 0 without one, -1 when malformed. The
+ * option is copied by the caller, so that this loop stays lean for the
+ * queries without cookies (nearly all of them).
  */
-static bool
+static long
 dnsq_parse_opt_options(const uint8_t *msg, size_t p, size_t end)
 {
+	long cookie = 0;
+
 	while (p < end) {
 		uint16_t code, olen;
 
 		if (end - p < 4)
-			return false;
+			return -1;
 		code = dnsq_get16(msg + p);
 		olen = dnsq_get16(msg + p + 2);
 		p += 4;
 		if (olen > end - p)
-			return false;
-		if (code == DNSQ_EDNS_COOKIE && olen != 8 && (olen < 16 || olen > 40))
-			return false;
+			return -1;
+		if (caa_unlikely(code == DNSQ_EDNS_COOKIE)) {
+			if (olen != 8 && (olen < 16 || olen > DNSQ_COOKIE_MAX))
+				return -1;
+			if (cookie == 0)
+				cookie = (long)p - 4;
+		}
 		p += olen;
 	}
-	return true;
+	return cookie;
+}
+
+/* Keep the COOKIE option at @opt (validated) in @q: the answer may overwrite the query. */
+static __attribute__((cold, noinline)) void
+dnsq_parse_cookie(const uint8_t *opt, struct dnsq_query *q)
+{
+	uint16_t olen = dnsq_get16(opt + 2);
+
+	memcpy(q->cookie, opt + 4, olen);
+	q->cookie_len = (uint8_t)olen;
 }
 
 /*
@@ -182,9 +202,13 @@ dnsq_parse_additional(const uint8_t *msg, size_t len, size_t p, unsigned count,
 		if (type == DNSQ_TYPE_OPT) {
 			if (!root || q->edns)
 				return 0;
-			if (!dnsq_parse_opt_options(msg, p + DNSQ_RR_FIXED,
-						    p + DNSQ_RR_FIXED + rdlen))
+			long ck = dnsq_parse_opt_options(msg, p + DNSQ_RR_FIXED,
+							 p + DNSQ_RR_FIXED + rdlen);
+
+			if (ck < 0)
 				return 0;
+			if (caa_unlikely(ck > 0))
+				dnsq_parse_cookie(msg + ck, q);
 			q->edns = 1;
 			q->edns_payload = dnsq_get16(msg + p + 2);
 			q->edns_version = msg[p + 5];
@@ -203,13 +227,19 @@ dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
 
 	q->qend = DNSQ_HDR_LEN;
 	q->edns = 0;
+	q->cookie_len = 0;
+	q->cookie_out = 0;
 	if (caa_unlikely(len < DNSQ_HDR_LEN))
 		return DNSQ_PARSE_SHORT;
 	if (caa_unlikely(msg[2] & 0x80))
 		return DNSQ_PARSE_RESPONSE;
-	/* Other opcodes (NOTIFY, UPDATE) give the sections other meanings: do not judge them. */
+	/*
+	 * Other opcodes (NOTIFY, UPDATE) give the sections other meanings: do
+	 * not judge them. A NOTIFY is judged whole by the control side.
+	 */
 	if (caa_unlikely(((msg[2] >> 3) & 0xf) != DNSQ_OPCODE_QUERY))
-		return DNSQ_PARSE_NOTIMP;
+		return ((msg[2] >> 3) & 0xf) == DNSQ_OPCODE_NOTIFY ? DNSQ_PARSE_NOTIFY
+								   : DNSQ_PARSE_NOTIMP;
 
 	qd = dnsq_get16(msg + 4);
 	an = dnsq_get16(msg + 6);

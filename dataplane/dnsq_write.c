@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The response writer: precompiled RRsets with their owners patched, the OPT and the header. */
+/* The response writer: precompiled RRsets with owners patched, OPT and cookie, the header. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,6 +8,8 @@
 
 #include <urcu/compiler.h>
 
+#include "swerve/cookie.h"
+#include "swerve/dnsq.h"
 #include "swerve/rrt.h"
 #include "dnsq_internal.h"
 
@@ -108,6 +110,53 @@ dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_b
 	dnsq_put16(w + 9, 0); /* no options */
 	out->pos += DNSQ_OPT_LEN;
 	out->count[DNSQ_SEC_AR]++;
+}
+
+/*
+ * What a server cookie that does not verify gets: Knot's default
+ * (mod-cookies, badcookie-slip 1), which is BADCOOKIE with a fresh cookie
+ * over UDP, so the client retries with a cookie it can use (RFC 7873 5.2.3
+ * allows it). Over TCP the connection already proved the address: a normal
+ * answer with a fresh cookie. A client cookie alone is the normal first
+ * contact and gets a normal answer with a fresh cookie (CONFORMANCE 19).
+ */
+uint8_t
+dnsq_cookie(struct dnsq_query *q, const struct dnsq_conf *conf, const struct dnsq_client *client,
+	    unsigned flags)
+{
+	const struct dnsq_cookie_conf *cc = &conf->cookie;
+	enum cookie_check ck = COOKIE_BAD;
+
+	if (!cc->enabled || client == NULL)
+		return DNSQ_COOKIE_NONE;
+	if (q->cookie_len > COOKIE_CLIENT_LEN)
+		ck = cookie_verify(q->cookie + COOKIE_CLIENT_LEN, q->cookie_len - COOKIE_CLIENT_LEN,
+				   cc->secret, cc->has_previous ? cc->previous : NULL, q->cookie,
+				   client->now, client->addr, client->addr_len);
+	/* A fresh cookie of ours is echoed as it came: no hashing for most queries. */
+	if (ck != COOKIE_FRESH)
+		cookie_make(q->cookie + COOKIE_CLIENT_LEN, cc->secret, q->cookie, client->now,
+			    client->addr, client->addr_len);
+	q->cookie_out = COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN;
+	if (ck != COOKIE_BAD)
+		return DNSQ_COOKIE_VALID;
+	if (q->cookie_len > COOKIE_CLIENT_LEN && !(flags & DNSQ_TCP))
+		return DNSQ_COOKIE_CLIENT | DNSQ_COOKIE_BAD;
+	return DNSQ_COOKIE_CLIENT;
+}
+
+void
+dnsq_write_cookie_opt(struct dnsq_out *out, const struct dnsq_query *q)
+{
+	uint8_t *opt = out->buf + out->pos - DNSQ_OPT_LEN;
+	uint8_t *w = out->buf + out->pos;
+
+	/* Room was kept before the OPT (dnsq_cookie_room()): nothing to check here. */
+	dnsq_put16(w, DNSQ_EDNS_COOKIE);
+	dnsq_put16(w + 2, q->cookie_out);
+	memcpy(w + 4, q->cookie, q->cookie_out);
+	dnsq_put16(opt + 9, (uint16_t)(4 + q->cookie_out));
+	out->pos += 4u + q->cookie_out;
 }
 
 void

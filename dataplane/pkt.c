@@ -2,6 +2,7 @@
 /* L2-L4 of the fast path: which frames are DNS for us, and their answers written in place. */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 
 #include "swerve/config.h"
 #include "swerve/pkt.h"
+#include "swerve/rrl.h"
 
 #define PKT_DNS_PORT 53
 #define PKT_UDP_HDR  8
@@ -24,6 +26,9 @@
 
 #define PKT_RCODE_FORMERR 1
 #define PKT_RCODE_NOTIMP  4
+
+/* pkt_answer(): the query goes to the exception path as it is (a NOTIFY). */
+#define PKT_PUNT SIZE_MAX
 
 int
 pkt_service_init(struct pkt_service *svc, const struct cfg_addr *addrs, size_t naddrs)
@@ -145,18 +150,55 @@ pkt_err_allow(struct pkt_ctx *c)
 }
 
 /*
- * Answer the DNS message at @dns in place and count the outcome. Returns the
- * response length, or 0 when the frame is to be dropped (already counted).
+ * A rate-limited response that slips: header and question only, TC=1, so a
+ * real client retries over TCP and a spoofed victim gets nothing bigger than
+ * the query. The response's question is the query's, uncompressed and
+ * already validated; an answer without one (QDCOUNT 0) keeps the header.
+ */
+static size_t
+pkt_slip(uint8_t *dns, size_t n)
+{
+	size_t len = 12;
+
+	if (dns[4] == 0 && dns[5] == 1) {
+		while (len < n && dns[len] != 0)
+			len += dns[len] + 1u;
+		len += 1 + 4;
+		if (len > n) {
+			len = 12;
+			dns[5] = 0;
+		}
+	}
+	dns[2] |= 0x02;
+	memset(dns + 6, 0, 6);
+	return len;
+}
+
+/*
+ * Answer the DNS message at @dns in place from the source @src (@src_len
+ * octets) and count the outcome. Returns the response length, 0 when the
+ * frame is to be dropped (already counted), or PKT_PUNT when it goes to the
+ * exception path unchanged.
  */
 static inline size_t
-pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap)
+pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap, const uint8_t *src,
+	   unsigned src_len)
 {
 	struct worker_stats *st = c->st;
+	struct dnsq_client cl;
+	const struct dnsq_client *client = NULL;
 	struct dnsq_info info;
 	size_t n;
 
 	st->dns_queries++;
-	n = dnsq_answer(c->table, c->dconf, NULL, dns, qlen, dns, cap, 0, &info);
+	/* Server cookies bind to the source address; without them nothing is copied. */
+	if (unlikely(c->dconf != NULL && c->dconf->cookie.enabled)) {
+		memcpy(cl.addr, src, src_len);
+		cl.addr_len = (uint8_t)src_len;
+		cl.now = c->wall;
+		client = &cl;
+	}
+	n = dnsq_answer(c->table, c->dconf, client, dns, qlen, dns, cap, 0, &info);
 	st->edns += info.edns;
 	st->qtype[stats_qtype_bucket(info.qtype)]++;
 	if (n == 0) {
@@ -167,16 +209,39 @@ pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap)
 		case DNSQ_DROP_RESPONSE:
 			st->drop[STATS_DROP_DNS_RESPONSE]++;
 			break;
+		case DNSQ_PUNT:
+			st->notify_punted++;
+			return PKT_PUNT;
 		default:
 			st->drop[STATS_DROP_DNS_NOSPACE]++;
 			break;
 		}
 		return 0;
 	}
+	if (unlikely(info.cookie != DNSQ_COOKIE_NONE)) {
+		st->cookie_valid += info.cookie == DNSQ_COOKIE_VALID;
+		st->cookie_client += info.cookie == DNSQ_COOKIE_CLIENT;
+	}
 	if (unlikely(info.rcode == PKT_RCODE_FORMERR || info.rcode == PKT_RCODE_NOTIMP) &&
 	    !pkt_err_allow(c)) {
 		st->drop[STATS_DROP_ERR_LIMIT]++;
 		return 0;
+	}
+	/* A valid server cookie proves the source address: it cannot be a reflection victim. */
+	if (c->rrl != NULL && info.cookie != DNSQ_COOKIE_VALID) {
+		enum rrl_verdict v = rrl_check(c->rrl, src, src_len, info.rclass, c->now);
+
+		if (unlikely(v != RRL_PASS)) {
+			st->rrl_limited[info.rclass < DNSQ_CLASS_MAX ? info.rclass
+								     : DNSQ_CLASS_ERROR]++;
+			if (v == RRL_DROP) {
+				st->drop[STATS_DROP_RRL]++;
+				return 0;
+			}
+			st->rrl_slipped++;
+			n = pkt_slip(dns, n);
+			info.tc = 1;
+		}
 	}
 	st->answered++;
 	st->rcode[info.rcode <= STATS_RCODE_BADVERS ? info.rcode : STATS_RCODE_OTHER]++;
@@ -202,11 +267,7 @@ pkt_eth_reply(const struct pkt_ctx *c, uint8_t *eth)
 	memcpy(eth + RTE_ETHER_ADDR_LEN, c->mac, RTE_ETHER_ADDR_LEN);
 }
 
-/*
- * Offset of the checksum in a TCP or UDP header, or 0 for another protocol
- * or a segment too short to hold its header.
- */
-/* Turn the query's UDP header into the reply's: ports swapped, length of @rlen DNS octets, checksum to fill. */
+/* The query's UDP header made the reply's: ports swapped, @rlen DNS octets, checksum to fill. */
 static inline void
 pkt_udp_reply(struct rte_udp_hdr *udp, size_t rlen)
 {
@@ -218,6 +279,10 @@ pkt_udp_reply(struct rte_udp_hdr *udp, size_t rlen)
 	udp->dgram_cksum = 0;
 }
 
+/*
+ * Offset of the checksum in a TCP or UDP header, or 0 for another protocol
+ * or a segment too short to hold its header.
+ */
 static inline unsigned
 pkt_l4_csum_off(uint8_t proto, uint32_t l4len)
 {
@@ -317,11 +382,14 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	if (udp->src_port == 0)
 		return pkt_drop(c, STATS_DROP_SRC_PORT);
 
-	rlen = pkt_answer(c, (uint8_t *)(udp + 1), (size_t)(tot - ihl - PKT_UDP_HDR),
-			  pkt_dns_cap(c, cap, (uint16_t)(l2 + ihl + PKT_UDP_HDR),
-				      PKT_IPV4_HDR + PKT_UDP_HDR));
+	rlen = pkt_answer(
+		c, (uint8_t *)(udp + 1), (size_t)(tot - ihl - PKT_UDP_HDR),
+		pkt_dns_cap(c, cap, (uint16_t)(l2 + ihl + PKT_UDP_HDR), PKT_IPV4_HDR + PKT_UDP_HDR),
+		(const uint8_t *)&ip->src_addr, 4);
 	if (rlen == 0)
 		return PKT_DROP;
+	if (unlikely(rlen == PKT_PUNT))
+		goto exception;
 
 	pkt_udp_reply(udp, rlen);
 
@@ -439,9 +507,12 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 
 	rlen = pkt_answer(c, (uint8_t *)(udp + 1), (size_t)(plen - PKT_UDP_HDR),
 			  pkt_dns_cap(c, cap, (uint16_t)(l2 + PKT_IPV6_HDR + PKT_UDP_HDR),
-				      PKT_IPV6_HDR + PKT_UDP_HDR));
+				      PKT_IPV6_HDR + PKT_UDP_HDR),
+			  ip->src_addr, 16);
 	if (rlen == 0)
 		return PKT_DROP;
+	if (unlikely(rlen == PKT_PUNT))
+		goto exception;
 
 	pkt_udp_reply(udp, rlen);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -10,6 +11,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 
 #include <urcu-qsbr.h>
 
@@ -38,6 +40,15 @@
  */
 #define WORKER_IDLE_POLLS 256
 
+/*
+ * The cookie clock is the TSC counted from a wall clock reading; it is read
+ * again this often (clock_gettime() of CLOCK_REALTIME, answered by the vDSO
+ * without entering the kernel) so that the TSC rate's calibration error and
+ * NTP's corrections never add up to more than a fraction of a second, well
+ * inside the 5 minutes of skew RFC 9018 allows between the nodes of a fleet.
+ */
+#define WORKER_WALL_RESYNC_S 60
+
 /* read: every worker, once per loop; write: worker_request_stop() (signal handler, main). */
 static bool worker_quit;
 
@@ -53,6 +64,30 @@ worker_stop_requested(void)
 	return __atomic_load_n(&worker_quit, __ATOMIC_ACQUIRE);
 }
 
+/* Anchor the cookie clock: read the wall clock and the TSC together. */
+static void
+worker_wall_sync(struct worker *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->tsc_base = rte_rdtsc() - (uint64_t)ts.tv_nsec * w->ctx.hz / NS_PER_S;
+	w->wall_base = (uint32_t)ts.tv_sec;
+	w->ctx.wall = w->wall_base;
+}
+
+/* Advance the cookie clock from the TSC; called on the drain cadence, not per packet. */
+static inline void
+worker_wall_tick(struct worker *w, uint64_t now)
+{
+	uint64_t secs = (now - w->tsc_base) / w->ctx.hz;
+
+	if (unlikely(secs >= WORKER_WALL_RESYNC_S))
+		worker_wall_sync(w);
+	else
+		w->ctx.wall = w->wall_base + (uint32_t)secs;
+}
+
 void
 worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root *root,
 	    const struct dnsq_conf *dconf, const struct pkt_service *svc, uint32_t idle_backoff_us)
@@ -63,6 +98,30 @@ worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root
 	w->root = root;
 	w->idle_backoff_us = idle_backoff_us;
 	pkt_ctx_init(&w->ctx, dconf, svc, &w->stats, rte_get_tsc_hz(), rte_rdtsc());
+	worker_wall_sync(w);
+}
+
+int
+worker_rrl_init(struct worker *w, const struct rrl_conf *conf)
+{
+	struct rrl_conf c = *conf;
+	void *table;
+	int rc;
+
+	/* Each worker its own seed: a collision aimed at one is no collision at the others. */
+	if (c.seed == 0)
+		c.seed = rte_rand();
+	table = rte_zmalloc_socket("swerve_rrl", rrl_table_bytes(conf), RTE_CACHE_LINE_SIZE,
+				   (int)rte_lcore_to_socket_id(w->lcore_id));
+	if (table == NULL)
+		return -ENOMEM;
+	rc = rrl_init(&w->rrl, &c, w->ctx.hz, table);
+	if (rc < 0) {
+		rte_free(table);
+		return rc;
+	}
+	w->ctx.rrl = &w->rrl;
+	return 0;
 }
 
 int
@@ -106,6 +165,11 @@ worker_fini(struct worker *w)
 		w->ports[i].txb = NULL;
 	}
 	w->nports = 0;
+	if (w->ctx.rrl != NULL) {
+		rte_free(w->rrl.table);
+		w->rrl.table = NULL;
+		w->ctx.rrl = NULL;
+	}
 }
 
 static inline void
@@ -270,6 +334,7 @@ worker_main(void *arg)
 		now = rte_rdtsc();
 		w->ctx.now = now;
 		if (unlikely(now - prev_drain > drain_tsc)) {
+			worker_wall_tick(w, now);
 			worker_drain(w);
 			if (w->exc != NULL)
 				worker_from_kernel(w);

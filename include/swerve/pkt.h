@@ -11,6 +11,7 @@
 #include "swerve/stats.h"
 
 struct rrt;
+struct rrl;
 
 /* Service addresses a worker answers for. Fixed while workers run. */
 #define PKT_MAX_SERVICE 32
@@ -52,6 +53,8 @@ struct pkt_ctx {
 	uint64_t hz;		       /* TSC ticks per second. */
 	uint64_t err_tokens; /* Error-answer bucket in ticks (an answer costs hz / rate). */
 	uint64_t err_last;   /* TSC of the last refill. */
+	struct rrl *rrl;     /* Response rate limiting, or NULL (off: no cost). */
+	uint32_t wall;	     /* Coarse wall clock (Unix seconds) for server cookies. */
 	uint16_t mtu;	     /* Largest IP packet the port sends (default 1500). */
 	uint16_t offload;    /* PKT_OFFLOAD_* the port does on TX. */
 	uint8_t mac[6];	     /* The port's MAC: source of every response. */
@@ -82,9 +85,15 @@ void pkt_ctx_init(struct pkt_ctx *c, const struct dnsq_conf *dconf, const struct
  * @cap octets from @frame. UDP DNS to a service address is answered in place
  * with dnsq_answer() and the frame is rewritten into the response (MACs, IPs
  * and ports swapped, lengths, TTL/hop limit 64, checksums in software unless
- * res->offload asks the port to do them). A frame for the exception path is
- * left as it is, except that a TCP/UDP checksum a virtual link left
- * incomplete (only the pseudo-header sum) is completed for the kernel.
+ * res->offload asks the port to do them). Responses then pass the error
+ * limiter and, with c->rrl set, response rate limiting (a query with a
+ * valid server cookie is exempt): a limited one is dropped or, every slip'th,
+ * cut to header and question with TC=1. A NOTIFY (opcode 4, QR=0) to a
+ * service address is PKT_EXCEPTION, unchanged, for the control side. The
+ * client of server cookies is the source address at c->wall. A frame for
+ * the exception path is left as it is, except that a TCP/UDP checksum a
+ * virtual link left incomplete (only the pseudo-header sum) is completed
+ * for the kernel.
  * Counts everything in c->st.
  * Never allocates, locks, makes a syscall or logs.
  */

@@ -8,6 +8,8 @@
 
 #include <rte_common.h>
 
+#include "swerve/dnsq.h"
+
 /* Why a frame was dropped. Exception-path and DNS-level drops have their own counters. */
 enum stats_drop {
 	STATS_DROP_TRUNC_L2 = 0, /* Frame shorter than its Ethernet (+802.1Q) header. */
@@ -25,6 +27,7 @@ enum stats_drop {
 	STATS_DROP_DNS_NOSPACE,	 /* dnsq: the buffer cannot hold the header and question. */
 	STATS_DROP_ERR_LIMIT,	 /* FORMERR/NOTIMP answer over the error-answer rate limit. */
 	STATS_DROP_NO_EXCEPTION, /* Exception frame with no exception path configured. */
+	STATS_DROP_RRL,		 /* Response over the response rate limit (not slipped). */
 	STATS_DROP_MAX,
 };
 
@@ -143,7 +146,7 @@ stats_rcode_name(unsigned bucket)
 struct worker_stats {
 	uint64_t rx;		       /* Frames received from the port. */
 	uint64_t dns_queries;	       /* Frames recognised as UDP DNS to a service address. */
-	uint64_t answered;	       /* Responses sent back (past the error-answer limiter). */
+	uint64_t answered;	       /* Responses sent back (past the error and rate limiters). */
 	uint64_t rcode[STATS_NRCODES]; /* Responses by RCODE. */
 	uint64_t qtype[STATS_NQTYPES]; /* dns_queries by question type (stats_qtype_bucket()). */
 	uint64_t truncated;	       /* Responses with TC=1. */
@@ -163,6 +166,18 @@ struct worker_stats {
 	 * while it should be running is stuck, and stalls every grace period.
 	 */
 	uint64_t loops;
+	/*
+	 * Response rate limiting: responses over the limit by class (enum
+	 * dnsq_class), dropped (drop[STATS_DROP_RRL]) or slipped; slipped ones
+	 * went out as TC=1 with the question only (also counted in truncated).
+	 */
+	uint64_t rrl_limited[DNSQ_CLASS_MAX];
+	uint64_t rrl_slipped;
+	/* Queries with a COOKIE option, cookies enabled: a valid server cookie, or not (yet). */
+	uint64_t cookie_valid;
+	uint64_t cookie_client;
+	/* NOTIFY over UDP handed unchanged to the exception path (the control side answers). */
+	uint64_t notify_punted;
 } __rte_cache_aligned;
 
 /*
@@ -189,6 +204,7 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_DNS_NOSPACE] = "dns_nospace",
 		[STATS_DROP_ERR_LIMIT] = "error_rate_limit",
 		[STATS_DROP_NO_EXCEPTION] = "no_exception_path",
+		[STATS_DROP_RRL] = "rate_limit",
 	};
 
 	if ((unsigned)d >= STATS_DROP_MAX)

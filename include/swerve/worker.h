@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 
 #include "swerve/pkt.h"
+#include "swerve/rrl.h"
 #include "swerve/stats.h"
 
 struct rrt_root;
@@ -42,7 +43,11 @@ struct worker {
 	struct pkt_ctx ctx;	   /* L2-L4 context, including the error-answer limiter. */
 	struct rrt_root *root;	   /* The published table, read once per burst. */
 	struct exc_queue *exc;	   /* This worker's exception path queue pair, or NULL. */
-	uint32_t idle_backoff_us;  /* Sleep this long when idle; 0 = busy poll. */
+	struct rrl rrl;		   /* Response rate limiting; ctx.rrl points here when on. */
+	/* Coarse wall clock for server cookies: TSC @tsc_base was Unix second @wall_base. */
+	uint64_t tsc_base;
+	uint32_t wall_base;
+	uint32_t idle_backoff_us; /* Sleep this long when idle; 0 = busy poll. */
 	unsigned lcore_id;
 	unsigned index; /* Worker number, 0-based. */
 	unsigned nports;
@@ -62,7 +67,17 @@ void worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt
 int worker_add_port(struct worker *w, uint16_t port_id, uint16_t queue, const uint8_t mac[6],
 		    uint16_t mtu, uint16_t offload);
 
-/* Free what worker_add_port() allocated (after the worker returned; unsent frames are freed). */
+/*
+ * Turn response rate limiting on for @w with @conf (conf->rate != 0): the
+ * bucket table is allocated on the worker lcore's socket. Returns 0,
+ * -EINVAL (bad settings) or -ENOMEM. Thread: main lcore, before launch.
+ */
+int worker_rrl_init(struct worker *w, const struct rrl_conf *conf);
+
+/*
+ * Free what worker_add_port() and worker_rrl_init() allocated (after the
+ * worker returned; unsent frames are freed).
+ */
 void worker_fini(struct worker *w);
 
 /* The lcore function for rte_eal_remote_launch(): runs until worker_request_stop(). */

@@ -15,6 +15,8 @@
  *   opt none | opt [payload=N] [do|do?] [cookie?]   (default: OPT iff the query had one,
  *                                                    payload from conf, no flags, no options)
  *   question none                      (QDCOUNT 0, e.g. NOTIMP)
+ *   punt                               (no response: DNSQ_PUNT, for the control side;
+ *                                       replaces rcode, flags and everything after)
  *   answer | authority | additional [?]   then RR lines; "?" = not compared
  *   answer-oneof                       then RRsets separated by "|" lines: any one of them
  *
@@ -110,6 +112,7 @@ struct g_case {
 	int do_mode;	      /* 0: clear, 1: set, 2: either. */
 	bool cookie_ok;
 	bool no_question;
+	bool punt; /* "punt": no response, verdict DNSQ_PUNT (handed to the control side). */
 	struct g_list sect[G_NSECT];
 	bool dontcare[G_NSECT];
 	struct g_list alts[G_MAX_ALTS]; /* answer-oneof alternatives. */
@@ -423,6 +426,10 @@ g_case_line(struct g_case *c, struct g_cursor *cur, char *line, char *err, size_
 		return g_parse_flags(c, args, err, errlen);
 	if (strcmp(word, "opt") == 0)
 		return g_parse_opt(c, args, err, errlen);
+	if (strcmp(word, "punt") == 0 && args[0] == '\0') {
+		c->punt = true;
+		return 0;
+	}
 	if (strcmp(word, "question") == 0 && strcmp(args, "none") == 0) {
 		c->no_question = true;
 		return 0;
@@ -556,8 +563,9 @@ g_group_load(struct g_group *g, const char *dir, const char *file)
 	for (size_t i = 0; i < g->ncases; i++) {
 		c = &g->cases[i];
 		lineno = c->line;
-		if (c->qname[0] == '\0' || c->rcode < 0 || !c->flags_given) {
-			snprintf(err, sizeof(err), "case needs query, rcode and flags lines");
+		if (c->qname[0] == '\0' || ((c->rcode < 0 || !c->flags_given) && !c->punt)) {
+			snprintf(err, sizeof(err),
+				 "case needs query, rcode and flags lines (or punt)");
 			goto out;
 		}
 	}
@@ -738,6 +746,12 @@ g_run(void **state)
 	q[3] |= (uint8_t)c->hdr_bits;
 	qend = 12 + dname_len(q + 12) + 4;
 	rlen = dnsq_answer(g->t, &g->conf, NULL, q, qlen, r, sizeof(r), dflags, &info);
+	if (c->punt) {
+		if (rlen != 0 || info.verdict != DNSQ_PUNT)
+			fail_msg("%s: expected a punt, got %zu octets (verdict %u)", c->name, rlen,
+				 info.verdict);
+		return;
+	}
 	if (rlen == 0)
 		fail_msg("%s: no response (verdict %u)", c->name, info.verdict);
 	/* The engine may answer in place (the worker does); both ways must agree to the octet. */

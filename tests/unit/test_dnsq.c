@@ -707,9 +707,10 @@ test_cname_targets(void **state)
 	t_query("crossnx.example.com", T_A, NULL, 0);
 	t_expect(R_NXDOMAIN, 1, 0, 1, 1, 0);
 	t_expect_soa(0, "example.net.", 60);
-	/* Into a delegation: the chain stops at the cut. */
+	/* Into a delegation: the chain stops at the cut, the referral beside it (RFC 1034 4.3.2). */
 	t_query("todeleg.example.com", T_A, NULL, 0);
-	t_expect(R_NOERROR, 1, 0, 1, 0, 0);
+	t_expect(R_NOERROR, 1, 0, 1, 2, 2);
+	assert_int_equal(g_info.rclass, DNSQ_CLASS_ANSWER);
 }
 
 static void
@@ -957,11 +958,15 @@ test_opcode(void **state)
 	struct tu_qopt o = {.id = 0x55aa, .rd = 1, .cd = 1, .edns = 1};
 
 	(void)state;
+	/* NOTIFY over UDP goes to the control side unanswered; over TCP it is NOTIMP (below). */
+	o.opcode = 4;
+	assert_int_equal(t_query("example.com", T_SOA, &o, 0), 0);
+	assert_int_equal(g_info.verdict, DNSQ_PUNT);
 	for (size_t i = 0; i < sizeof(opcodes); i++) {
 		size_t n;
 
 		o.opcode = opcodes[i];
-		n = t_query("www.example.com", T_A, &o, 0);
+		n = t_query("www.example.com", T_A, &o, DNSQ_TCP);
 		assert_int_equal(n, 12);
 		assert_int_equal(RCODE(&g_m), R_NOTIMP);
 		assert_int_equal((g_m.f1 >> 3) & 0xf, opcodes[i]);
@@ -1726,7 +1731,7 @@ test_in_place(void **state)
 	}
 	/* Malformed and NOTIMP in place. */
 	{
-		struct tu_qopt o = {.opcode = 4};
+		struct tu_qopt o = {.opcode = 5};
 		size_t qlen = tu_query(buf, sizeof(buf), "www.example.com", T_A, &o);
 
 		assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, buf, qlen, buf, sizeof(buf), 0, &g_info),
@@ -1785,7 +1790,7 @@ test_capacity(void **state)
 	g_q[qlen++] = 0;
 	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, qend - 1, 0, &g_info), 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
-	g_q[2] = 4 << 3;
+	g_q[2] = 5 << 3;
 	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, 11, 0, &g_info), 0);
 	assert_int_equal(g_info.verdict, DNSQ_DROP_NOSPACE);
 	assert_int_equal(dnsq_answer(g_t, &g_conf, NULL, g_q, qlen, g_r, 12, 0, &g_info), 12);

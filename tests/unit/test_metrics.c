@@ -613,6 +613,13 @@ test_worker_stats(void **state)
 	fake_st[0].exc_limited = 13;
 	fake_st[1].tx_sent = 77;
 	fake_st[1].tx_failed = 2;
+	fake_st[0].rrl_limited[DNSQ_CLASS_NXDOMAIN] = 21;
+	fake_st[1].rrl_limited[DNSQ_CLASS_ERROR] = 22;
+	fake_st[0].rrl_slipped = 23;
+	fake_st[0].drop[STATS_DROP_RRL] = 24;
+	fake_st[1].cookie_valid = 25;
+	fake_st[1].cookie_client = 26;
+	fake_st[0].notify_punted = 27;
 	assert_int_equal(metrics_add_source(f->m, src_workers, NULL), 0);
 
 	txt = render(f);
@@ -645,6 +652,15 @@ test_worker_stats(void **state)
 	assert_line(txt, "swerve_exception_packets_total{worker=\"0\",direction=\"limited\"} 13");
 	assert_line(txt, "swerve_frames_sent_total{worker=\"1\"} 77");
 	assert_line(txt, "swerve_tx_failures_total{worker=\"1\"} 2");
+	assert_line(txt, "swerve_rrl_limited_total{worker=\"0\",class=\"nxdomain\"} 21");
+	assert_line(txt, "swerve_rrl_limited_total{worker=\"1\",class=\"error\"} 22");
+	assert_line(txt, "swerve_rrl_limited_total{worker=\"1\",class=\"answer\"} 0");
+	assert_line(txt, "swerve_rrl_slipped_total{worker=\"0\"} 23");
+	assert_line(txt, "swerve_drops_total{worker=\"0\",reason=\"rate_limit\"} 24");
+	assert_line(txt, "swerve_cookie_queries_total{worker=\"1\",result=\"valid\"} 25");
+	assert_line(txt, "swerve_cookie_queries_total{worker=\"1\",result=\"client\"} 26");
+	assert_line(txt, "swerve_notify_punted_total{worker=\"0\"} 27");
+	assert_line(txt, "swerve_notify_punted_total{worker=\"1\"} 0");
 	/* Per worker only: no unlabelled totals to double count. */
 	assert_no_line_prefix(txt, "swerve_queries_total ");
 	assert_no_line_prefix(txt, "swerve_responses_total{rcode");

@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "swerve/config.h"
+#include "swerve/cookie.h"
 #include "swerve/pkt.h"
+#include "swerve/rrl.h"
 #include "swerve/rrt.h"
 #include "testutil.h"
 
@@ -881,6 +883,158 @@ test_answer_from_table(void **state)
 	rrt_free(t);
 }
 
+/* Response rate limiting in the packet path: drops, slips, other sources, cookies, counters. */
+static void
+test_rrl(void **state)
+{
+	struct fixture *x = *state;
+	struct rrt *t = tu_table("example.com", big_zone, NULL);
+	struct rrl_conf rc = {.rate = 5,
+			      .slip = 2,
+			      .ipv4_prefix = 24,
+			      .ipv6_prefix = 56,
+			      .table_size = 64,
+			      .seed = 1};
+	struct rrl rrl;
+	void *table = calloc(1, rrl_table_bytes(&rc));
+	struct tu_qopt qo = {.id = 0x4242, .edns = 1};
+	struct fopt o;
+	struct pkt_result res;
+	const uint8_t *dns;
+	unsigned tx = 0, slipped = 0, dropped = 0;
+
+	assert_int_equal(rrl_init(&rrl, &rc, 1000000, table), 0);
+	x->ctx.table = t;
+	x->ctx.rrl = &rrl;
+	fopt_default(&o);
+	qlen = tu_query(qbuf, sizeof(qbuf), "www.example.com", 1, &qo);
+	o.dnslen = qlen;
+	for (unsigned i = 0; i < 25; i++) {
+		enum pkt_verdict v = run(x, &o, &res, NULL);
+
+		if (v == PKT_DROP) {
+			dropped++;
+			continue;
+		}
+		assert_int_equal(v, PKT_TX);
+		dns = check_response(x, &o, &res);
+		if (dns[2] & 0x02) {
+			/* The slip: header and question only, TC set, the rest as it was. */
+			slipped++;
+			assert_int_equal(res.len - res.l2_len - 20 - 8, qlen - 11);
+			assert_int_equal(get16(dns + 4), 1);
+			assert_int_equal(get16(dns + 6) + get16(dns + 8) + get16(dns + 10), 0);
+			assert_memory_equal(dns + 12, qbuf + 12, qlen - 11 - 12);
+			assert_int_equal(dns[3] & 0xf, 0);
+		} else {
+			tx++;
+			assert_int_equal(get16(dns + 6), 1);
+		}
+	}
+	assert_int_equal(tx, 5);
+	assert_int_equal(slipped, 10);
+	assert_int_equal(dropped, 10);
+	assert_int_equal(x->st.rrl_limited[DNSQ_CLASS_ANSWER], 20);
+	assert_int_equal(x->st.rrl_slipped, 10);
+	assert_int_equal(x->st.drop[STATS_DROP_RRL], 10);
+	assert_int_equal(x->st.answered, 15);
+	assert_int_equal(x->st.truncated, 10);
+
+	/* Another class from the same source, and another source: not limited. */
+	qlen = tu_query(qbuf, sizeof(qbuf), "nope.example.com", 1, &qo);
+	o.dnslen = qlen;
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	dns = check_response(x, &o, &res);
+	assert_int_equal(dns[3] & 0xf, 3);
+	assert_false(dns[2] & 0x02);
+	qlen = tu_query(qbuf, sizeof(qbuf), "www.example.com", 1, &qo);
+	o.dnslen = qlen;
+	o.src4 = 0xc6120101;
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	dns = check_response(x, &o, &res);
+	assert_false(dns[2] & 0x02);
+	/* Same /24 as the flood: limited with it. */
+	o.src4 = 0xc6120077;
+	x->st.rrl_slipped = 0;
+	for (unsigned i = 0; i < 4; i++)
+		run(x, &o, &res, NULL);
+	assert_int_equal(x->st.rrl_slipped, 2);
+	/* IPv6 sources have their own keys. */
+	o.v6 = 1;
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	dns = check_response(x, &o, &res);
+	assert_false(dns[2] & 0x02);
+
+	/* A valid server cookie is exempt: cookies on, the flood's own source. */
+	o.v6 = 0;
+	o.src4 = 0xc6120001;
+	x->dconf.cookie.enabled = true;
+	memset(x->dconf.cookie.secret, 7, 16);
+	x->ctx.wall = 1800000000u;
+	{
+		uint8_t opts[28] = {0, 10, 0, 24, 1, 2, 3, 4, 5, 6, 7, 8};
+		const uint8_t addr[4] = {198, 18, 0, 1};
+		struct tu_qopt co = {.id = 0x4343, .edns = 1, .opts = opts, .opts_len = 28};
+
+		cookie_make(opts + 12, x->dconf.cookie.secret, opts + 4, x->ctx.wall, addr, 4);
+		qlen = tu_query(qbuf, sizeof(qbuf), "www.example.com", 1, &co);
+		o.dnslen = qlen;
+		for (unsigned i = 0; i < 20; i++) {
+			assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+			dns = check_response(x, &o, &res);
+			assert_false(dns[2] & 0x02);
+			assert_int_equal(get16(dns + 6), 1);
+		}
+		assert_int_equal(x->st.cookie_valid, 20);
+		/* The same cookie from another address is no proof: limited again. */
+		o.src4 = 0xc6120002;
+		dropped = 0;
+		for (unsigned i = 0; i < 20; i++)
+			dropped += run(x, &o, &res, NULL) == PKT_DROP;
+		assert_true(dropped > 0);
+		assert_int_equal(x->st.cookie_client, 20);
+	}
+	x->dconf.cookie.enabled = false;
+	x->ctx.rrl = NULL;
+	x->ctx.table = NULL;
+	rrt_free(t);
+	free(table);
+}
+
+/* NOTIFY over UDP to a service address goes to the exception path untouched, and is counted. */
+static void
+test_notify_punt(void **state)
+{
+	struct fixture *x = *state;
+	struct tu_qopt qo = {.id = 0x5151, .opcode = 4};
+	uint8_t copy[BUF];
+	struct fopt o;
+	struct pkt_result res;
+	size_t n;
+
+	for (int v6 = 0; v6 <= 1; v6++) {
+		fopt_default(&o);
+		o.v6 = v6;
+		qlen = tu_query(qbuf, sizeof(qbuf), "example.com", 6, &qo);
+		qbuf[2] |= 0x04; /* AA, as primaries send it */
+		o.dnslen = qlen;
+		n = mkframe(x->f, &o);
+		memcpy(copy, x->f, n);
+		assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
+		assert_memory_equal(x->f, copy, n);
+	}
+	assert_int_equal(x->st.notify_punted, 2);
+	assert_int_equal(x->st.answered, 0);
+	assert_int_equal(drops(&x->st), 0);
+	/* Other opcodes are still answered NOTIMP here. */
+	fopt_default(&o);
+	qo.opcode = 5;
+	qlen = tu_query(qbuf, sizeof(qbuf), "example.com", 6, &qo);
+	o.dnslen = qlen;
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	assert_int_equal(x->st.rcode[4], 1);
+}
+
 static void
 test_service_init(void **state)
 {
@@ -924,6 +1078,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_from_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_punt, setup, teardown),
 		cmocka_unit_test(test_service_init),
 	};
 
