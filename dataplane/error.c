@@ -21,6 +21,9 @@ static const char *const sw_err_text[] = {
 	[SW_ETABLE_FULL - SW_ERR_BASE] = "record table exceeds its size limits",
 	[SW_ESLOT - SW_ERR_BASE] = "failover slot does not match its record",
 	[SW_ECONFIG - SW_ERR_BASE] = "invalid configuration",
+	[SW_EXFR_RCODE - SW_ERR_BASE] = "zone transfer refused by the primary",
+	[SW_EXFR_TSIG - SW_ERR_BASE] = "TSIG verification failed",
+	[SW_EXFR_PROTO - SW_ERR_BASE] = "zone transfer protocol error",
 };
 
 const char *

@@ -28,6 +28,9 @@ enum sw_err {
 	SW_ETABLE_FULL,     /* the record table would exceed its addressing limits */
 	SW_ESLOT,           /* a failover slot does not match its record (name, type) */
 	SW_ECONFIG,         /* the configuration is invalid */
+	SW_EXFR_RCODE,      /* a transfer primary answered with an error RCODE */
+	SW_EXFR_TSIG,       /* a transfer or NOTIFY message failed TSIG (missing, wrong key, bad MAC, time) */
+	SW_EXFR_PROTO,      /* a transfer primary broke the protocol (malformed, wrong ID/question, cut off) */
 	SW_ERR_LAST,
 };
 

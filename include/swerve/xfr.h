@@ -29,6 +29,15 @@ struct xfr_tsig {
 	const char *secret;    /* Base64. */
 };
 
+/*
+ * 0 when @key can be used: algorithm hmac-sha256, hmac-sha512, hmac-sha1
+ * or hmac-md5.sig-alg.reg.int (final dot optional; ldns 1.8 computes no
+ * other) and a base64 secret. Else -EINVAL with the reason in @err. For
+ * the config parser, to refuse a key at load time rather than at the
+ * first transfer.
+ */
+int xfr_tsig_key_check(const struct xfr_tsig *key, char *err, size_t errlen);
+
 /* One primary of a zone. */
 struct xfr_primary {
 	struct sockaddr_storage addr; /* Address and port. */
@@ -47,7 +56,7 @@ struct xfr_result {
 	uint32_t serial;    /* The primary's serial (the new zone's when transferred). */
 	ldns_rr_list *rrs;  /* kind != XFR_UPTODATE: the whole new zone, its SOA first; the
 			       caller owns it (ldns_rr_list_deep_free or xfr_result_clear). */
-	bool ixfr_fallback; /* IXFR was asked for and an AXFR was done instead. */
+	bool ixfr_fallback; /* IXFR was asked for and a whole zone came instead. */
 	uint32_t messages;  /* DNS messages received for the transfer. */
 	uint64_t bytes;	    /* Octets received for the transfer. */
 };
@@ -72,7 +81,8 @@ int xfr_soa_serial(const struct xfr_primary *p, const char *zone, uint32_t timeo
  * Without @current, or without @ixfr, an AXFR is asked.
  *
  * Every message must have the right ID, question and RCODE NOERROR, and
- * with @p->tsig a TSIG that verifies (each message, RFC 8945 5.3.1); the
+ * with @p->tsig a TSIG chain that verifies (RFC 8945 5.3.1: the first and
+ * last message signed, at most 99 unsigned ones between signed ones); the
  * transfer must start and end with the zone's SOA. A primary whose serial
  * is not newer than @current's (RFC 1982 arithmetic) gives XFR_UPTODATE
  * without a transfer. A transfer that is cut off, malformed or unsigned
