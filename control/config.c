@@ -28,7 +28,6 @@
 #include "config_int.h"
 
 #define CFG_MEMBER(m)  offsetof(struct swerve_config, m), sizeof(((struct swerve_config *)0)->m)
-#define CFG_ZMEMBER(m) offsetof(struct cfg_zone, m), 0
 
 static const struct cfg_key cfg_service_keys[] = {
 	{"addresses", CFG_ADDRS, 0, 0, 0, 0},
@@ -102,18 +101,14 @@ static const struct cfg_key cfg_log_keys[] = {
 	{"target", CFG_LOGTARGET, CFG_MEMBER(log_target), 0, 0},
 };
 
-static const struct cfg_key cfg_zone_keys[] = {
-	{"name", CFG_ZONENAME, CFG_ZMEMBER(name), 0, 0},
-	{"file", CFG_FILE, CFG_ZMEMBER(file), 0, 0},
-};
-
 struct cfg_section {
 	const char *name;
 	const struct cfg_key *keys;
 	size_t nkeys;
 };
 
-/* "zones" is not here: it is a sequence, handled by cfg_zones(). */
+/* "zones" and "keys" are not here: they are sequences, handled by cfg_zones() and
+ * cfg_xfr_tsig_keys(). */
 static const struct cfg_section cfg_sections[] = {
 	{"service", cfg_service_keys, CFG_NKEYS(cfg_service_keys)},
 	{"dns", cfg_dns_keys, CFG_NKEYS(cfg_dns_keys)},
@@ -126,6 +121,7 @@ static const struct cfg_section cfg_sections[] = {
 	{"rrl", cfg_rrl_keys, CFG_NKEYS(cfg_rrl_keys)},
 	{"cookies", cfg_cookie_keys, CFG_NKEYS(cfg_cookie_keys)},
 	{"failover", cfg_failover_keys, CFG_NKEYS(cfg_failover_keys)},
+	{"xfr", cfg_xfr_keys, CFG_NKEYS(cfg_xfr_keys)},
 };
 
 unsigned
@@ -802,13 +798,18 @@ cfg_zones(struct cfg_parse *p, const yaml_node_t *node)
 		if (cfg_is_null(item) || item->type != YAML_MAPPING_NODE)
 			return cfg_err(p, item, SW_ECONFIG, ipath, "expected a mapping, got %s",
 				       cfg_describe(item, d, sizeof(d)));
-		rc = cfg_map(p, item, ipath, cfg_zone_keys, CFG_NKEYS(cfg_zone_keys), z, &seen);
+		z->ixfr = true;
+		rc = cfg_map(p, item, ipath, cfg_xfr_zone_keys, CFG_XFR_NZONE_KEYS, z, &seen);
 		if (rc < 0)
 			return rc;
-		for (size_t k = 0; k < CFG_NKEYS(cfg_zone_keys); k++)
+		/* name and file are required; the rest are a secondary zone's. */
+		for (size_t k = 0; k < 2; k++)
 			if (!(seen & (1u << k)))
 				return cfg_err(p, item, SW_ECONFIG, ipath, "missing key \"%s\"",
-					       cfg_zone_keys[k].name);
+					       cfg_xfr_zone_keys[k].name);
+		rc = cfg_xfr_zone_check(p, item, ipath, z, seen);
+		if (rc < 0)
+			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (config_zone_name_eq(cfg->zones[j].name, z->name))
 				return sw_diag_set(p->diag, SW_EZONE_DUP, cfg->path,
@@ -849,7 +850,10 @@ cfg_root(struct cfg_parse *p, const yaml_node_t *root)
 		for (i = 0; i < CFG_NKEYS(cfg_sections); i++)
 			if (strcmp(cfg_sections[i].name, key) == 0)
 				break;
-		if (i == CFG_NKEYS(cfg_sections) && strcmp(key, "zones") != 0)
+		/* The two sequences take the indexes after the sections'. */
+		if (i == CFG_NKEYS(cfg_sections) && strcmp(key, "keys") == 0)
+			i++;
+		else if (i == CFG_NKEYS(cfg_sections) && strcmp(key, "zones") != 0)
 			return cfg_err(p, kn, SW_ECONFIG, key, "unknown key");
 		if (seen & (1u << i))
 			return cfg_err(p, kn, SW_ECONFIG, key, "duplicate key");
@@ -857,6 +861,8 @@ cfg_root(struct cfg_parse *p, const yaml_node_t *root)
 		if (i == CFG_NKEYS(cfg_sections)) {
 			p->zones_line = cfg_line(kn);
 			rc = cfg_zones(p, vn);
+		} else if (i == CFG_NKEYS(cfg_sections) + 1) {
+			rc = cfg_xfr_tsig_keys(p, vn);
 		} else {
 			if (strcmp(key, "service") == 0)
 				p->service_line = cfg_line(kn);
@@ -1007,6 +1013,9 @@ config_load(const char *path, struct swerve_config **out, struct sw_diag *diag)
 	rc = cfg_failover_finish(&p, yaml_document_get_root_node(&doc));
 	if (rc < 0)
 		goto out;
+	rc = cfg_xfr_finish(&p, yaml_document_get_root_node(&doc));
+	if (rc < 0)
+		goto out;
 	*out = p.cfg;
 	p.cfg = NULL;
 	rc = 0;
@@ -1026,6 +1035,7 @@ config_free(struct swerve_config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	cfg_xfr_free(cfg);
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		free(cfg->zones[i].name);
 		free(cfg->zones[i].file);

@@ -99,4 +99,20 @@ extern const struct cfg_key cfg_failover_keys[2];
 int cfg_failover_finish(struct cfg_parse *p, const yaml_node_t *root);
 void cfg_failover_free(struct swerve_config *cfg);
 
+/* config_xfr.c */
+/* zones[] keys: name, file, then primaries, refresh, retry, expire, ixfr (secondary zones). */
+#define CFG_XFR_NZONE_KEYS 7
+extern const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS];
+/* The "xfr:" section: timeout-ms. */
+extern const struct cfg_key cfg_xfr_keys[1];
+/* After a zone's mapping (@seen its key bits): a primary zone's file must exist, a secondary's
+ * directory must be writable, timers only on secondaries. */
+int cfg_xfr_zone_check(struct cfg_parse *p, const yaml_node_t *item, const char *ipath,
+		       struct cfg_zone *z, uint32_t seen);
+/* The top-level "keys:" sequence (TSIG keys). */
+int cfg_xfr_tsig_keys(struct cfg_parse *p, const yaml_node_t *node);
+/* Checks that need the whole file (every primaries[].key names a key of keys[]). */
+int cfg_xfr_finish(struct cfg_parse *p, const yaml_node_t *root);
+void cfg_xfr_free(struct swerve_config *cfg);
+
 #endif /* SWERVE_CONFIG_INT_H */

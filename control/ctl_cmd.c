@@ -22,6 +22,7 @@
 #include "swerve/log.h"
 #include "swerve/metrics.h"
 #include "swerve/rrt.h"
+#include "swerve/secondary.h"
 #include "swerve/stats.h"
 #include "swerve/tcp.h"
 #include "swerved.h"
@@ -95,13 +96,50 @@ ctl_cmd_workers(const struct swerved *s)
 	return a;
 }
 
+/* A secondary zone's transfer state: what it holds, when it last heard from a primary, what next. */
 static json_t *
-ctl_cmd_zone(const struct loader_zone_info *zi, bool full)
+ctl_cmd_transfer(const struct secondary_info *si)
 {
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return json_null();
+	json_object_set_new(o, "serial", si->have_data ? json_integer((json_int_t)si->serial) :
+							   json_null());
+	json_object_set_new(o, "expired", json_boolean(si->expired));
+	json_object_set_new(o, "busy", json_boolean(si->busy));
+	json_object_set_new(o, "last_refresh", ctl_cmd_time(si->last_refresh));
+	json_object_set_new(o, "last_transfer", ctl_cmd_time(si->last_transfer));
+	json_object_set_new(o, "last_kind", si->last_kind != NULL ? json_string(si->last_kind) :
+								    json_null());
+	json_object_set_new(o, "primary", si->primary[0] != '\0' ? json_string(si->primary) :
+								   json_null());
+	json_object_set_new(o, "next_refresh", ctl_cmd_time(si->next_refresh));
+	json_object_set_new(o, "expires", ctl_cmd_time(si->expires));
+	json_object_set_new(o, "last_error", si->last_error[0] != '\0' ?
+						     json_string(si->last_error) :
+						     json_null());
+	json_object_set_new(o, "axfr", json_integer((json_int_t)si->transfers[0]));
+	json_object_set_new(o, "ixfr", json_integer((json_int_t)si->transfers[1]));
+	json_object_set_new(o, "failures", json_integer((json_int_t)si->failures));
+	json_object_set_new(o, "notifies", json_integer((json_int_t)si->notifies));
+	return o;
+}
+
+static json_t *
+ctl_cmd_zone(const struct swerved *s, size_t i, const struct loader_zone_info *zi, bool full)
+{
+	const struct secondary_info *si = secondary_zone_info(s->sec, (int)i);
 	json_t *o = json_pack("{s:s, s:I, s:o, s:I}", "zone",
 			      zi->apex[0] != '\0' ? zi->apex : zi->name, "serial", (json_int_t)zi->serial,
 			      "loaded", ctl_cmd_time(zi->load_time), "names", (json_int_t)zi->names);
 
+	if (o != NULL) {
+		json_object_set_new(o, "role", json_string(si != NULL ? "secondary" : "primary"));
+		json_object_set_new(o, "served", json_boolean(zi->served));
+		if (si != NULL)
+			json_object_set_new(o, "transfer", ctl_cmd_transfer(si));
+	}
 	if (o != NULL && full) {
 		json_object_set_new(o, "file", json_string(zi->file));
 		json_object_set_new(o, "load_time", json_real(zi->load_time));
@@ -124,7 +162,7 @@ ctl_cmd_zones(const struct swerved *s, bool full)
 
 	zi = loader_zones(s->loader, &n);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, ctl_cmd_zone(&zi[i], full));
+		json_array_append_new(a, ctl_cmd_zone(s, i, &zi[i], full));
 	return a;
 }
 
@@ -314,6 +352,11 @@ ctl_cmd_zone_reload(void *ctx, const struct ctl_req *req, json_t *reply)
 		zone = loader_zone_index(s->loader, name);
 		if (zone < 0)
 			return ctl_fail(reply, "unknown zone '%s'", name);
+		/* Serving an expired copy again is the primary's call, through a refresh. */
+		if (secondary_zone_info(s->sec, zone) != NULL &&
+		    secondary_zone_info(s->sec, zone)->expired)
+			return ctl_fail(reply, "zone '%s' has expired: zone-refresh asks its primaries",
+					name);
 	}
 	if (loader_pending(s->loader) >= CTL_CMD_MAX_RELOADS)
 		return ctl_fail(reply, "%u reloads already queued", loader_pending(s->loader));
@@ -332,6 +375,11 @@ swerved_reload_done(void *arg, const struct loader_result *res)
 	json_t *reply, *zones;
 	size_t n;
 
+	if (secondary_cookie_is(res->cookie)) {
+		/* A transfer being published, or an expired zone dropped: the module logs it. */
+		secondary_loader_done(s->sec, res);
+		return;
+	}
 	zi = loader_zones(s->loader, &n);
 	what = res->zone < 0 ? "all zones" : zi[res->zone].apex[0] != '\0' ? zi[res->zone].apex :
 									       zi[res->zone].name;
@@ -357,10 +405,46 @@ swerved_reload_done(void *arg, const struct loader_result *res)
 	zones = json_array();
 	for (size_t i = 0; i < n; i++)
 		if (res->zone < 0 || (size_t)res->zone == i)
-			json_array_append_new(zones, ctl_cmd_zone(&zi[i], false));
+			json_array_append_new(zones, ctl_cmd_zone(s, i, &zi[i], false));
 	json_object_set_new(reply, "zones", zones);
 	json_object_set_new(reply, "generation", json_integer((json_int_t)res->generation));
 	ctl_reply_deferred(s->ctl, res->cookie >> 1, true, reply);
+}
+
+/* zone-refresh ZONE / zone-retransfer ZONE: a secondary zone's refresh, now. */
+static int
+ctl_cmd_refresh_common(struct swerved *s, const struct ctl_req *req, json_t *reply, bool axfr)
+{
+	const char *name = NULL;
+	int zone, rc;
+
+	rc = ctl_arg_str(req, reply, "zone", true, &name);
+	if (rc < 0)
+		return rc;
+	zone = loader_zone_index(s->loader, name);
+	if (zone < 0)
+		return ctl_fail(reply, "unknown zone '%s'", name);
+	if (secondary_zone_info(s->sec, zone) == NULL)
+		return ctl_fail(reply, "zone '%s' has no primaries (zone-reload re-reads its file)",
+				name);
+	rc = secondary_refresh(s->sec, zone, axfr);
+	if (rc < 0)
+		return ctl_fail(reply, "cannot start the refresh: %s", sw_strerror(rc));
+	json_object_set_new(reply, "zone", json_string(name));
+	json_object_set_new(reply, "started", json_string(axfr ? "axfr" : "refresh"));
+	return 0;
+}
+
+static int
+ctl_cmd_zone_refresh(void *ctx, const struct ctl_req *req, json_t *reply)
+{
+	return ctl_cmd_refresh_common(ctx, req, reply, false);
+}
+
+static int
+ctl_cmd_zone_retransfer(void *ctx, const struct ctl_req *req, json_t *reply)
+{
+	return ctl_cmd_refresh_common(ctx, req, reply, true);
 }
 
 /* ---- lookup ---- */
@@ -561,6 +645,8 @@ static struct ctl_cmd ctl_cmd_table[] = {
 	{"stats", ctl_cmd_stats, NULL, false, "stats [--reset]"},
 	{"zone-list", ctl_cmd_zone_list, NULL, false, "zone-list"},
 	{"zone-reload", ctl_cmd_zone_reload, NULL, true, "zone-reload [ZONE]"},
+	{"zone-refresh", ctl_cmd_zone_refresh, NULL, true, "zone-refresh ZONE"},
+	{"zone-retransfer", ctl_cmd_zone_retransfer, NULL, true, "zone-retransfer ZONE"},
 	{"lookup", ctl_cmd_lookup, NULL, false, "lookup NAME [TYPE]"},
 	{"log-level", ctl_cmd_log_level, NULL, true, "log-level [LEVEL]"},
 	{"stop", ctl_cmd_stop, NULL, true, "stop"},

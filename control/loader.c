@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 
 #include "swerve/config.h"
+#include "swerve/dname.h"
 #include "swerve/error.h"
 #include "swerve/evloop.h"
 #include "swerve/loader.h"
@@ -41,6 +42,7 @@ struct loader_msg {
 	struct rrt *table; /* Reload: the snapshot built; reclaim: the one to free. */
 	struct loader_result res;
 	struct loader_zone_info *info; /* Reload: the zones' state after it (nzones entries). */
+	bool unload;		       /* Reload: drop the zone instead (a secondary's expiry). */
 };
 
 struct loader_queue {
@@ -54,8 +56,14 @@ struct loader {
 	size_t nzones;
 
 	/* Loader thread (or the caller of loader_new() before it starts). */
-	struct zone **zones;		/* The parsed zones the served snapshot was built from. */
+	struct zone **zones;		/* The parsed zones the served snapshot was built from;
+					   NULL for a secondary zone not served (no copy yet, expired). */
+	bool *dropped;			/* Unloaded (expired): a reload of every zone leaves it out. */
 	struct loader_zone_info *tinfo; /* State as the loader thread knows it. */
+	/* Scratch for one build: the zones served, their config index, the slots inside them. */
+	const struct zone **bz;
+	size_t *bmap;
+	struct rrt_slot **bslots;
 
 	/* Control thread. */
 	struct loader_zone_info *cinfo; /* State of what is published. */
@@ -126,17 +134,52 @@ loader_wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Owner names per zone in @t (empty non-terminals and glue included). */
+/* Owner names per zone in @t (empty non-terminals and glue included); @map: table zone -> config. */
 static void
-loader_count_names(struct loader *l, const struct rrt *t)
+loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap)
 {
 	for (size_t i = 0; i < l->nzones; i++)
 		l->tinfo[i].names = 0;
 	if (t == NULL)
 		return;
 	for (uint32_t i = 0; i < t->nnodes; i++)
-		if (t->nodes[i].zone < l->nzones)
-			l->tinfo[t->nodes[i].zone].names++;
+		if (t->nodes[i].zone < nmap)
+			l->tinfo[map[t->nodes[i].zone]].names++;
+}
+
+static bool
+loader_secondary(const struct loader *l, size_t i)
+{
+	return l->cfg->zones[i].nprimaries > 0;
+}
+
+/*
+ * Build from the zones of @next that are there (a secondary zone may have
+ * none), binding only the failover slots that lie inside one of them: a
+ * record of a zone not served is not served either.
+ */
+static int
+loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d)
+{
+	size_t nz = 0, ns = 0;
+	int rc;
+
+	for (size_t i = 0; i < l->nzones; i++)
+		if (next[i] != NULL) {
+			l->bmap[nz] = i;
+			l->bz[nz++] = next[i];
+		}
+	for (size_t s = 0; s < l->nslots; s++)
+		for (size_t k = 0; k < nz; k++)
+			if (dname_is_below_or_at(l->slots[s]->name, l->slots[s]->name_len,
+						 l->bz[k]->apex, l->bz[k]->apex_len)) {
+				l->bslots[ns++] = l->slots[s];
+				break;
+			}
+	rc = rrt_build(l->bz, nz, l->bslots, ns, out, d);
+	if (rc == 0)
+		loader_count_names(l, *out, l->bmap, nz);
+	return rc;
 }
 
 static void
@@ -161,9 +204,11 @@ loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now
  * Thread: the loader thread, or the caller of loader_new().
  */
 static int
-loader_build(struct loader *l, int zone, struct rrt **out, char *err, size_t errlen)
+loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt **out, char *err,
+	     size_t errlen)
 {
 	struct zone **next = NULL;
+	bool *fresh = NULL;
 	struct sw_diag d;
 	size_t first = zone < 0 ? 0 : (size_t)zone;
 	size_t last = zone < 0 ? l->nzones : (size_t)zone + 1;
@@ -176,18 +221,40 @@ loader_build(struct loader *l, int zone, struct rrt **out, char *err, size_t err
 	if (l->nzones == 0)
 		return 0;
 	next = calloc(l->nzones, sizeof(*next));
-	if (next == NULL) {
+	fresh = calloc(l->nzones, sizeof(*fresh));
+	if (next == NULL || fresh == NULL) {
 		rc = sw_diag_set(&d, -ENOMEM, NULL, 0, "out of memory");
 		goto out;
 	}
 	memcpy(next, l->zones, l->nzones * sizeof(*next));
 	for (i = first; i < last; i++)
 		next[i] = NULL;
-	for (i = first; i < last; i++) {
+	for (i = first; i < last && !unload; i++) {
 		failed = i;
+		/*
+		 * A secondary zone is served from its local copy when there is
+		 * one; without one (before the first transfer) or once expired
+		 * it is simply left out of a reload of every zone.
+		 */
+		if (zone < 0 && loader_secondary(l, i) &&
+		    (l->dropped[i] || access(l->cfg->zones[i].file, F_OK) < 0))
+			continue;
 		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
+		if (rc < 0 && initial && loader_secondary(l, i)) {
+			/* A bad local copy must not keep the daemon down: a transfer replaces it. */
+			loader_diag_text(&d, rc, err, errlen);
+			l->tinfo[i].failures++;
+			snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
+			sw_warn("secondary zone %s: local copy not served: %s",
+				l->cfg->zones[i].name, err);
+			memset(&d, 0, sizeof(d));
+			err[0] = '\0';
+			rc = 0;
+			continue;
+		}
 		if (rc < 0)
 			goto out;
+		fresh[i] = true;
 	}
 	/*
 	 * A build failure (a failover slot colliding with zone data, a table
@@ -195,25 +262,32 @@ loader_build(struct loader *l, int zone, struct rrt **out, char *err, size_t err
 	 * zone it belongs to none in particular, and the reply carries it.
 	 */
 	failed = zone < 0 ? l->nzones : (size_t)zone;
-	rc = rrt_build((const struct zone *const *)next, l->nzones, l->slots, l->nslots, out, &d);
+	rc = loader_build_table(l, next, out, &d);
 	if (rc < 0)
 		goto out;
 
 	now = loader_wall_now();
 	for (i = first; i < last; i++) {
+		if (!fresh[i] && !unload)
+			continue;
 		zone_free(l->zones[i]);
-		loader_info_loaded(&l->tinfo[i], next[i], now);
+		if (fresh[i])
+			loader_info_loaded(&l->tinfo[i], next[i], now);
+		if (zone >= 0)
+			l->dropped[i] = unload;
 	}
+	for (i = 0; i < l->nzones; i++)
+		l->tinfo[i].served = next[i] != NULL;
 	free(l->zones);
 	l->zones = next;
 	next = NULL;
-	loader_count_names(l, *out);
 out:
 	if (rc < 0) {
 		loader_diag_text(&d, rc, err, errlen);
 		if (next != NULL)
 			for (i = first; i < last; i++)
-				zone_free(next[i]);
+				if (fresh[i])
+					zone_free(next[i]);
 		if (failed < l->nzones) {
 			l->tinfo[failed].failures++;
 			snprintf(l->tinfo[failed].last_error, sizeof(l->tinfo[failed].last_error),
@@ -221,6 +295,7 @@ out:
 		}
 	}
 	free(next);
+	free(fresh);
 	return rc;
 }
 
@@ -250,7 +325,7 @@ loader_thread(void *arg)
 			free(m);
 			continue;
 		}
-		m->res.rc = loader_build(l, m->res.zone, &m->table, m->res.error,
+		m->res.rc = loader_build(l, m->res.zone, m->unload, false, &m->table, m->res.error,
 					 sizeof(m->res.error));
 		memcpy(m->info, l->tinfo, l->nzones * sizeof(*m->info));
 		pthread_mutex_lock(&l->mu);
@@ -331,7 +406,12 @@ loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_
 	l->zones = calloc(l->nzones + 1, sizeof(*l->zones));
 	l->tinfo = calloc(l->nzones + 1, sizeof(*l->tinfo));
 	l->cinfo = calloc(l->nzones + 1, sizeof(*l->cinfo));
-	if (l->zones == NULL || l->tinfo == NULL || l->cinfo == NULL) {
+	l->dropped = calloc(l->nzones + 1, sizeof(*l->dropped));
+	l->bz = calloc(l->nzones + 1, sizeof(*l->bz));
+	l->bmap = calloc(l->nzones + 1, sizeof(*l->bmap));
+	l->bslots = calloc(l->nslots + 1, sizeof(*l->bslots));
+	if (l->zones == NULL || l->tinfo == NULL || l->cinfo == NULL || l->dropped == NULL ||
+	    l->bz == NULL || l->bmap == NULL || l->bslots == NULL) {
 		rc = sw_diag_set(diag, -ENOMEM, NULL, 0, "out of memory");
 		goto fail;
 	}
@@ -339,7 +419,8 @@ loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_
 		l->tinfo[i].name = cfg->zones[i].name;
 		l->tinfo[i].file = cfg->zones[i].file;
 	}
-	rc = loader_build(l, -1, table, err, sizeof(err));
+	err[0] = '\0';
+	rc = loader_build(l, -1, false, true, table, err, sizeof(err));
 	if (rc < 0) {
 		/* loader_build() formatted it; keep the parts for callers that print them. */
 		sw_diag_set(diag, rc, NULL, 0, "%s", err);
@@ -389,8 +470,8 @@ fail:
 	return rc;
 }
 
-int
-loader_reload(struct loader *l, int zone, uint64_t cookie)
+static int
+loader_queue_build(struct loader *l, int zone, bool unload, uint64_t cookie)
 {
 	struct loader_msg *m;
 
@@ -402,6 +483,7 @@ loader_reload(struct loader *l, int zone, uint64_t cookie)
 	if (m == NULL)
 		return -ENOMEM;
 	m->kind = LOADER_RELOAD;
+	m->unload = unload;
 	m->info = (struct loader_zone_info *)(void *)(m + 1);
 	m->res.cookie = cookie;
 	m->res.zone = zone;
@@ -411,6 +493,20 @@ loader_reload(struct loader *l, int zone, uint64_t cookie)
 	pthread_mutex_unlock(&l->mu);
 	l->pending++;
 	return 0;
+}
+
+int
+loader_reload(struct loader *l, int zone, uint64_t cookie)
+{
+	return loader_queue_build(l, zone, false, cookie);
+}
+
+int
+loader_unload(struct loader *l, int zone, uint64_t cookie)
+{
+	if (zone < 0)
+		return -ERANGE;
+	return loader_queue_build(l, zone, true, cookie);
 }
 
 int
@@ -551,6 +647,10 @@ loader_free(struct loader *l)
 	free(l->zones);
 	free(l->tinfo);
 	free(l->cinfo);
+	free(l->dropped);
+	free(l->bz);
+	free(l->bmap);
+	free(l->bslots);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
 	free(l);

@@ -48,6 +48,8 @@ struct loader_zone_info {
 	uint64_t loads;		/* Successful loads, the first included. */
 	uint64_t failures;	/* Refused reloads. */
 	char last_error[800];	/* "file:line: reason" of the last refused reload; "" when none since. */
+	bool served;		/* In the served snapshot. Always, for a primary zone; a secondary
+				   zone is not before its first copy nor once expired (REFUSED). */
 };
 
 /* The outcome of one reload request, handed to the done callback on the control thread. */
@@ -62,7 +64,8 @@ struct loader_result {
 typedef void (*loader_done_fn)(void *arg, const struct loader_result *res);
 
 /*
- * Parse every zone of @cfg and build the first snapshot, binding @nslots
+ * Parse every zone of @cfg and build the first snapshot (a secondary zone
+ * whose local copy is missing or does not load is left out, not an error), binding @nslots
  * failover slots (which must outlive the loader), in the calling thread.
  * On success *@table is the snapshot to publish (owned by the caller) and
  * the loader holds the parsed zones; on failure nothing is allocated and
@@ -87,6 +90,14 @@ int loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root,
  * thread is not running.
  */
 int loader_reload(struct loader *l, int zone, uint64_t cookie);
+
+/*
+ * Queue the removal of zone @zone from the snapshot (a secondary zone that
+ * expired): its names are answered REFUSED until a loader_reload() of
+ * that zone serves it again; a reload of every zone leaves it out. @done
+ * runs once, as for a reload. Returns as loader_reload().
+ */
+int loader_unload(struct loader *l, int zone, uint64_t cookie);
 
 /* The index of the zone named @name (trailing dot and case ignored), or -1. */
 int loader_zone_index(const struct loader *l, const char *name);

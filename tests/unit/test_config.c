@@ -151,6 +151,12 @@ assert_defaults_but_failover(const struct swerve_config *c)
 	assert_false(c->cookie_secret_set);
 	assert_false(c->cookie_previous_set);
 	assert_int_equal(c->xfr_timeout_ms, 30000);
+	assert_int_equal(c->nkeys, 0);
+	assert_null(c->keys);
+	for (size_t i = 0; i < c->nzones; i++) {
+		assert_int_equal(c->zones[i].nprimaries, 0);
+		assert_true(c->zones[i].ixfr);
+	}
 }
 
 static void
@@ -591,6 +597,79 @@ test_failover_values(void **state)
 	config_free(cfg);
 }
 
+/* Secondary zones: keys, primaries with defaults, timers, a local copy that does not exist yet. */
+static void
+test_secondary(void **state)
+{
+	const struct cfg_zone *z;
+	struct swerve_config *cfg;
+	char want[PATH_MAX];
+
+	(void)state;
+	cfg = load_ok(BASE "  - name: sec.test\n"
+			   "    file: sub/sec.test.zone\n"
+			   "    primaries:\n"
+			   "      - address: 192.0.2.1\n"
+			   "        key: Transfer.Key\n"
+			   "      - {address: \"2001:db8::1\", port: 5353}\n"
+			   "    refresh: 60\n"
+			   "    retry: 10\n"
+			   "    expire: 600\n"
+			   "    ixfr: false\n"
+			   "  - name: sec2.test\n"
+			   "    file: sec2.zone\n"
+			   "    primaries: [{address: 192.0.2.2, key: other.}]\n"
+			   "keys:\n"
+			   "  - name: other\n"
+			   "    algorithm: HMAC-SHA512.\n"
+			   "    secret: c2VjcmV0\n"
+			   "  - name: transfer.key.\n"
+			   "    secret: Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo=\n"
+			   "xfr:\n  timeout-ms: 5000\n");
+	assert_int_equal(cfg->nkeys, 2);
+	assert_string_equal(cfg->keys[0].name, "other.");
+	assert_string_equal(cfg->keys[0].algorithm, "hmac-sha512.");
+	assert_string_equal(cfg->keys[0].secret, "c2VjcmV0");
+	assert_string_equal(cfg->keys[1].name, "transfer.key.");
+	assert_string_equal(cfg->keys[1].algorithm, "hmac-sha256.");
+	assert_int_equal(cfg->xfr_timeout_ms, 5000);
+	assert_int_equal(cfg->nzones, 3);
+	/* The primary zone of BASE keeps its defaults. */
+	assert_int_equal(cfg->zones[0].nprimaries, 0);
+	assert_null(cfg->zones[0].primaries);
+	assert_true(cfg->zones[0].ixfr);
+	z = &cfg->zones[1];
+	snprintf(want, sizeof(want), "%s/sub/sec.test.zone", tdir);
+	assert_string_equal(z->file, want);
+	assert_int_equal(z->nprimaries, 2);
+	assert_addr(&z->primaries[0].addr, AF_INET, "192.0.2.1", 24);
+	assert_int_equal(z->primaries[0].port, 53);
+	assert_int_equal(z->primaries[0].key, 1);
+	assert_addr(&z->primaries[1].addr, AF_INET6, "2001:db8::1", 64);
+	assert_int_equal(z->primaries[1].port, 5353);
+	assert_int_equal(z->primaries[1].key, -1);
+	assert_int_equal(z->refresh_s, 60);
+	assert_int_equal(z->retry_s, 10);
+	assert_int_equal(z->expire_s, 600);
+	assert_false(z->ixfr);
+	z = &cfg->zones[2];
+	assert_int_equal(z->primaries[0].key, 0);
+	assert_int_equal(z->refresh_s, 0);
+	assert_int_equal(z->retry_s, 0);
+	assert_int_equal(z->expire_s, 0);
+	assert_true(z->ixfr);
+	config_free(cfg);
+
+	/* An existing local copy is fine too; md5 by its short name. */
+	cfg = load_ok(BASE "  - {name: s.test, file: sub/s.zone, primaries: [{address: 192.0.2.1, "
+			   "key: k}]}\nkeys: [{name: k, algorithm: hmac-md5, secret: c2VjcmV0}]\n");
+	assert_string_equal(cfg->keys[0].algorithm, "hmac-md5.sig-alg.reg.int.");
+	config_free(cfg);
+}
+
+#define SEC "  - name: s.test\n    file: s.zone\n    primaries:\n      - address: 192.0.2.1\n"
+#define KEY "keys:\n  - name: k1\n    secret: c2VjcmV0\n"
+
 /* One invalid configuration and exactly what config_load() must say about it. */
 struct err_case {
 	const char *name;
@@ -601,6 +680,64 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
+	/* zone transfers: keys, primaries, secondary zones */
+	{"xfr_unknown_key", BASE SEC "        key: nokey\n" KEY, SW_ECONFIG, 10,
+	 "zones[1].primaries[0].key: unknown key \"nokey\" (not in keys)"},
+	{"xfr_key_without_keys", BASE SEC "        key: k1\n", SW_ECONFIG, 10,
+	 "zones[1].primaries[0].key: unknown key \"k1\" (not in keys)"},
+	{"xfr_dup_key", BASE SEC KEY "  - name: K1.\n    secret: c2VjcmV0\n", SW_ECONFIG, 13,
+	 "keys[1].name: key k1. defined twice (also keys[0])"},
+	{"xfr_bad_base64_char", BASE SEC "keys:\n  - name: k1\n    secret: c2Vj*mV0\n", SW_ECONFIG,
+	 12, "keys[0].secret: bad base64: character '*' at offset 4"},
+	{"xfr_bad_base64_len", BASE SEC "keys:\n  - name: k1\n    secret: c2VjcmV\n", SW_ECONFIG,
+	 12, "keys[0].secret: bad base64: 7 characters, not a multiple of 4"},
+	{"xfr_bad_base64_pad", BASE SEC "keys:\n  - name: k1\n    secret: c2=jcmV0\n", SW_ECONFIG,
+	 12, "keys[0].secret: bad base64: character '=' at offset 2"},
+	{"xfr_bad_algorithm", BASE SEC "keys:\n  - name: k1\n    algorithm: hmac-sha3\n"
+	 "    secret: c2VjcmV0\n", SW_ECONFIG, 12,
+	 "keys[0].algorithm: unknown algorithm \"hmac-sha3\" (hmac-sha256, hmac-sha512, "
+	 "hmac-sha1, hmac-md5)"},
+	{"xfr_sha384_unsupported", BASE SEC "keys:\n  - name: k1\n    algorithm: hmac-sha384\n"
+	 "    secret: c2VjcmV0\n", SW_ECONFIG, 12,
+	 "keys[0].algorithm: unknown algorithm \"hmac-sha384\" (hmac-sha256, hmac-sha512, "
+	 "hmac-sha1, hmac-md5)"},
+	{"xfr_key_no_secret", BASE SEC "keys:\n  - name: k1\n", SW_ECONFIG, 11,
+	 "keys[0]: missing key \"secret\""},
+	{"xfr_key_bad_name", BASE SEC "keys:\n  - name: a..b\n    secret: c2VjcmV0\n", SW_ECONFIG,
+	 11, "keys[0].name: bad key name \"a..b\""},
+	{"xfr_keys_not_seq", BASE "keys: {name: k1}\n", SW_ECONFIG, 6,
+	 "keys: expected a sequence, got a mapping"},
+	{"xfr_key_unknown_field", BASE SEC "keys:\n  - name: k1\n    secrett: x\n", SW_ECONFIG,
+	 12, "keys[0].secrett: unknown key"},
+	{"xfr_primary_no_address", BASE "  - name: s.test\n    file: s.zone\n    primaries:\n"
+	 "      - port: 53\n", SW_ECONFIG, 9, "zones[1].primaries[0]: missing key \"address\""},
+	{"xfr_primary_prefix", BASE "  - name: s.test\n    file: s.zone\n    primaries:\n"
+	 "      - address: 192.0.2.1/32\n", SW_ECONFIG, 9,
+	 "zones[1].primaries[0].address: bad address \"192.0.2.1/32\" (expected a unicast IPv4 or "
+	 "IPv6 address)"},
+	{"xfr_primary_port", BASE SEC "        port: 0\n", SW_ECONFIG, 10,
+	 "zones[1].primaries[0].port: 0 out of range 1..65535"},
+	{"xfr_primaries_empty", BASE "  - name: s.test\n    file: s.zone\n    primaries: []\n",
+	 SW_ECONFIG, 8, "zones[1].primaries: no primaries (leave the key out for a primary zone)"},
+	{"xfr_refresh_on_primary_zone", BASE "  - name: p.test\n    file: z.zone\n    refresh: 60\n",
+	 SW_ECONFIG, 8, "zones[1].refresh: only for a secondary zone (with primaries)"},
+	{"xfr_ixfr_on_primary_zone", BASE "  - name: p.test\n    file: z.zone\n    ixfr: true\n",
+	 SW_ECONFIG, 8, "zones[1].ixfr: only for a secondary zone (with primaries)"},
+	{"xfr_refresh_zero", BASE SEC "    refresh: 0\n", SW_ECONFIG, 10,
+	 "zones[1].refresh: 0 out of range 1..2147483647"},
+	{"xfr_local_copy_dir", BASE "  - name: s.test\n    file: nodir/s.zone\n    primaries:\n"
+	 "      - address: 192.0.2.1\n", -ENOENT, 7,
+	 "zones[1].file: cannot write the local copy in @DIR@/nodir: No such file or directory"},
+	{"xfr_local_copy_is_dir", BASE "  - name: s.test\n    file: adir.zone\n    primaries:\n"
+	 "      - address: 192.0.2.1\n", SW_ECONFIG, 7,
+	 "zones[1].file: @DIR@/adir.zone is not a regular file"},
+	{"xfr_timeout_range", BASE "xfr:\n  timeout-ms: 10\n", SW_ECONFIG, 7,
+	 "xfr.timeout-ms: 10 out of range 100..86400000"},
+	{"xfr_dup_keys_section", BASE KEY KEY, SW_ECONFIG, 9, "keys: duplicate key"},
+	{"xfr_shared_local_copy", BASE "  - name: s.test\n    file: z.zone\n    primaries:\n"
+	 "      - address: 192.0.2.1\n", SW_ECONFIG, 7,
+	 "zones[1].file: @DIR@/z.zone is also zones[0]'s file; a secondary zone's local copy must "
+	 "be its own"},
 	{"rrl_prefix_range", BASE "rrl:\n  ipv4-prefix-length: 33\n", SW_ECONFIG, 7,
 	 "rrl.ipv4-prefix-length: 33 out of range 8..32"},
 	{"rrl_slip_range", BASE "rrl:\n  slip: 11\n", SW_ECONFIG, 7,
@@ -1124,6 +1261,7 @@ main(void)
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_failover_defaults),
 		cmocka_unit_test(test_failover_values),
+		cmocka_unit_test(test_secondary),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + N_ERR_CASES];

@@ -28,6 +28,7 @@ struct fx {
 	char dir[64];
 	char path[2][128];
 	struct cfg_zone zones[2];
+	struct cfg_primary prim;
 	struct swerve_config cfg;
 	struct evloop *loop;
 	struct rrt_root root;
@@ -89,7 +90,7 @@ fx_www(struct fx *f, const char *zone)
 }
 
 static int
-setup(void **state)
+setup_common(void **state, bool secondary)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct sw_diag d;
@@ -108,6 +109,12 @@ setup(void **state)
 	fx_write(f, 1, 1, "192.0.2.11", false);
 	f->cfg.zones = f->zones;
 	f->cfg.nzones = 2;
+	if (secondary) {
+		/* Zone 1 comes from a primary and has no local copy yet. */
+		f->zones[1].primaries = &f->prim;
+		f->zones[1].nprimaries = 1;
+		unlink(f->path[1]);
+	}
 
 	rcu_register_thread();
 	rcu_thread_offline();
@@ -119,6 +126,18 @@ setup(void **state)
 	assert_int_equal(loader_start(f->l, f->loop, &f->root, fx_done, f), 0);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_common(state, false);
+}
+
+static int
+setup_secondary(void **state)
+{
+	return setup_common(state, true);
 }
 
 static int
@@ -301,6 +320,82 @@ test_new_fails(void **state)
 	assert_non_null(strstr(d.msg, want));
 }
 
+/* A secondary zone: not served without a copy, served once there is one, unloaded on expiry. */
+static void
+test_secondary(void **state)
+{
+	struct fx *f = *state;
+	const struct loader_zone_info *zi;
+	size_t n;
+
+	zi = loader_zones(f->l, &n);
+	assert_true(zi[0].served);
+	assert_false(zi[1].served);
+	assert_int_equal(zi[1].loads, 0);
+	assert_int_equal(fx_www(f, "one.test"), 1);
+	assert_int_equal(fx_www(f, "two.test"), 0); /* REFUSED: not ours (yet). */
+	/* A reload of every zone without the copy is fine and still leaves it out. */
+	assert_int_equal(loader_reload(f->l, -1, 1), 0);
+	fx_wait(f, 1);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(fx_www(f, "two.test"), 0);
+	/* Reloading that zone alone without its copy is refused. */
+	assert_int_equal(loader_reload(f->l, 1, 2), 0);
+	fx_wait(f, 2);
+	assert_true(f->last.rc < 0);
+
+	/* The first transfer wrote the copy: served. */
+	fx_write(f, 1, 7, "192.0.2.17", false);
+	assert_int_equal(loader_reload(f->l, 1, 3), 0);
+	fx_wait(f, 3);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(fx_www(f, "two.test"), 17);
+	zi = loader_zones(f->l, &n);
+	assert_true(zi[1].served);
+	assert_int_equal(zi[1].serial, 7);
+
+	/* Expired: dropped, and a reload of every zone does not bring it back. */
+	assert_int_equal(loader_unload(f->l, -1, 4), -ERANGE);
+	assert_int_equal(loader_unload(f->l, 1, 4), 0);
+	fx_wait(f, 4);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(fx_www(f, "two.test"), 0);
+	assert_int_equal(fx_www(f, "one.test"), 1);
+	assert_false(loader_zones(f->l, &n)[1].served);
+	assert_int_equal(loader_reload(f->l, -1, 5), 0);
+	fx_wait(f, 5);
+	assert_int_equal(fx_www(f, "two.test"), 0);
+	/* A refresh that succeeds reloads that zone: served again. */
+	assert_int_equal(loader_reload(f->l, 1, 6), 0);
+	fx_wait(f, 6);
+	assert_int_equal(fx_www(f, "two.test"), 17);
+	assert_true(loader_zones(f->l, &n)[1].served);
+}
+
+/* A broken local copy of a secondary zone does not stop the start: that zone is left out. */
+static void
+test_secondary_bad_copy(void **state)
+{
+	struct fx *f = *state;
+	const struct loader_zone_info *zi;
+	struct loader *l = NULL;
+	struct rrt *t = NULL;
+	struct sw_diag d;
+	size_t n;
+
+	fx_write(f, 1, 1, "192.0.2.11", true);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(loader_new(&f->cfg, NULL, 0, &l, &t, &d), 0);
+	assert_non_null(t);
+	zi = loader_zones(l, &n);
+	assert_true(zi[0].served);
+	assert_false(zi[1].served);
+	assert_int_equal(zi[1].failures, 1);
+	assert_non_null(strstr(zi[1].last_error, ":6:"));
+	rrt_free(t);
+	loader_free(l);
+}
+
 int
 main(void)
 {
@@ -312,6 +407,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secondary, setup_secondary, teardown),
+		cmocka_unit_test_setup_teardown(test_secondary_bad_copy, setup_secondary, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

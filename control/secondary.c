@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Secondary zones: the per-zone refresh/retry/expire state machine on the control loop. */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swerve/config.h"
+#include "swerve/error.h"
+#include "swerve/evloop.h"
+#include "swerve/loader.h"
+#include "swerve/log.h"
+#include "swerve/secondary.h"
+#include "swerve/xfr.h"
+
+#include "secondary_int.h"
+
+/* Before a zone has any data there is no SOA to take RETRY from. */
+#define SEC_BOOT_RETRY_S 30
+/* Defaults when a held zone's SOA cannot be read (never for a zone that loaded). */
+#define SEC_DEF_REFRESH_S 3600
+#define SEC_DEF_EXPIRE_S  604800
+
+static const char *const sec_kind_names[] = {"uptodate", "axfr", "ixfr"};
+
+double
+sec_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A timer in seconds: the config's override, else the SOA's, else @def. */
+static uint32_t
+sec_timer_s(const struct sec_zone *z, uint32_t override, size_t field, uint32_t def)
+{
+	uint32_t v;
+
+	if (override != 0)
+		return override;
+	if (sec_soa_field(z->current, field, &v) && v != 0)
+		return v;
+	return def;
+}
+
+static uint64_t
+sec_ms(const struct sec_zone *z, uint32_t seconds)
+{
+	return (uint64_t)seconds * z->s->ops.ms_per_s;
+}
+
+static void
+sec_arm_refresh(struct sec_zone *z, uint64_t delay_ms)
+{
+	z->next_ms = evloop_now_ms() + delay_ms;
+	evloop_timer_arm(z->s->loop, &z->refresh_t, delay_ms);
+}
+
+/* Expiry counts from @last_ok (wall clock of the last successful refresh). */
+static void
+sec_arm_expire(struct sec_zone *z, double last_ok)
+{
+	uint64_t exp_ms = sec_ms(z, sec_timer_s(z, z->cz->expire_s, 5, SEC_DEF_EXPIRE_S));
+	double age_ms = (sec_wall_now() - last_ok) * 1000.0;
+	uint64_t left;
+
+	if (age_ms < 0)
+		age_ms = 0;
+	/* A timer "second" is shorter in tests: scale the age the same way. */
+	age_ms = age_ms * z->s->ops.ms_per_s / 1000.0;
+	left = age_ms >= (double)exp_ms ? 0 : exp_ms - (uint64_t)age_ms;
+	z->expire_ms = evloop_now_ms() + left;
+	evloop_timer_arm(z->s->loop, &z->expire_t, left);
+}
+
+static void
+sec_error(struct sec_zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sec_error(struct sec_zone *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(z->last_error, sizeof(z->last_error), fmt, ap);
+	va_end(ap);
+	z->info.failures++;
+	sw_warn("secondary zone %s: %s", z->apex, z->last_error);
+}
+
+static void
+sec_primary_text(const struct xfr_primary *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	uint16_t port = 0;
+
+	if (p->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&p->addr;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&p->addr;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(buf, len, "%s#%u", a, port);
+}
+
+/* ---- the state machine (control thread) ---- */
+
+static void
+sec_next(struct sec_zone *z, bool ok)
+{
+	uint32_t sec;
+
+	if (z->again) {
+		bool axfr = z->again_axfr;
+
+		z->again = z->again_axfr = false;
+		sec_refresh(z, axfr);
+		return;
+	}
+	if (!z->info.have_data)
+		sec = z->cz->retry_s != 0 ? z->cz->retry_s : z->retry_boot;
+	else if (ok)
+		sec = sec_timer_s(z, z->cz->refresh_s, 3, SEC_DEF_REFRESH_S);
+	else
+		sec = sec_timer_s(z, z->cz->retry_s, 4, SEC_BOOT_RETRY_S);
+	sec_arm_refresh(z, sec_ms(z, sec));
+}
+
+/* The zone is in the published snapshot. */
+static bool
+sec_served(const struct sec_zone *z)
+{
+	const struct loader_zone_info *li;
+	size_t n;
+
+	li = loader_zones(z->s->loader, &n);
+	return (size_t)z->idx < n && li[z->idx].served;
+}
+
+static void
+sec_load(struct sec_zone *z, enum sec_load what)
+{
+	uint64_t cookie = ((uint64_t)z->idx + 1) << 1;
+	int rc;
+
+	rc = what == SEC_LOAD_UNLOAD ? loader_unload(z->s->loader, z->idx, cookie) :
+				       loader_reload(z->s->loader, z->idx, cookie);
+	if (rc < 0) {
+		sec_error(z, "cannot queue the zone load: %s", sw_strerror(rc));
+		ldns_rr_list_deep_free(z->pending);
+		z->pending = NULL;
+		z->busy = false;
+		sec_next(z, false);
+		return;
+	}
+	z->load = what;
+	z->busy = true;
+}
+
+static void
+sec_job_done(struct sec_zone *z, struct sec_job *j)
+{
+	char prim[64] = "";
+
+	z->busy = false;
+	if (j->primary >= 0)
+		sec_primary_text(&z->prims[j->primary], prim, sizeof(prim));
+	if (j->read_local) {
+		z->started = true;
+		if (j->read != NULL && z->info.have_data) {
+			z->current = j->read;
+			j->read = NULL;
+			sec_soa_field(z->current, 2, &z->info.serial);
+			z->info.last_refresh = j->mtime;
+			sec_arm_expire(z, j->mtime);
+		}
+	}
+	if (j->rc < 0) {
+		sec_error(z, "refresh failed: %s", j->err[0] != '\0' ? j->err : sw_strerror(j->rc));
+		/* Expiry came while this refresh ran; it failed, so the zone goes now. */
+		if (z->info.expired && sec_served(z)) {
+			sec_load(z, SEC_LOAD_UNLOAD);
+			return;
+		}
+		sec_next(z, false);
+		return;
+	}
+	z->last_error[0] = '\0';
+	z->info.last_refresh = sec_wall_now();
+	if (z->info.have_data)
+		sec_arm_expire(z, z->info.last_refresh);
+	if (j->uptodate) {
+		if (z->info.expired && z->current != NULL) {
+			/* The primary is back with the version held: serve the copy again. */
+			sec_load(z, SEC_LOAD_RELOAD);
+			return;
+		}
+		sec_next(z, true);
+		return;
+	}
+	/* On disk; served once the loader has rebuilt the snapshot from it. */
+	z->pending = j->res.rrs;
+	z->pending_kind = j->res.kind;
+	z->pending_primary = j->primary;
+	snprintf(z->info.primary, sizeof(z->info.primary), "%s", prim);
+	sw_info("secondary zone %s: %s of serial %u from %s (%u messages, %llu octets)%s", z->apex,
+		sec_kind_names[j->res.kind], j->res.serial, prim, j->res.messages,
+		(unsigned long long)j->res.bytes, j->res.ixfr_fallback ? ", IXFR fell back" : "");
+	j->res.rrs = NULL;
+	sec_load(z, SEC_LOAD_RELOAD);
+}
+
+void
+sec_refresh_post(struct sec_zone *z)
+{
+	struct secondary *s = z->s;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->mu);
+	z->notified = true;
+	pthread_mutex_unlock(&s->mu);
+	/* Before secondary_start() there is no eventfd: the start refreshes every zone anyway. */
+	if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0) {
+		/* Cannot overflow in practice. */
+	}
+}
+
+static void
+sec_on_results(void *arg, int fd, uint32_t events)
+{
+	struct secondary *s = arg;
+	struct sec_queue done;
+	struct sec_job *j;
+	uint64_t cnt;
+
+	(void)events;
+	if (read(fd, &cnt, sizeof(cnt)) < 0) {
+		/* EAGAIN: an earlier call took everything. */
+	}
+	pthread_mutex_lock(&s->mu);
+	done = s->res;
+	s->res.head = s->res.tail = NULL;
+	for (size_t i = 0; i < s->nzones; i++) {
+		s->zones[i].again |= s->zones[i].notified;
+		s->zones[i].notified = false;
+	}
+	pthread_mutex_unlock(&s->mu);
+	/* Notified zones: a refresh now, or right after the one running. */
+	for (size_t i = 0; i < s->nzones; i++)
+		if (s->zones[i].again && !s->zones[i].busy) {
+			s->zones[i].again = false;
+			sec_refresh(&s->zones[i], s->zones[i].again_axfr);
+			s->zones[i].again_axfr = false;
+		}
+	while ((j = sec_queue_pop(&done)) != NULL) {
+		sec_job_done(j->z, j);
+		xfr_result_clear(&j->res);
+		ldns_rr_list_deep_free(j->read);
+		free(j);
+	}
+}
+
+void
+secondary_loader_done(struct secondary *s, const struct loader_result *res)
+{
+	size_t zi = (size_t)(res->cookie >> 1) - 1;
+	struct sec_zone *z;
+	int k;
+
+	if (s == NULL || zi >= s->cfg->nzones || (k = s->by_cfg[zi]) < 0)
+		return;
+	z = &s->zones[k];
+	if (z->load == SEC_LOAD_UNLOAD) {
+		z->load = SEC_LOAD_NONE;
+		z->busy = false;
+		if (res->rc < 0)
+			sec_error(z, "cannot drop the expired zone: %s", res->error);
+		/* Keep asking: the retry timer, or the refresh asked for meanwhile. */
+		if (z->again || !evloop_timer_armed(&z->refresh_t))
+			sec_next(z, false);
+		return;
+	}
+	z->load = SEC_LOAD_NONE;
+	z->busy = false;
+	if (res->rc < 0) {
+		/* The copy on disk is newer than what is served; the next refresh retries. */
+		sec_error(z, "transferred zone not served: %s", res->error);
+		ldns_rr_list_deep_free(z->pending);
+		z->pending = NULL;
+		sec_next(z, false);
+		return;
+	}
+	if (z->pending != NULL) {
+		ldns_rr_list_deep_free(z->current);
+		z->current = z->pending;
+		z->pending = NULL;
+		sec_soa_field(z->current, 2, &z->info.serial);
+		z->info.transfers[z->pending_kind == XFR_IXFR]++;
+		z->info.last_transfer = sec_wall_now();
+		z->info.last_kind = z->pending_kind == XFR_IXFR ? "ixfr" : "axfr";
+		sw_notice("secondary zone %s: serial %u served", z->apex, z->info.serial);
+	}
+	if (z->info.expired)
+		sw_notice("secondary zone %s: served again", z->apex);
+	z->info.have_data = true;
+	z->info.expired = false;
+	sec_arm_expire(z, z->info.last_refresh);
+	sec_next(z, true);
+}
+
+void
+sec_refresh(struct sec_zone *z, bool axfr)
+{
+	struct secondary *s = z->s;
+	struct sec_job *j;
+
+	if (z->busy || !s->running) {
+		z->again = true;
+		z->again_axfr |= axfr;
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		sec_error(z, "out of memory");
+		sec_next(z, false);
+		return;
+	}
+	evloop_timer_cancel(s->loop, &z->refresh_t);
+	z->next_ms = 0;
+	j->z = z;
+	j->axfr = axfr;
+	j->read_local = !z->started;
+	j->current = z->current;
+	z->busy = true;
+	pthread_mutex_lock(&s->mu);
+	sec_queue_push(&s->req, j);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void
+sec_on_refresh(void *arg)
+{
+	struct sec_zone *z = arg;
+
+	z->next_ms = 0;
+	sec_refresh(z, false);
+}
+
+static void
+sec_on_expire(void *arg)
+{
+	struct sec_zone *z = arg;
+
+	z->expire_ms = 0;
+	if (!z->info.have_data || z->info.expired)
+		return;
+	z->info.expired = true;
+	sw_err("secondary zone %s expired: no successful refresh for %u s; its names are "
+	       "REFUSED until a primary answers",
+	       z->apex, sec_timer_s(z, z->cz->expire_s, 5, SEC_DEF_EXPIRE_S));
+	/* A refresh or load in flight decides: success serves it, failure drops it. */
+	if (z->busy)
+		return;
+	sec_load(z, SEC_LOAD_UNLOAD);
+}
+
+int
+secondary_refresh(struct secondary *s, int zone, bool axfr)
+{
+	if (s == NULL || zone < 0 || (size_t)zone >= s->cfg->nzones || s->by_cfg[zone] < 0)
+		return -EINVAL;
+	sec_refresh(&s->zones[s->by_cfg[zone]], axfr);
+	return 0;
+}
+
+const struct secondary_info *
+secondary_zone_info(const struct secondary *s, int zone)
+{
+	struct sec_zone *z;
+	double now_wall;
+	uint64_t now;
+
+	if (s == NULL || zone < 0 || (size_t)zone >= s->cfg->nzones || s->by_cfg[zone] < 0)
+		return NULL;
+	z = &s->zones[s->by_cfg[zone]];
+	now = evloop_now_ms();
+	now_wall = sec_wall_now();
+	z->info.busy = z->busy;
+	z->info.last_error = z->last_error;
+	/* Deadlines are monotonic; show them as wall clock (in real seconds). */
+	z->info.next_refresh = z->next_ms != 0 ?
+				       now_wall + (double)(z->next_ms > now ? z->next_ms - now : 0) /
+							  z->s->ops.ms_per_s :
+				       0;
+	z->info.expires = z->expire_ms != 0 && !z->info.expired ?
+				  now_wall + (double)(z->expire_ms > now ? z->expire_ms - now : 0) /
+						     z->s->ops.ms_per_s :
+				  0;
+	return &z->info;
+}
+
+/* ---- life cycle ---- */
+
+static int
+sec_zone_init(struct secondary *s, struct sec_zone *z, int idx)
+{
+	const struct cfg_zone *cz = &s->cfg->zones[idx];
+	size_t n;
+
+	z->s = s;
+	z->idx = idx;
+	z->cz = cz;
+	z->retry_boot = SEC_BOOT_RETRY_S;
+	n = strlen(cz->name);
+	if (n + 2 > sizeof(z->apex))
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < n; i++)
+		z->apex[i] = (char)tolower((unsigned char)cz->name[i]);
+	if (n == 0 || z->apex[n - 1] != '.')
+		z->apex[n++] = '.';
+	z->apex[n] = '\0';
+	if (strcmp(z->apex, "..") == 0)
+		strcpy(z->apex, ".");
+	z->prims = calloc(cz->nprimaries, sizeof(*z->prims));
+	z->tsigs = calloc(cz->nprimaries, sizeof(*z->tsigs));
+	if (z->prims == NULL || z->tsigs == NULL)
+		return -ENOMEM;
+	z->nprims = cz->nprimaries;
+	for (size_t i = 0; i < cz->nprimaries; i++) {
+		const struct cfg_primary *cp = &cz->primaries[i];
+		struct xfr_primary *p = &z->prims[i];
+
+		if (cp->addr.family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr = cp->addr.v4;
+			sin->sin_port = htons(cp->port);
+			p->addrlen = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&p->addr;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = cp->addr.v6;
+			sin6->sin6_port = htons(cp->port);
+			p->addrlen = sizeof(*sin6);
+		}
+		if (cp->key >= 0) {
+			const struct cfg_tsig_key *k = &s->cfg->keys[cp->key];
+
+			z->tsigs[i] = (struct xfr_tsig){k->name, k->algorithm, k->secret};
+			p->tsig = &z->tsigs[i];
+		}
+	}
+	evloop_timer_init(&z->refresh_t, sec_on_refresh, z);
+	evloop_timer_init(&z->expire_t, sec_on_expire, z);
+	return 0;
+}
+
+int
+secondary_new(const struct swerve_config *cfg, struct loader *l, struct evloop *loop,
+	      const struct secondary_ops *ops, struct secondary **out)
+{
+	struct secondary *s;
+	size_t n = 0;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->cfg = cfg;
+	s->loader = l;
+	s->loop = loop;
+	s->efd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (ops != NULL)
+		s->ops = *ops;
+	if (s->ops.soa_serial == NULL)
+		s->ops.soa_serial = xfr_soa_serial;
+	if (s->ops.transfer == NULL)
+		s->ops.transfer = xfr_transfer;
+	if (s->ops.zone_write == NULL)
+		s->ops.zone_write = xfr_zone_write;
+	if (s->ops.zone_read == NULL)
+		s->ops.zone_read = xfr_zone_read;
+	if (s->ops.ms_per_s == 0)
+		s->ops.ms_per_s = 1000;
+	for (size_t i = 0; i < cfg->nzones; i++)
+		n += cfg->zones[i].nprimaries > 0;
+	s->by_cfg = calloc(cfg->nzones + 1, sizeof(*s->by_cfg));
+	s->zones = calloc(n + 1, sizeof(*s->zones));
+	if (s->by_cfg == NULL || s->zones == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		s->by_cfg[i] = -1;
+		if (cfg->zones[i].nprimaries == 0)
+			continue;
+		s->by_cfg[i] = (int)s->nzones;
+		rc = sec_zone_init(s, &s->zones[s->nzones++], (int)i);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	secondary_free(s);
+	return rc;
+}
+
+int
+secondary_start(struct secondary *s)
+{
+	const struct loader_zone_info *li;
+	sigset_t all, old;
+	size_t n;
+	int rc;
+
+	if (s->nzones == 0)
+		return 0;
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0)
+		return -errno;
+	rc = evloop_add(s->loop, s->efd, EPOLLIN, sec_on_results, s);
+	if (rc < 0)
+		goto fail;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&s->thread, NULL, sec_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		evloop_del(s->loop, s->efd);
+		goto fail;
+	}
+	pthread_setname_np(s->thread, "swerve-xfr");
+	s->running = true;
+	li = loader_zones(s->loader, &n);
+	for (size_t i = 0; i < s->nzones; i++) {
+		struct sec_zone *z = &s->zones[i];
+
+		/* A local copy the loader served at start: its records are read back first. */
+		z->info.have_data = (size_t)z->idx < n && li[z->idx].served;
+		z->info.serial = z->info.have_data ? li[z->idx].serial : 0;
+		sec_refresh(z, false);
+	}
+	return 0;
+fail:
+	close(s->efd);
+	s->efd = -1;
+	return rc;
+}
+
+void
+secondary_free(struct secondary *s)
+{
+	struct sec_job *j;
+
+	if (s == NULL)
+		return;
+	sec_notify_close(s);
+	if (s->running) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		s->running = false;
+	}
+	while ((j = sec_queue_pop(&s->req)) != NULL)
+		free(j);
+	while ((j = sec_queue_pop(&s->res)) != NULL) {
+		xfr_result_clear(&j->res);
+		ldns_rr_list_deep_free(j->read);
+		free(j);
+	}
+	if (s->efd >= 0) {
+		evloop_del(s->loop, s->efd);
+		close(s->efd);
+	}
+	for (size_t i = 0; i < s->nzones; i++) {
+		struct sec_zone *z = &s->zones[i];
+
+		evloop_timer_cancel(s->loop, &z->refresh_t);
+		evloop_timer_cancel(s->loop, &z->expire_t);
+		ldns_rr_list_deep_free(z->current);
+		ldns_rr_list_deep_free(z->pending);
+		free(z->prims);
+		free(z->tsigs);
+	}
+	free(s->zones);
+	free(s->by_cfg);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NOTIFY (RFC 1996) for secondary zones on the kernel side of the service addresses, and metrics. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "swerve/config.h"
+#include "swerve/error.h"
+#include "swerve/evloop.h"
+#include "swerve/log.h"
+#include "swerve/metrics.h"
+#include "swerve/secondary.h"
+#include "swerve/xfr.h"
+
+#include "secondary_int.h"
+
+#define SEC_RCODE_NOERROR 0
+#define SEC_RCODE_REFUSED 5
+#define SEC_RCODE_NOTAUTH 9
+
+/* A NOTIFY is one question and an SOA: anything near a full datagram is not one. */
+#define SEC_NOTIFY_MAX 4096
+
+/* Is @from the address (any port: NOTIFY comes from an ephemeral one) of primary @p? */
+static bool
+sec_from_primary(const struct xfr_primary *p, const struct sockaddr *from)
+{
+	if (from->sa_family == AF_INET && p->addr.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)from)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)&p->addr)->sin_addr.s_addr;
+	if (from->sa_family == AF_INET6 && p->addr.ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr,
+			      &((const struct sockaddr_in6 *)&p->addr)->sin6_addr,
+			      sizeof(struct in6_addr)) == 0;
+	/* A v4-mapped source on an IPv6 socket. */
+	if (from->sa_family == AF_INET6 && p->addr.ss_family == AF_INET) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)from)->sin6_addr;
+
+		return IN6_IS_ADDR_V4MAPPED(a) &&
+		       memcmp(&a->s6_addr[12],
+			      &((const struct sockaddr_in *)&p->addr)->sin_addr.s_addr, 4) == 0;
+	}
+	return false;
+}
+
+static void
+sec_addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, a,
+			  sizeof(a));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, a,
+			  sizeof(a));
+	snprintf(buf, len, "%s", a);
+}
+
+static size_t
+sec_reply(struct secondary *s, const uint8_t *msg, size_t len, const struct xfr_tsig *key,
+	  uint8_t rcode, uint8_t *resp, size_t cap)
+{
+	int n = xfr_notify_reply(msg, len, key, rcode, resp, cap);
+
+	__atomic_add_fetch(rcode == SEC_RCODE_NOERROR ? &s->notify_ok : &s->notify_refused, 1,
+			   __ATOMIC_RELAXED);
+	return n > 0 ? (size_t)n : 0;
+}
+
+size_t
+secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
+		       const struct sockaddr *from, uint8_t *resp, size_t cap)
+{
+	struct xfr_notify n;
+	struct sec_zone *z = NULL;
+	const struct xfr_primary *p = NULL;
+	char who[INET6_ADDRSTRLEN];
+
+	if (xfr_notify_parse(msg, len, &n) < 0) {
+		__atomic_add_fetch(&s->notify_bad, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	sec_addr_text(from, who, sizeof(who));
+	for (size_t i = 0; i < s->nzones && z == NULL; i++)
+		if (strcasecmp(s->zones[i].apex, n.zone) == 0)
+			z = &s->zones[i];
+	if (z == NULL) {
+		sw_info("NOTIFY for %s from %s: not a secondary zone here (NOTAUTH)", n.zone, who);
+		return sec_reply(s, msg, len, NULL, SEC_RCODE_NOTAUTH, resp, cap);
+	}
+	/* The first primary with that address; with a key, the one whose key verifies. */
+	for (size_t i = 0; i < z->nprims; i++) {
+		const struct xfr_primary *c = &z->prims[i];
+
+		if (!sec_from_primary(c, from))
+			continue;
+		if (c->tsig == NULL || (n.signed_ && strcasecmp(n.key_name, c->tsig->name) == 0 &&
+					xfr_notify_verify(msg, len, c->tsig) == 0)) {
+			p = c;
+			break;
+		}
+		if (p == NULL)
+			p = c; /* Remember it was a primary: a key problem is NOTAUTH, not REFUSED. */
+	}
+	if (p == NULL) {
+		sw_notice("NOTIFY for %s from %s refused: not a primary of the zone", z->apex, who);
+		return sec_reply(s, msg, len, NULL, SEC_RCODE_REFUSED, resp, cap);
+	}
+	if (p->tsig != NULL && !(n.signed_ && strcasecmp(n.key_name, p->tsig->name) == 0 &&
+				 xfr_notify_verify(msg, len, p->tsig) == 0)) {
+		sw_notice("NOTIFY for %s from %s refused: %s", z->apex, who,
+			  n.signed_ ? "TSIG does not verify with the zone's key" :
+				      "unsigned, the zone's primary has a key");
+		return sec_reply(s, msg, len, NULL, SEC_RCODE_NOTAUTH, resp, cap);
+	}
+	__atomic_add_fetch(&z->info.notifies, 1, __ATOMIC_RELAXED);
+	if (n.has_serial)
+		sw_info("NOTIFY for %s from %s: serial %u (ours %u)", z->apex, who, n.serial,
+			z->info.serial);
+	else
+		sw_info("NOTIFY for %s from %s", z->apex, who);
+	sec_refresh_post(z);
+	return sec_reply(s, msg, len, p->tsig, SEC_RCODE_NOERROR, resp, cap);
+}
+
+static void
+sec_on_notify(void *arg, int fd, uint32_t events)
+{
+	struct secondary *s = arg;
+	uint8_t msg[SEC_NOTIFY_MAX];
+	uint8_t resp[SEC_NOTIFY_MAX];
+
+	(void)events;
+	/* A bounded batch: a flood must not starve the rest of the loop. */
+	for (int i = 0; i < 32; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &fl);
+		size_t out;
+
+		if (r < 0)
+			return;
+		out = secondary_notify_input(s, msg, (size_t)r, (struct sockaddr *)&from, resp,
+					     sizeof(resp));
+		if (out > 0 && sendto(fd, resp, out, MSG_DONTWAIT, (struct sockaddr *)&from, fl) < 0)
+			sw_debug("NOTIFY reply: %s", strerror(errno));
+	}
+}
+
+static int
+sec_notify_socket(const struct cfg_addr *a, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	fd = socket(a->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->v4;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = a->v6;
+		sl = sizeof(*sin6);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+			goto fail;
+	}
+	/* The service addresses sit on the exception tap, which may not be up yet. */
+	if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+		goto fail;
+	return fd;
+fail:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+int
+secondary_notify_open(struct secondary *s, uint16_t port)
+{
+	int rc;
+
+	if (s->nzones == 0 || s->cfg->naddrs == 0)
+		return 0;
+	s->nfds = calloc(s->cfg->naddrs, sizeof(*s->nfds));
+	if (s->nfds == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cfg->naddrs; i++) {
+		int fd = sec_notify_socket(&s->cfg->addrs[i], port);
+
+		if (fd < 0) {
+			rc = fd;
+			goto fail;
+		}
+		rc = evloop_add(s->loop, fd, EPOLLIN, sec_on_notify, s);
+		if (rc < 0) {
+			close(fd);
+			goto fail;
+		}
+		s->nfds[s->nnfds++] = fd;
+	}
+	return 0;
+fail:
+	sec_notify_close(s);
+	return rc;
+}
+
+void
+sec_notify_close(struct secondary *s)
+{
+	for (size_t i = 0; i < s->nnfds; i++) {
+		evloop_del(s->loop, s->nfds[i]);
+		close(s->nfds[i]);
+	}
+	free(s->nfds);
+	s->nfds = NULL;
+	s->nnfds = 0;
+}
+
+/* ---- metrics ---- */
+
+static void
+sec_label(const struct sec_zone *z, char *buf, size_t len)
+{
+	size_t n = strlen(z->apex);
+
+	if (n > 1)
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, z->apex);
+}
+
+static void
+sec_metrics(void *ctx, struct metrics_out *o)
+{
+	struct secondary *s = ctx;
+	char zone[256];
+
+	if (s->nzones == 0)
+		return;
+	metrics_family(o, "swerve_xfr_transfers_total", "counter",
+		       "Zone transfers served (written, loaded and published), by kind.");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_transfers_total", s->zones[i].info.transfers[0],
+				   "zone", zone, "kind", "axfr", (char *)NULL);
+		metrics_sample_u64(o, "swerve_xfr_transfers_total", s->zones[i].info.transfers[1],
+				   "zone", zone, "kind", "ixfr", (char *)NULL);
+	}
+	metrics_family(o, "swerve_xfr_failures_total", "counter",
+		       "Refreshes and transfers that failed (nothing served changed).");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_failures_total", s->zones[i].info.failures,
+				   "zone", zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_xfr_expire_seconds", "gauge",
+		       "Seconds until the secondary zone expires (0: expired or no data).");
+	for (size_t i = 0; i < s->nzones; i++) {
+		const struct secondary_info *si = secondary_zone_info(s, s->zones[i].idx);
+		double left = si->expires > 0 ? si->expires - sec_wall_now() : 0;
+
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_double(o, "swerve_xfr_expire_seconds", left > 0 ? left : 0, "zone",
+				      zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_xfr_zone_expired", "gauge",
+		       "1 when the secondary zone is expired and not served.");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_zone_expired", s->zones[i].info.expired, "zone",
+				   zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_notify_total", "counter",
+		       "NOTIFY messages received, by result (malformed ones are not answered).");
+	metrics_sample_u64(o, "swerve_notify_total", __atomic_load_n(&s->notify_ok, __ATOMIC_RELAXED),
+			   "result", "accepted", (char *)NULL);
+	metrics_sample_u64(o, "swerve_notify_total",
+			   __atomic_load_n(&s->notify_refused, __ATOMIC_RELAXED), "result",
+			   "refused", (char *)NULL);
+	metrics_sample_u64(o, "swerve_notify_total", __atomic_load_n(&s->notify_bad, __ATOMIC_RELAXED),
+			   "result", "malformed", (char *)NULL);
+}
+
+int
+secondary_metrics_register(struct secondary *s, struct metrics *m)
+{
+	return metrics_add_source(m, sec_metrics, s);
+}
