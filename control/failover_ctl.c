@@ -195,12 +195,13 @@ fo_cmd_show(void *ctx, const struct ctl_req *req, json_t *reply)
 		const struct fo_record *r = &f->recs[i];
 		const struct cfg_check *c = &r->cfg->check;
 		static const char *const policy[] = {"first-pool", "serve-all", "servfail"};
-		json_t *o, *eps = json_array();
+		json_t *o, *eps;
 
 		/* One match: that record; several: the name's A and AAAA records. */
 		if (r->wire_len != first->wire_len ||
 		    memcmp(r->wire, first->wire, r->wire_len) != 0 || (n == 1 && r != first))
 			continue;
+		eps = json_array();
 		for (size_t e = 0; e < r->neps; e++)
 			json_array_append_new(eps, fo_json_endpoint(&r->eps[e]));
 		o = fo_json_record(r);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 
 #include <rte_eal.h>
@@ -30,13 +31,16 @@
 #include "swerve/exception.h"
 #include "swerve/failover.h"
 #include "swerve/loader.h"
+#include "swerve/secondary.h"
 #include "swerve/log.h"
 #include "swerve/metrics.h"
 #include "swerve/pkt.h"
 #include "swerve/port.h"
+#include "swerve/rrl.h"
 #include "swerve/rrt.h"
 #include "swerve/stats.h"
 #include "swerve/tcp.h"
+#include "swerve/watchdog.h"
 #include "swerve/worker.h"
 #include "swerved.h"
 #include "swerved_metrics.h"
@@ -225,6 +229,8 @@ swerved_stats_all(const struct swerved *s)
 {
 	for (unsigned i = 0; i < s->nworkers; i++)
 		swerved_stats_log(s->workers[i]);
+	for (unsigned i = 0; i < s->nports; i++)
+		port_stats_log(&s->ports[i]);
 }
 
 /* Set up every port the EAL gave, with up to @nworkers queue pairs each. */
@@ -264,6 +270,57 @@ swerved_ports(struct swerved *s, unsigned nworkers, bool exc)
 		if (s->nports == avail)
 			break;
 	}
+	return 0;
+}
+
+/* Response rate limiting (rrl:), a table of its own per worker: nothing shared. */
+static int
+swerved_rrl(struct swerved *s)
+{
+	struct rrl_conf c;
+
+	rrl_conf_from_cfg(&c, s->cfg);
+	if (c.rate == 0)
+		return 0;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		int rc = worker_rrl_init(s->workers[i], &c);
+
+		if (rc < 0) {
+			sw_err("rrl: worker %u: %s", i, sw_strerror(rc));
+			return rc;
+		}
+	}
+	sw_notice("rrl: on, %u responses/s (errors %u/s) per /%u or /%u and class, burst %u, "
+		  "slip %u, %zu KiB per worker",
+		  c.rate, c.errors != 0 ? c.errors : c.rate, c.ipv4_prefix, c.ipv6_prefix,
+		  c.burst != 0 ? c.burst : c.rate, c.slip, rrl_table_bytes(&c) / 1024);
+	return 0;
+}
+
+/*
+ * Server cookies (cookies:). Without cookies.secret the secret is random and
+ * this process's alone: cookies then neither survive a restart nor verify on
+ * other nodes of a fleet.
+ */
+static int
+swerved_cookies(struct swerved *s)
+{
+	struct dnsq_cookie_conf *cc = &s->dconf.cookie;
+
+	cc->enabled = s->cfg->cookies_enabled;
+	if (!cc->enabled)
+		return 0;
+	if (s->cfg->cookie_secret_set) {
+		memcpy(cc->secret, s->cfg->cookie_secret, sizeof(cc->secret));
+	} else if (getrandom(cc->secret, sizeof(cc->secret), 0) != (ssize_t)sizeof(cc->secret)) {
+		sw_err("cookies: no random secret: %s", strerror(errno));
+		return -EIO;
+	}
+	cc->has_previous = s->cfg->cookie_previous_set;
+	if (cc->has_previous)
+		memcpy(cc->previous, s->cfg->cookie_previous, sizeof(cc->previous));
+	sw_notice("cookies: on, %s secret%s", s->cfg->cookie_secret_set ? "configured" : "random",
+		  cc->has_previous ? ", previous secret still accepted" : "");
 	return 0;
 }
 
@@ -307,7 +364,7 @@ swerved_workers(struct swerved *s)
 			w->lcore_id, k);
 		rte_free(w);
 	}
-	return 0;
+	return swerved_rrl(s);
 }
 
 /* The exception tap, with the MAC of ports[0] and one queue pair per worker. */
@@ -374,6 +431,46 @@ swerved_metrics_add(struct swerved *s)
 {
 	return swerved_metrics_register(s->metrics, s->workers, &s->nworkers, SWERVE_VERSION,
 					s->start_wall);
+}
+
+/* The stuck-worker watchdog (watchdog.h): one per process, on the control loop. */
+static struct watchdog *swerved_wd;
+
+static uint64_t
+swerved_pool_free(void *arg)
+{
+	return rte_mempool_avail_count(arg);
+}
+
+static uint64_t
+swerved_pool_fail(void *arg)
+{
+	(void)arg;
+	return port_pool_nombuf();
+}
+
+static int
+swerved_watchdog(struct swerved *s)
+{
+	int rc;
+
+	rc = watchdog_new(s->loop, s->nworkers, 0, 0, &swerved_wd);
+	for (unsigned i = 0; rc == 0 && i < s->nworkers; i++)
+		rc = watchdog_watch(swerved_wd, i, &s->workers[i]->stats, s->workers[i]->lcore_id);
+	if (rc == 0)
+		watchdog_set_pool(swerved_wd, swerved_pool_free, swerved_pool_fail, s->mp,
+				  s->mp->size, WORKER_BURST);
+	if (rc == 0 && s->metrics != NULL)
+		rc = watchdog_metrics_register(swerved_wd, s->metrics);
+	if (rc == 0 && s->metrics != NULL)
+		rc = port_metrics_register(s->metrics, s->ports, &s->nports);
+	if (rc == 0)
+		rc = watchdog_ctl_register(swerved_wd, s->ctl);
+	if (rc == 0)
+		rc = watchdog_start(swerved_wd);
+	if (rc < 0)
+		sw_err("watchdog: %s", sw_strerror(rc));
+	return rc;
 }
 
 /* Free memory at the top of a heap kept for reuse rather than returned at once (see main()). */
@@ -468,6 +565,8 @@ swerved_control(struct swerved *s)
 			rc = loader_metrics_register(s->loader, s->metrics);
 		if (rc == 0)
 			rc = failover_metrics_register(s->fo, s->metrics);
+		if (rc == 0)
+			rc = secondary_metrics_register(s->sec, s->metrics);
 		if (rc < 0) {
 			sw_err("metrics sources: %s", sw_strerror(rc));
 			return rc;
@@ -497,6 +596,11 @@ swerved_teardown(struct swerved *s)
 	if (s->ctl != NULL)
 		ctl_close(s->ctl);
 	s->ctl = NULL;
+	/* Before the loader: a transfer in flight ends in a reload request. */
+	secondary_free(s->sec);
+	s->sec = NULL;
+	watchdog_free(swerved_wd);
+	swerved_wd = NULL;
 	for (unsigned i = 0; i < s->nports; i++)
 		port_close(&s->ports[i]);
 	if (s->excq != NULL)
@@ -629,6 +733,9 @@ main(int argc, char **argv)
 	s.dconf.edns_payload = s.cfg->edns_payload;
 	s.dconf.version = s.cfg->version;
 	s.dconf.identity = s.cfg->identity;
+	rc = swerved_cookies(&s);
+	if (rc < 0)
+		goto out;
 	rc = pkt_service_init(&s.svc, s.cfg->addrs, s.cfg->naddrs);
 	if (rc < 0) {
 		sw_err("%s: at most %u service addresses per family", config, PKT_MAX_SERVICE);
@@ -642,6 +749,11 @@ main(int argc, char **argv)
 	rc = loader_start(s.loader, s.loop, &s.root, swerved_reload_done, &s);
 	if (rc < 0) {
 		sw_err("loader thread: %s", sw_strerror(rc));
+		goto out;
+	}
+	rc = secondary_new(s.cfg, s.loader, s.loop, NULL, &s.sec);
+	if (rc < 0) {
+		sw_err("secondary zones: %s", sw_strerror(rc));
 		goto out;
 	}
 	rc = swerved_control(&s);
@@ -680,6 +792,20 @@ main(int argc, char **argv)
 		sw_err("failover checks: %s", sw_strerror(rc));
 		goto out;
 	}
+	/* NOTIFY reaches the kernel side (where the service addresses live) by the exception path. */
+	rc = exc ? secondary_notify_open(s.sec, 53) : 0;
+	if (rc < 0) {
+		sw_err("NOTIFY sockets on port 53: %s", sw_strerror(rc));
+		goto out;
+	}
+	rc = secondary_start(s.sec);
+	if (rc < 0) {
+		sw_err("secondary zones: %s", sw_strerror(rc));
+		goto out;
+	}
+	rc = swerved_watchdog(&s);
+	if (rc < 0)
+		goto out;
 	swerved_summary(&s);
 
 	while (!s.quit) {

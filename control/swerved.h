@@ -27,6 +27,7 @@ struct exc_queue;
 struct failover;
 struct loader;
 struct metrics;
+struct secondary;
 struct swerve_config;
 
 /*
@@ -53,6 +54,7 @@ struct swerved {
 	struct metrics *metrics;
 	struct failover *fo;
 	struct loader *loader;
+	struct secondary *sec; /* Secondary zones (transfers, NOTIFY); always set once started. */
 	int sigfd;
 	bool quit;
 	uint64_t start_ms;  /* evloop_now_ms() at start, for the uptime. */

@@ -254,6 +254,10 @@ exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nque
 	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ ||
 	    strpbrk(ifname, ",=/ ") != NULL || nqueues == 0 || nqueues > UINT16_MAX)
 		return -EINVAL;
+#ifdef SWERVE_TEST_HOOKS
+	sw_warn("exception path: TEST HOOKS compiled in (-Dtest_hooks=true): a UDP frame to port 9 "
+		"can stall a worker; never run this build in production");
+#endif
 	ret = rte_eth_macaddr_get(port_id, &mac);
 	if (ret < 0)
 		goto fail;
@@ -410,6 +414,41 @@ exc_csum_complete(struct rte_mbuf *m)
 	}
 }
 
+#ifdef SWERVE_TEST_HOOKS
+/*
+ * Test builds only (-Dtest_hooks=true): an IPv4 UDP frame to port 9 whose
+ * payload is "swerve-test-stall:MS" keeps this worker busy for MS
+ * milliseconds (at most 10 s) without a quiescent state or a heartbeat, as
+ * a worker stuck in a bug would be. The watchdog test sends it; nothing
+ * else can stop one worker while the control thread keeps running.
+ */
+#define EXC_STALL_MAGIC "swerve-test-stall:"
+#define EXC_STALL_MAX_MS 10000
+
+static void
+exc_test_stall(struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m), ihl, off, mlen = sizeof(EXC_STALL_MAGIC) - 1;
+	unsigned ms = 0;
+
+	if (len < RTE_ETHER_HDR_LEN + 20 + 8 || p[12] != 0x08 || p[13] != 0x00)
+		return;
+	p += RTE_ETHER_HDR_LEN;
+	len -= RTE_ETHER_HDR_LEN;
+	ihl = (size_t)(p[0] & 0x0f) * 4;
+	if ((p[0] >> 4) != 4 || ihl < 20 || p[9] != IPPROTO_UDP || len < ihl + 8 + mlen)
+		return;
+	if (p[ihl + 2] != 0 || p[ihl + 3] != 9 || memcmp(p + ihl + 8, EXC_STALL_MAGIC, mlen) != 0)
+		return;
+	for (off = ihl + 8 + mlen; off < len && p[off] >= '0' && p[off] <= '9' && ms < 100000; off++)
+		ms = ms * 10 + (unsigned)(p[off] - '0');
+	if (ms > EXC_STALL_MAX_MS)
+		ms = EXC_STALL_MAX_MS;
+	rte_delay_us_block(ms * 1000u);
+}
+#endif
+
 unsigned
 exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
 {
@@ -418,6 +457,10 @@ exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
 
 	if (n > UINT16_MAX)
 		n = UINT16_MAX;
+#ifdef SWERVE_TEST_HOOKS
+	for (unsigned i = 0; i < n; i++)
+		exc_test_stall(m[i]);
+#endif
 	exc_refill(q);
 	/* n is at most a burst: counting beats a 64-bit division. */
 	while (allowed < n && q->tokens >= exc_tsc_hz) {

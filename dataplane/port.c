@@ -2,7 +2,11 @@
 /* Port setup for any ethdev (physical or vdev): queues, RSS, checksum offloads, mbuf pool. */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +18,7 @@
 #include <rte_mempool.h>
 
 #include "swerve/log.h"
+#include "swerve/metrics.h"
 #include "swerve/pkt.h"
 #include "swerve/port.h"
 #include "swerve/worker.h"
@@ -41,6 +46,65 @@ port_pool_size(unsigned nports, unsigned nq, unsigned rx_ring, unsigned tx_ring,
 
 #define PORT_POOL_NAME "swerve_mbufs"
 
+/* Smallest SWERVE_MBUF_POOL: two bursts. */
+#define PORT_POOL_MIN (2 * WORKER_BURST)
+
+/*
+ * Failed dequeues from the pool. The PMDs in use do not all count rx_nombuf
+ * (af_packet 22.11 just stops its burst), so the pool counts for them: its
+ * mempool ops are the default ring ops with the dequeue wrapped. A failure
+ * costs one relaxed atomic add, a success nothing more than before. With a
+ * per-lcore cache one allocation may count twice (a failed cache refill, then
+ * the failed direct dequeue); small pools have no cache and count exactly.
+ */
+#define PORT_OPS_NAME "swerve_counting"
+
+static uint64_t port_nombuf;
+static int port_inner_ops = -1;
+
+static int
+port_ops_dequeue(struct rte_mempool *mp, void **obj, unsigned n)
+{
+	int rc = rte_mempool_get_ops(port_inner_ops)->dequeue(mp, obj, n);
+
+	if (unlikely(rc < 0))
+		__atomic_fetch_add(&port_nombuf, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* Register PORT_OPS_NAME over the best ops once; returns the ops name the pool should use. */
+static const char *
+port_ops_name(void)
+{
+	const char *best = rte_mbuf_best_mempool_ops();
+	struct rte_mempool_ops ops;
+
+	if (port_inner_ops >= 0)
+		return PORT_OPS_NAME;
+	for (unsigned i = 0; i < rte_mempool_ops_table.num_ops; i++) {
+		if (strcmp(rte_mempool_ops_table.ops[i].name, best) != 0)
+			continue;
+		ops = rte_mempool_ops_table.ops[i];
+		snprintf(ops.name, sizeof(ops.name), "%s", PORT_OPS_NAME);
+		ops.dequeue = port_ops_dequeue;
+		port_inner_ops = (int)i;
+		if (rte_mempool_register_ops(&ops) < 0) {
+			port_inner_ops = -1;
+			break;
+		}
+		return PORT_OPS_NAME;
+	}
+	sw_warn("mbuf pool: cannot wrap the \"%s\" ops: allocation failures are not counted",
+		best);
+	return best;
+}
+
+uint64_t
+port_pool_nombuf(void)
+{
+	return __atomic_load_n(&port_nombuf, __ATOMIC_RELAXED);
+}
+
 /* The memzone under a packed pool goes when the pool does. */
 static void
 port_pool_mz_free(struct rte_mempool_memhdr *mh __rte_unused, void *mz)
@@ -63,7 +127,7 @@ port_pool_mz_free(struct rte_mempool_memhdr *mh __rte_unused, void *mz)
  * Returns NULL (rte_errno set) when no such zone is to be had.
  */
 static struct rte_mempool *
-port_pool_packed(unsigned nmbufs, int socket)
+port_pool_packed(unsigned nmbufs, unsigned cache, int socket)
 {
 	struct rte_pktmbuf_pool_private priv = {
 		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -76,11 +140,11 @@ port_pool_packed(unsigned nmbufs, int socket)
 	size_t len;
 	int ret;
 
-	mp = rte_mempool_create_empty(PORT_POOL_NAME, nmbufs, elt, PORT_POOL_CACHE, sizeof(priv),
-				      socket, flags);
+	mp = rte_mempool_create_empty(PORT_POOL_NAME, nmbufs, elt, cache, sizeof(priv), socket,
+				      flags);
 	if (mp == NULL)
 		return NULL;
-	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	ret = rte_mempool_set_ops_byname(mp, port_ops_name(), NULL);
 	if (ret != 0)
 		goto fail;
 	rte_pktmbuf_pool_init(mp, &priv);
@@ -136,20 +200,49 @@ port_driver_present(const char *name)
 	return false;
 }
 
+/* SWERVE_MBUF_POOL: a deliberately small pool for the fault tests, or 0 when unset or invalid. */
+static unsigned
+port_pool_override(void)
+{
+	const char *v = getenv("SWERVE_MBUF_POOL");
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < PORT_POOL_MIN || n > UINT32_MAX / 2) {
+		sw_warn("SWERVE_MBUF_POOL=%s ignored: want a count of at least %u", v,
+			PORT_POOL_MIN);
+		return 0;
+	}
+	return (unsigned)n;
+}
+
 int
 port_pool_create(unsigned nmbufs, int socket, struct rte_mempool **out)
 {
 	struct rte_mempool *mp;
+	unsigned over = port_pool_override(), cache = PORT_POOL_CACHE;
 
-	mp = port_pool_packed(nmbufs, socket);
+	if (over != 0) {
+		sw_warn("mbuf pool: %u mbufs from SWERVE_MBUF_POOL instead of the %u the rings need",
+			over, nmbufs);
+		nmbufs = over;
+	}
+	/* A cache may hold 1.5 times its size: in a tiny pool it could hide every mbuf. */
+	if (nmbufs < PORT_POOL_CACHE * 3 / 2)
+		cache = 0;
+	mp = port_pool_packed(nmbufs, cache, socket);
 	if (mp == NULL) {
 		/* No IOVA-contiguous zone that big (physical addresses, fragmented hugepages). */
 		if (port_driver_present("net_af_xdp"))
 			sw_warn("mbuf pool: no contiguous memory for %u mbufs (%s): af_xdp may "
 				"drop frames from mbufs outside its UMEM",
 				nmbufs, rte_strerror(rte_errno));
-		mp = rte_pktmbuf_pool_create(PORT_POOL_NAME, nmbufs, PORT_POOL_CACHE, 0,
-					     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+		mp = rte_pktmbuf_pool_create_by_ops(PORT_POOL_NAME, nmbufs, cache, 0,
+						    RTE_MBUF_DEFAULT_BUF_SIZE, socket, port_ops_name());
 	}
 	if (mp == NULL) {
 		sw_err("mbuf pool of %u mbufs: %s", nmbufs, rte_strerror(rte_errno));
@@ -287,6 +380,83 @@ port_log(const struct port *p)
 		"checksums %s",
 		p->id, p->name, p->driver, lstr, mac, p->mtu, p->nq, p->nq == 1 ? "" : "s",
 		p->rss ? " with RSS" : "", p->rx_ring, p->tx_ring, csum);
+}
+
+void
+port_stats_log(const struct port *p)
+{
+	struct rte_eth_stats st;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	rc = rte_eth_stats_get(p->id, &st);
+	if (rc != 0) {
+		sw_info("port stats: port %u (%s): unavailable: %s", p->id, p->name,
+			rte_strerror(-rc));
+		return;
+	}
+	sw_info("port stats: port %u (%s): ipackets=%" PRIu64 " opackets=%" PRIu64
+		" imissed=%" PRIu64 " ierrors=%" PRIu64 " rx_nombuf=%" PRIu64 " oerrors=%" PRIu64
+		" pool_dequeue_failures=%" PRIu64,
+		p->id, p->name, st.ipackets, st.opackets, st.imissed, st.ierrors, st.rx_nombuf,
+		st.oerrors, port_pool_nombuf());
+}
+
+struct port_metrics {
+	const struct port *ports;
+	const unsigned *nports;
+};
+
+static struct port_metrics port_metrics_ctx;
+
+static void
+port_metrics_family(struct metrics_out *o, const struct port_metrics *pm, const char *name,
+		    const char *help, size_t field)
+{
+	char id[8];
+
+	metrics_family(o, name, "counter", help);
+	for (unsigned i = 0; i < *pm->nports; i++) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(pm->ports[i].id, &st) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%u", pm->ports[i].id);
+		metrics_sample_u64(o, name, *(const uint64_t *)(const void *)((const char *)&st + field),
+				   "port", id, NULL);
+	}
+}
+
+static void
+port_metrics_render(void *ctx, struct metrics_out *o)
+{
+	const struct port_metrics *pm = ctx;
+
+	port_metrics_family(o, pm, "swerve_port_rx_packets_total",
+			    "Frames the device received.", offsetof(struct rte_eth_stats, ipackets));
+	port_metrics_family(o, pm, "swerve_port_rx_missed_total",
+			    "Frames the device dropped: no free RX descriptor (imissed).",
+			    offsetof(struct rte_eth_stats, imissed));
+	port_metrics_family(o, pm, "swerve_port_rx_nombuf_total",
+			    "RX descriptors that could not be refilled: mbuf pool empty.",
+			    offsetof(struct rte_eth_stats, rx_nombuf));
+	port_metrics_family(o, pm, "swerve_port_rx_errors_total", "Erroneous frames received.",
+			    offsetof(struct rte_eth_stats, ierrors));
+	port_metrics_family(o, pm, "swerve_port_tx_packets_total",
+			    "Frames the device transmitted.", offsetof(struct rte_eth_stats, opackets));
+	port_metrics_family(o, pm, "swerve_port_tx_errors_total", "Frames the device failed to send.",
+			    offsetof(struct rte_eth_stats, oerrors));
+	metrics_family(o, "swerve_mbuf_pool_dequeue_failures_total", "counter",
+		       "Dequeues from the mbuf pool that found too few mbufs (rx_nombuf for every PMD).");
+	metrics_sample_u64(o, "swerve_mbuf_pool_dequeue_failures_total", port_pool_nombuf(), NULL);
+}
+
+int
+port_metrics_register(struct metrics *m, const struct port *ports, const unsigned *nports)
+{
+	port_metrics_ctx.ports = ports;
+	port_metrics_ctx.nports = nports;
+	return metrics_add_source(m, port_metrics_render, &port_metrics_ctx);
 }
 
 void

@@ -62,5 +62,5 @@ configure() {
 
 configure build
 if [ "$want_asan" -eq 1 ]; then
-	configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true
 fi

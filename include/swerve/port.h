@@ -34,8 +34,20 @@ struct port {
 unsigned port_pool_size(unsigned nports, unsigned nq, unsigned rx_ring, unsigned tx_ring,
 			unsigned nlcores, unsigned extra);
 
-/* Create the mbuf pool shared by all ports. Thread: main lcore. */
+/*
+ * Create the mbuf pool shared by all ports. Thread: main lcore.
+ * SWERVE_MBUF_POOL=N in the environment makes the pool N mbufs instead
+ * (fault tests: a pool too small for the rings must be survived, and is
+ * counted as rx_nombuf / imissed); it is logged as a warning.
+ */
 int port_pool_create(unsigned nmbufs, int socket, struct rte_mempool **out);
+
+/*
+ * Dequeues from the pool that failed for want of mbufs, since start: what
+ * rx_nombuf would say if every PMD counted it (af_packet does not). The pool's
+ * mempool ops wrap the default ones to count. Thread: any.
+ */
+uint64_t port_pool_nombuf(void);
 
 /*
  * Configure and start @port_id with up to @nworkers queue pairs (fewer when
@@ -47,6 +59,22 @@ int port_setup(struct port *p, uint16_t port_id, uint16_t nworkers, uint16_t rx_
 
 /* Log the port's link state and configuration in one line. */
 void port_log(const struct port *p);
+
+/*
+ * Log the device's own counters in one line: what the workers' counters
+ * cannot see (frames the device dropped for want of an mbuf or ring space).
+ * Thread: the control thread.
+ */
+void port_stats_log(const struct port *p);
+
+struct metrics;
+
+/*
+ * swerve_port_{rx_packets,rx_missed,rx_nombuf,rx_errors,tx_packets,tx_errors}_total
+ * {port} from rte_eth_stats_get() of @ports[0..*@nports-1] at every scrape, and
+ * swerve_mbuf_pool_dequeue_failures_total (port_pool_nombuf()).
+ */
+int port_metrics_register(struct metrics *m, const struct port *ports, const unsigned *nports);
 
 /* Stop and close @p (safe on a port that never started). Thread: main lcore, workers stopped. */
 void port_close(struct port *p);

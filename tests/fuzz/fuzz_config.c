@@ -111,7 +111,9 @@ fz_check_config(const struct swerve_config *cfg)
 	FZ_CHECK(cfg->rx_ring >= 64 && cfg->rx_ring <= 32768 && cfg->tx_ring >= 64 &&
 			 cfg->tx_ring <= 32768,
 		 "rings %u/%u", cfg->rx_ring, cfg->tx_ring);
-	fz_check_str(cfg->exception_ifname, 15, "exception.interface");
+	/* exception.interface: null turns the exception path off (config.c, CFG_STR_NULL). */
+	if (cfg->exception_ifname != NULL)
+		fz_check_str(cfg->exception_ifname, 15, "exception.interface");
 	FZ_CHECK(cfg->exception_pps >= 1, "exception pps 0");
 	FZ_CHECK(cfg->tcp_max_clients >= 1 && cfg->tcp_idle_ms >= 100, "tcp limits");
 	FZ_CHECK(cfg->ctl_socket != NULL && cfg->ctl_socket[0] != '\0', "control.socket");

@@ -36,6 +36,18 @@ fz_cap(uint8_t mode, size_t qlen)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * Member by member: struct dnsq_info has a padding octet (nine octets of
+ * members), which the two calls' different fill patterns leave different.
+ */
+static bool
+fz_info_equal(const struct dnsq_info *a, const struct dnsq_info *b)
+{
+	return a->qtype == b->qtype && a->rcode == b->rcode && a->verdict == b->verdict &&
+	       a->rclass == b->rclass && a->tc == b->tc && a->edns == b->edns &&
+	       a->cookie == b->cookie;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n2 = dnsq_answer(t, conf, NULL, inplace, qlen, inplace, cap, flags, &info2);
 	FZ_CHECK(n2 == n, "in place %zu octets, out of place %zu", n2, n);
 	FZ_CHECK(n == 0 || memcmp(inplace, resp, n) == 0, "in-place answer differs");
-	FZ_CHECK(memcmp(&info, &info2, sizeof(info)) == 0, "in-place info differs");
+	FZ_CHECK(fz_info_equal(&info, &info2), "in-place info differs");
 
 	/* TC iff truncated: an untruncated UDP answer is the whole answer. */
 	if (n > 0 && cap < 65535) {

@@ -421,6 +421,11 @@ fz_check_answer(const struct fz_call *c)
 		else if (q[2] & 0x80)
 			FZ_CHECK(info->verdict == DNSQ_DROP_RESPONSE, "QR=1, verdict %u",
 				 info->verdict);
+		else if (info->verdict == DNSQ_PUNT)
+			/* NOTIFY over UDP goes to the control side unanswered (dnsq.h). */
+			FZ_CHECK(((q[2] >> 3) & 0xf) == 4 && !(c->flags & DNSQ_TCP),
+				 "punted opcode %u%s", (q[2] >> 3) & 0xf,
+				 (c->flags & DNSQ_TCP) ? " over TCP" : "");
 		else
 			/* The largest header + question + OPT is 282 octets; 512 always fits it. */
 			FZ_CHECK(info->verdict == DNSQ_DROP_NOSPACE && c->cap < 282,
@@ -429,6 +434,7 @@ fz_check_answer(const struct fz_call *c)
 	}
 	FZ_CHECK(info->verdict == DNSQ_ANSWERED, "response of %zu octets, verdict %u", c->n,
 		 info->verdict);
+	FZ_CHECK(((q[2] >> 3) & 0xf) != 4 || (c->flags & DNSQ_TCP), "answered a NOTIFY over UDP");
 	FZ_CHECK(c->n <= c->cap, "response %zu octets > capacity %zu", c->n, c->cap);
 	FZ_CHECK(c->n >= 12, "response of %zu octets", c->n);
 	FZ_CHECK(c->qlen >= 12 && !(q[2] & 0x80), "answered a short query or a response");

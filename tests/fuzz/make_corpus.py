@@ -479,6 +479,41 @@ def write_corpus(base, target, seeds):
     return len(seeds), total
 
 
+def failover_seeds():
+    """fuzz_failover: [state file JSON] 0x00 [operations of two octets: kind, argument]."""
+    import json
+
+    def seed(name, state, ops):
+        data = (state.encode() + b'\0' if state is not None else b'') + bytes(ops)
+        return (name, data)
+
+    forced = {'version': 1, 'records': [
+        {'name': 'web.example.test.', 'type': 'A', 'mode': 'forced', 'pool': 'backup',
+         'endpoints': [{'name': 'a', 'drained': True}]},
+        {'name': 'six.example.test.', 'type': 'AAAA', 'mode': 'auto',
+         'endpoints': [{'name': 'a', 'state': 'down'},
+                       {'name': 'b', 'drained': True, 'state': 'up'}]},
+        {'name': 'sf.example.test.', 'type': 'A', 'mode': 'forced', 'pool': 'pool2'}]}
+    unknown = {'version': 1, 'records': [
+        {'name': 'nope.example.test', 'type': 'MX', 'mode': 'auto'}]}
+    # Kinds: 0 ok / 1 fail (reason length in the high bits), 2 drain / 3 undrain,
+    # 4 force (pool in the high bits), 5 endpoint-set (0x80: up), 6 cert date, 7 status.
+    return [
+        seed('fall-rise', None, [1, 0] * 3 + [0, 0] * 2 + [1 | (5 << 3), 1] + list(b'timeo')),
+        seed('state-forced', json.dumps(forced), [2, 3, 3, 3, 4 | (1 << 3), 2, 4, 2,
+                                                  5 | 0x80, 5, 5, 6]),
+        seed('state-bad', '{"version": 1, "records": [{"name": 3}]}', [1, 9] * 3 + [1, 10]),
+        seed('state-garbage', '{"version": 1, "records": [', [0, 0]),
+        seed('state-unknown', json.dumps(unknown), [3, 0]),
+        seed('cert-dates', None, [6, 24] + list(b'Jan  2 03:04:05 2030 GMT') + [6, 23] +
+             list(b'2030-01-02 03:04:05 GMT') + [6, 10] + list(b'Feb 30 1:1')),
+        seed('status', None, [7, 0, 0x04, 0x7c, 2, 50, 52, 0, 0, 7, 0, 0x04, 0xb0, 0, 0, 0, 0, 0]),
+        seed('manual-flips', None, [5 | 0x80, 4, 5, 4, 5 | 0x80, 5, 5, 6, 5, 7, 2, 4, 3, 4,
+                                    4 | (2 << 3), 3, 4, 3]),
+        seed('drain-all-web', None, [2, 0, 2, 1, 2, 2, 2, 3, 3, 0] + [1, 1] * 3 + [1, 2] * 3),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=HERE, help='where corpus/ and dict/ go')
@@ -497,6 +532,7 @@ def main():
         'fuzz_zone': zone_seeds(),
         'fuzz_config': config_seeds(),
         'fuzz_ctl': ctl_seeds(),
+        'fuzz_failover': failover_seeds(),
     }
     for target, seeds in sets.items():
         n, size = write_corpus(args.out, target, seeds)
