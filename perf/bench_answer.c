@@ -2,7 +2,7 @@
 /* Benchmarks the answer engine alone: load time, memory per name, queries per second per mix. */
 
 /*
- *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-l] [-H] ZONEFILE [ORIGIN]
+ *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] ZONEFILE [ORIGIN]
  *
  * Loads ZONEFILE (perf/gen_zone.py writes one), reports zone_load() and
  * rrt_build() times and the bytes each name costs, then answers pre-built
@@ -11,6 +11,8 @@
  * mbufs, no copies besides the engine's own. -l stops after the load figures.
  * -H moves the table's arrays into transparent huge pages first, to show
  * how much of the lookup cost is TLB misses (rrt_build() uses malloc).
+ * -m runs only the mixes whose name starts with MIX (for example "realistic"
+ * under valgrind --tool=callgrind, where one mix is slow enough).
  */
 
 #include <getopt.h>
@@ -385,7 +387,7 @@ bench_thp_restore(struct rrt *t, struct bench_thp *h)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-l] [-H] ZONEFILE "
+	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] ZONEFILE "
 			"[ORIGIN]\n");
 	exit(2);
 }
@@ -399,6 +401,7 @@ main(int argc, char **argv)
 	int cpu = -1;
 	bool load_only = false;
 	bool thp = false;
+	const char *only = NULL;
 	struct bench_thp th = {0};
 	struct dnsq_conf conf = {.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT};
 	struct bench_names bn = {0};
@@ -410,7 +413,7 @@ main(int argc, char **argv)
 	uint8_t *slots, *kinds;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:c:lH")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:m:lH")) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = atof(optarg);
@@ -420,6 +423,9 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			cpu = atoi(optarg);
+			break;
+		case 'm':
+			only = optarg;
 			break;
 		case 'l':
 			load_only = true;
@@ -506,6 +512,8 @@ main(int argc, char **argv)
 		size_t ok;
 		double ns;
 
+		if (only != NULL && strncmp(mix->name, only, strlen(only)) != 0)
+			continue;
 		if (!bench_build(&bn, mix, slots, kinds, nq)) {
 			printf("%-15s %12s\n", mix->name, "(no such names in this zone)");
 			continue;

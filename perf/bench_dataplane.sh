@@ -4,6 +4,7 @@
 #
 #   perf/bench_dataplane.sh [-b BUILD] [-z NAMES] [-n FRAMES] [-t SECONDS] [-u WARMUP]
 #                           [-r TRIES] [-w "1 2"] [-m "exact nxdomain edns realistic"] [-k]
+#                           [-j JSON]
 #
 # For each worker count and each mix it runs, one after the other and never at
 # the same time:
@@ -25,6 +26,7 @@
 # (the config cannot turn it off), so it runs in a network namespace of its own
 # (unshare --net) that disappears with it: no traffic, no interface outside.
 #
+# The rows also go to JSON (default perf/results/dataplane.json) for perf/plot.py.
 # Needs root (unshare), dpdk-testpmd (Debian package dpdk-dev), python3, and a
 # release build of swerved (meson setup BUILD && ninja -C BUILD).
 
@@ -41,13 +43,15 @@ tries=3
 workers_list="1 2"
 mixes="exact nxdomain edns realistic"
 keep=0
+json="$here/results/dataplane.json"
+cmdline="perf/bench_dataplane.sh $*"
 
 usage() {
 	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-while getopts "b:z:n:t:u:r:w:m:kh" o; do
+while getopts "b:z:n:t:u:r:w:m:j:kh" o; do
 	case $o in
 	b) build=$OPTARG ;;
 	z) names=$OPTARG ;;
@@ -58,6 +62,7 @@ while getopts "b:z:n:t:u:r:w:m:kh" o; do
 	w) workers_list=$OPTARG ;;
 	m) mixes=$OPTARG ;;
 	k) keep=1 ;;
+	j) json=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -267,7 +272,10 @@ EOF
 	)
 }
 
-echo "swerve dataplane benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+: >"$tmp/rows"
+echo "swerve dataplane benchmark: $started"
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) vCPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "zone: $names names (gen_zone.py default mix); pcap: $frames frames per queue; window: ${secs} s after ${warmup} s warm-up, up to $tries runs while workers get < 97 % CPU"
 echo
@@ -296,7 +304,36 @@ for w in $workers_list; do
 			}
 			printf "%-7s %-9s %8.2f %8.2f %4s%% %9.2f %4s%% %5.0f%%  %s\n", w, m, r, r / w, sc, c,
 				cc, 100 * r / c, k }'
+		echo "$w|$m|$rate|$scpu|$ceil|$ccpu|${check//_/ }" >>"$tmp/rows"
 	done
 done
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+mkdir -p "$(dirname "$json")"
+python3 - "$tmp/rows" "$json" "$started" "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)" "$cmdline" \
+	"$names" "$frames" <<'EOF'
+import json, os, subprocess, sys
+
+path, out, started, load0, load1, cmd, names, frames = sys.argv[1:9]
+
+
+def num(x):
+    try:
+        return float(x)
+    except ValueError:
+        return None
+
+
+rows = []
+for line in open(path):
+    if line.strip():
+        w, m, r, sc, c, cc, k = line.rstrip("\n").split("|")
+        rows.append({"workers": int(w), "mix": m, "swerved_mqps": num(r), "swerved_cpu": num(sc),
+                     "testpmd_mpps": num(c), "testpmd_cpu": num(cc), "check": k})
+model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+model = next((l.split(":", 1)[1].strip() for l in model.splitlines() if l.startswith("Model name")), "")
+json.dump({"bench": "dataplane", "started": started, "command": cmd, "nproc": os.cpu_count(),
+           "cpu_model": model, "load_before": load0, "load_after": load1, "zone_names": int(names),
+           "frames": int(frames), "rows": rows}, open(out, "w"), indent=1)
+print("results written to %s" % out)
+EOF

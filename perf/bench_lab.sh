@@ -4,7 +4,7 @@
 #
 #   perf/bench_lab.sh [-b BUILD] [-z NAMES] [-n QUERIES] [-l SECONDS] [-Q RATE] [-c CLIENTS]
 #                     [-q OUTSTANDING] [-r ROUNDS] [-N NICE] [-p "PEERS"] [-D af_xdp|af_packet]
-#                     [-o OUTDIR]
+#                     [-j JSON] [-o OUTDIR]
 #
 # One run measures every peer, one after the other, on the same lab, zone and
 # query file:
@@ -15,7 +15,13 @@
 #   knot xdp        knotd with xdp.listen on the veth end (no kernel socket, no
 #                   address: every answer comes from its AF_XDP socket)
 #   nsd udp         nsd with one server process, rate limiting off
-# (-p picks some of: swerved-busy swerved-idle knot-udp knot-xdp nsd.)
+#   swerved idle N  (swerved-idle-N) the same as swerved idle with
+#                   idle-backoff-us: N
+#   reflect         no DNS server: perf/xdp_reflect.c on the server end turns
+#                   each query into a bare response in XDP (XDP_TX); the
+#                   lab's own floor of latency (client, veth, scheduler)
+# (-p picks some of: swerved-busy swerved-idle swerved-idle-N knot-udp knot-xdp
+# nsd reflect; the default is the first five.)
 #
 # The lab is scripts/lab.sh with a server namespace (SWERVE_SRV): the server
 # end of the veth lives there, the client end in the client namespace, nothing
@@ -56,6 +62,7 @@
 # process is started and stopped by PID; the lab, the temporary directory and
 # the processes go away on exit, whatever happens. About 4 minutes with the
 # defaults. -o keeps the zone, configs, logs and dnsperf outputs in OUTDIR.
+# The rows also go to JSON (default perf/results/lab.json) for perf/plot.py.
 
 set -u
 
@@ -73,6 +80,8 @@ rounds=3
 nice=0
 driver=auto
 outdir=
+json=$here/results/lab.json
+cmdline="perf/bench_lab.sh $*"
 
 usage()
 {
@@ -80,7 +89,7 @@ usage()
 	exit 2
 }
 
-while getopts "b:z:n:l:Q:c:q:r:N:p:D:o:h" o; do
+while getopts "b:z:n:l:Q:c:q:r:N:p:D:j:o:h" o; do
 	case $o in
 	b) build=$OPTARG ;;
 	z) names=$OPTARG ;;
@@ -94,6 +103,7 @@ while getopts "b:z:n:l:Q:c:q:r:N:p:D:o:h" o; do
 	p) peers=$OPTARG ;;
 	D) driver=$OPTARG ;;
 	o) outdir=$OPTARG ;;
+	j) json=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -112,7 +122,7 @@ if [ ! -x "$swerved" ]; then
 	exit 2
 fi
 
-tmp=$(mktemp -d /tmp/swerve-benchlab.XXXXXX)
+tmp=$(mktemp -d /tmp/pf-benchlab.XXXXXX)
 zone=$tmp/bench.zone
 results=$tmp/results
 # shellcheck source=perf/bench_peers.sh
@@ -135,6 +145,12 @@ echo "bench_lab: zone of $names names, $nqueries queries (realistic mix)"
 python3 "$here/gen_zone.py" "$names" "$zone" || exit 1
 python3 "$here/gen_dnsperf.py" "$zone" "$tmp/queries.bin" -n "$nqueries" >/dev/null || exit 1
 peers_init || exit 1
+case " $peers " in
+*" reflect "*)
+	peers_build_reflect || { echo "bench_lab: cannot build xdp_reflect.c; no reflect row" >&2
+		peers=$(echo " $peers " | sed 's/ reflect / /'); }
+	;;
+esac
 
 # Busy jiffies and total jiffies of one CPU, from /proc/stat.
 cpu_ticks()
@@ -152,18 +168,25 @@ ns_ticks()
 	done | awk '{t += $1} END {print t + 0}'
 }
 
+# CPU 1's softirq thread: how long it ran and how long it waited for the CPU
+# (ns, /proc/PID/schedstat). On a veth the answers' receive work runs in CPU
+# 1's softirq; when the kernel hands it to ksoftirqd/1, that thread competes
+# with the server (a busy-polling one never yields) for CPU 1.
+ksoftirqd1=$(pgrep -x ksoftirqd/1)
+
 # dnsperf from the client namespace on CPU 0; appends one result line.
 # usage: measure SERVER MODE LOAD (LOAD is "max" or the offered qps)
 measure()
 {
 	local server=$1 load=$3 out b0 t0 b1 t1 c0 c1 args
-	local sent lost qps avg size p50 p99 cpu0 cpu1 s0 s1 srv d0 d1 dp t
+	local sent lost qps avg size p50 p99 cpu0 cpu1 s0 s1 srv d0 d1 dp t k0 k1 kw0 kw1
 
 	out=$tmp/dnsperf-$peer-$load-$round.txt
 	args=(-s "$SERVICE4" -B -d "$tmp/queries.bin" -l "$secs" -c "$clients" -q "$outstanding" -t 2)
 	[ "$load" != max ] && args+=(-Q "$load" -v)
 	read -r b0 t0 < <(cpu_ticks 0)
 	read -r c0 c1 < <(cpu_ticks 1)
+	read -r k0 kw0 _ <"/proc/$ksoftirqd1/schedstat"
 	s0=$(ns_ticks "$SWERVE_SRV")
 	# dnsperf starts in the background so that its CPU time can be read before it exits.
 	incl nice -n "$nice" taskset -c 0 dnsperf "${args[@]}" >"$out" 2>&1 &
@@ -179,6 +202,7 @@ measure()
 	done
 	wait "$dpid"
 	s1=$(ns_ticks "$SWERVE_SRV")
+	read -r k1 kw1 _ <"/proc/$ksoftirqd1/schedstat"
 	read -r b1 t1 < <(cpu_ticks 0)
 	cpu0=$(awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", t ? 100 * b / t : 0}')
 	read -r b1 t1 < <(cpu_ticks 1)
@@ -210,8 +234,9 @@ measure()
 				b = v[j] >= 1e9 ? "timeout" : sprintf("%.0f", v[j])
 				print a, b }')
 	fi
-	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$round" "$peer" "$1" "$2" "$load" \
-		"$qps" "$sent" "$lost" "$avg" "$p50" "$p99" "$size" "$cpu0" "$cpu1" "$srv" "$dp" >>"$results"
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$round" "$peer" "$1" "$2" "$load" \
+		"$qps" "$sent" "$lost" "$avg" "$p50" "$p99" "$size" "$cpu0" "$cpu1" "$srv" "$dp" \
+		"$(((k1 - k0) / 1000000))" "$(((kw1 - kw0) / 1000000))" >>"$results"
 }
 
 : >"$results"
@@ -226,16 +251,19 @@ for round in $(seq "$rounds"); do
 		case $peer in
 		swerved-busy) server=swerved; start_swerved 0 ;;
 		swerved-idle) server=swerved; start_swerved 50 ;;
+		swerved-idle-[0-9]*) server=swerved; start_swerved "${peer#swerved-idle-}" ;;
+		reflect) server=reflect; start_bare reflect client-xdp || stop_server ;;
 		knot-udp) server=knot; start_knot udp ;;
 		knot-xdp) server=knot; start_knot xdp ;;
 		nsd) server=nsd; start_nsd ;;
 		*) echo "bench_lab: unknown peer $peer" >&2; continue ;;
 		esac
-		if [ -z "$pid" ]; then
+		if [ -z "$pid" ] && [ -z "$mode" ]; then
 			echo "bench_lab: round $round: $peer did not start" >&2
 			continue
 		fi
 		cpus=$(pin_server)
+		[ "$peer" = reflect ] && cpus=1
 		[ "$cpus" = 1 ] || echo "bench_lab: WARNING: $peer threads may run on CPUs '$cpus', not only 1" >&2
 		echo "bench_lab: round $round: $server ($mode), threads on CPU $cpus;" \
 			"load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -252,8 +280,9 @@ echo "started $started; load average before $load0, after $load1; $(nproc) CPUs:
 echo "zone $names names; dnsperf -B realistic mix, -l $secs -c $clients -q $outstanding;" \
 	"$rounds round(s): medians, [min-max]; latencies in microseconds"
 echo
-python3 - "$results" "$peers" <<'PY'
-import statistics, sys
+mkdir -p "$(dirname "$json")"
+python3 - "$results" "$peers" "$json" "$started" "$load0" "$load1" "$cmdline" "$names" "$secs" <<'PY'
+import json, os, statistics, subprocess, sys
 
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
 order = sys.argv[2].split()
@@ -275,13 +304,14 @@ def fmt(x, nd=0):
     return "-" if x is None else ("%.*f" % (nd, x))
 
 
+summary = []
 groups = {}
 for r in rows:
     groups.setdefault((r[1], r[4]), []).append(r)
 loads = ["max"] + sorted({r[4] for r in rows if r[4] != "max"}, key=int)
 print("| server | mode | load | qps | qps [min-max] | qps ratio | loss % | avg us | p50 us"
-      " | p99 us | p99 [min-max] | p99 ratio | resp B | CPU0 % | dnsperf % | CPU1 % | server % |")
-print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      " | p99 us | p99 [min-max] | p99 ratio | resp B | CPU0 % | dnsperf % | CPU1 % | server % | ksoftirqd/1 run ms | ksoftirqd/1 wait ms |")
+print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for load in loads:
     ref = groups.get(("swerved-busy", load))
     rq = med([num(r[5]) for r in ref]) if ref else None
@@ -290,6 +320,18 @@ for load in loads:
         g = groups.get((peer, load))
         if not g:
             continue
+        summary.append({"peer": peer, "server": g[0][2], "mode": g[0][3], "load": load,
+                        "qps": med([num(r[5]) for r in g]), "qps_min": min(num(r[5]) for r in g),
+                        "qps_max": max(num(r[5]) for r in g),
+                        "loss_pct": 100 * sum(num(r[7]) or 0 for r in g) / max(1, sum(num(r[6]) or 0 for r in g)),
+                        "avg_us": med([num(r[8]) for r in g]), "p50_us": med([num(r[9]) for r in g]),
+                        "p99_us": med([num(r[10]) for r in g]),
+                        "p99_min": min([num(r[10]) for r in g if num(r[10]) is not None], default=None),
+                        "p99_max": max([num(r[10]) for r in g if num(r[10]) is not None], default=None),
+                        "cpu0": med([num(r[12]) for r in g]), "cpu1": med([num(r[13]) for r in g]),
+                        "server_pct": med([num(r[14]) for r in g]),
+                        "ksoftirqd1_run_ms": med([num(r[16]) for r in g]),
+                        "ksoftirqd1_wait_ms": med([num(r[17]) for r in g])})
         q = [num(r[5]) for r in g]
         p99 = [num(r[10]) for r in g]
         sent = sum(num(r[6]) or 0 for r in g)
@@ -298,7 +340,7 @@ for load in loads:
         qs = [x for x in q if x is not None]
         ps = [x for x in p99 if x is not None]
         timeouts = any(r[10] == "timeout" for r in g)
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             g[0][2], g[0][3], "max" if load == "max" else load + " qps", fmt(mq),
             "%d-%d" % (min(qs), max(qs)) if qs else "-",
             fmt(mq / rq, 2) if mq and rq else "-",
@@ -308,5 +350,17 @@ for load in loads:
             "%d-%d" % (min(ps), max(ps)) if ps else "-",
             fmt(mp / rp, 2) if mp and rp else "-",
             g[0][11], fmt(med([num(r[12]) for r in g])), fmt(med([num(r[15]) for r in g])),
-            fmt(med([num(r[13]) for r in g])), fmt(med([num(r[14]) for r in g]))))
+            fmt(med([num(r[13]) for r in g])), fmt(med([num(r[14]) for r in g])),
+            fmt(med([num(r[16]) for r in g])), fmt(med([num(r[17]) for r in g]))))
+model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+model = next((l.split(":", 1)[1].strip() for l in model.splitlines() if l.startswith("Model name")), "")
+out, started, load0, load1, cmd, names, secs = sys.argv[3:10]
+keys = ("round", "peer", "server", "mode", "load", "qps", "sent", "lost", "avg_us", "p50_us", "p99_us",
+        "resp_bytes", "cpu0", "cpu1", "server_pct", "dnsperf_pct", "ksoftirqd1_run_ms", "ksoftirqd1_wait_ms")
+json.dump({"bench": "lab", "started": started, "command": cmd, "nproc": os.cpu_count(),
+           "cpu_model": model, "load_before": load0, "load_after": load1, "zone_names": int(names),
+           "seconds": float(secs), "summary": summary, "runs": [dict(zip(keys, r)) for r in rows]},
+          open(out, "w"), indent=1)
+print()
+print("results written to %s" % out)
 PY

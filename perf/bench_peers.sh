@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Sourced by perf/bench_lab.sh and perf/bench_scale.sh: the veth lab and the peers (swerved, knotd, nsd) started in it by PID.
+# Sourced by perf/bench_lab.sh, bench_flood.sh and bench_scale.sh: the veth lab and the peers (swerved, knotd, nsd) started in it by PID.
+# shellcheck shell=bash disable=SC2154,SC2034
 #
 # The caller sets: src (source tree), swerved (its binary), tmp (scratch
 # directory), zone (the zone file, origin bench.example), driver (auto, af_xdp
@@ -11,7 +12,8 @@
 # time (date +%s.%N) just before the daemon was started. A caller that wants
 # to know when the process was launched defines peer_launched (run right after).
 # swerved_env, when set, is a list of VAR=value put in swerved's environment;
-# nice, when set, the nice level of every peer.
+# nice, when set, the nice level of every peer; xdp_args, when set, more
+# net_af_xdp devargs for swerved (for experiments, e.g. busy_budget=0).
 # reload_zone asks the running peer to reload its zone file; stop_server stops
 # the peer (by PID) and removes the lab; peers_cleanup (for the EXIT trap) also
 # removes the DPDK runtime directory.
@@ -48,12 +50,12 @@ peers_init()
 {
 	peers_need_pkgs || { echo "bench: cannot install knot and nsd" >&2; return 1; }
 	# Short names: interface names hold 15 characters.
-	export SWERVE_LAB=lb$$
+	export SWERVE_LAB=pf$$
 	export SWERVE_SRV=$SWERVE_LAB-sv
 	export SWERVE_NEIGH=static
 	lab=$src/scripts/lab.sh
 	eval "$("$lab" env)"
-	prefix=swerve-bench-$$
+	prefix=pf-bench-$$
 	pid=
 	mode=
 	t_launch=
@@ -170,6 +172,7 @@ start_swerved()
 		[ "$driver" = auto ] || [ "$driver" = "$d" ] || continue
 		lab_for dpdk || return 1
 		vdev="net_${d}0,iface=$SWERVE_DP"
+		[ "$d" = af_xdp ] && [ -n "${xdp_args:-}" ] && vdev="$vdev,$xdp_args"
 		t_launch=$(date +%s.%N)
 		# shellcheck disable=SC2086
 		"$lab" srv nice -n "${nice:-0}" taskset -c 1 env ${swerved_env:-} "$swerved" --lcores 0@1,1@1 --no-pci --no-huge -m 512 \
@@ -281,6 +284,39 @@ start_nsd()
 	tail -n 5 "$tmp/nsd.out" "$tmp/nsd.log" 2>/dev/null | sed 's/^/  | /' >&2
 	stop_server
 	return 1
+}
+
+# The two peers that are no DNS server: "gen" (nothing on the server end, the
+# kernel drops what arrives) and "reflect" (perf/xdp_reflect.c on the server
+# end turns each query into a bare response in XDP: the lab's own floor of
+# latency and ceiling of rate; "start_bare reflect client-xdp" also puts an
+# XDP_PASS program on the client end, for clients on kernel sockets).
+# peers_build_reflect compiles the program into
+# $tmp (clang, libbpf headers) and returns non-zero if it cannot.
+peers_build_reflect()
+{
+	clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c "$src/perf/xdp_reflect.c" \
+		-o "$tmp/xdp_reflect.o" 2>"$tmp/clang.log" &&
+		clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DXDP_PASS_ONLY \
+			-c "$src/perf/xdp_reflect.c" -o "$tmp/xdp_pass.o" 2>>"$tmp/clang.log"
+}
+
+start_bare()
+{
+	lab_for dpdk || return 1
+	t_launch=$(date +%s.%N)
+	if [ "$1" = reflect ]; then
+		ip -n "$SWERVE_SRV" link set dev "$SWERVE_DP" xdpdrv obj "$tmp/xdp_reflect.o" sec xdp ||
+			return 1
+		# The client end needs NAPI to take XDP_TX frames: an XDP program
+		# gives it that (kxdpgun loads its own, dnsperf needs this one).
+		[ "${2:-}" = client-xdp ] &&
+			{ incl ip link set dev "$SWERVE_CL" xdpdrv obj "$tmp/xdp_pass.o" sec xdp || return 1; }
+		mode="XDP_TX reflector, no DNS work"
+	else
+		mode="no server (the kernel drops)"
+	fi
+	return 0
 }
 
 # Ask the running peer ($1: swerved, knot or nsd) to reload its zone file.

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Scale benchmark (issue 6, benchmark 4): load time, memory per name and reload time of swerved, Knot DNS and NSD on one zone file.
 #
-#   perf/bench_scale.sh [-b BUILD] [-z NAMES] [-p "swerved swerved-trim knot nsd"] [-N NICE]
-#                       [-D af_xdp|af_packet] [-o OUTDIR]
+#   perf/bench_scale.sh [-b BUILD] [-z "NAMES..."] [-p "swerved swerved-trim knot nsd"] [-N NICE]
+#                       [-D af_xdp|af_packet] [-j JSON] [-o OUTDIR]
 #
-# The zone is perf/gen_zone.py NAMES (default 1000000, the default mix) in a
-# temporary directory; a 10-name zone from the same generator is the baseline.
+# The zones are perf/gen_zone.py NAMES for each size of -z (default
+# "1000000", e.g. -z "1000000 10000000"; the default mix) in a temporary
+# directory; a 10-name zone from the same generator is the baseline.
 # For each server, on the lab of perf/bench_lab.sh (perf/bench_peers.sh: veth,
 # server namespace, server under taskset -c 1, Knot and NSD on a kernel UDP
 # socket):
@@ -33,15 +34,23 @@
 # runs the servers, the offline checks and the probe at that nice level
 # (default 0), e.g. -N -10 on a machine shared with other jobs. About
 # 1.5 minutes for 1M names (most of it generating the zone and the servers'
-# own loads).
+# own loads), about 12 more for 10M.
+# Before each server and size, the script compares MemAvailable with the peak
+# that server is expected to need (bytes per name measured at 1M, times 2 for
+# the reload, which holds the old and the new zone) and skips it, saying so,
+# if it would not fit with 2 GiB to spare. Every wait is bounded (the probe
+# gives up after 60 s plus 60 s per million names; checks get as long).
+# The rows also go to JSON (default perf/results/scale.json) for perf/plot.py.
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=$src/build
-names=1000000
-servers="swerved swerved-trim knot nsd"
+sizes=1000000
+servers="swerved knot nsd"
+json=$here/results/scale.json
+cmdline="perf/bench_scale.sh $*"
 nice=0
 driver=auto
 outdir=
@@ -52,10 +61,11 @@ usage()
 	exit 2
 }
 
-while getopts "b:z:p:N:D:o:h" o; do
+while getopts "b:z:p:N:D:j:o:h" o; do
 	case $o in
 	b) build=$OPTARG ;;
-	z) names=$OPTARG ;;
+	z) sizes=$OPTARG ;;
+	j) json=$OPTARG ;;
 	p) servers=$OPTARG ;;
 	N) nice=$OPTARG ;;
 	D) driver=$OPTARG ;;
@@ -79,10 +89,11 @@ for f in "$swerved" "$build/control/swervectl"; do
 	fi
 done
 
-tmp=$(mktemp -d /tmp/swerve-benchscale.XXXXXX)
+tmp=$(mktemp -d /tmp/pf-benchscale.XXXXXX)
 zone=$tmp/base.zone
 results=$tmp/results
 probe_pid=
+limit=120
 # shellcheck source=perf/bench_peers.sh
 . "$here/bench_peers.sh"
 
@@ -155,7 +166,7 @@ EOF
 # Start the probe in the client namespace once the daemon is launched.
 probe_start()
 {
-	incl nice -n "$nice" taskset -c 0 python3 "$tmp/probe.py" "$SERVICE4" "$1" "$2" "$3" "$4" 120 \
+	incl nice -n "$nice" taskset -c 0 python3 "$tmp/probe.py" "$SERVICE4" "$1" "$2" "$3" "$4" "$limit" \
 		>"$tmp/probe.out" 2>&1 &
 	probe_pid=$!
 }
@@ -218,16 +229,16 @@ check_time()
 		swerved_env=
 		[ "$1" = swerved-trim ] && swerved_env=GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456
 		# shellcheck disable=SC2086
-		nice -n "$nice" taskset -c 1 env ${swerved_env} "$swerved" --check -c "$tmp/check.yaml" >"$tmp/check-$1.log" 2>&1
+		timeout "$limit" nice -n "$nice" taskset -c 1 env ${swerved_env} "$swerved" --check -c "$tmp/check.yaml" >"$tmp/check-$1.log" 2>&1
 		;;
 	knot)
 		mkdir -p "$tmp/knot-udp"
 		knot_conf udp >"$tmp/knot-check.conf"
-		nice -n "$nice" taskset -c 1 knotc -c "$tmp/knot-check.conf" zone-check bench.example \
+		timeout "$limit" nice -n "$nice" taskset -c 1 knotc -c "$tmp/knot-check.conf" zone-check bench.example \
 			>"$tmp/check-$1.log" 2>&1
 		;;
 	nsd)
-		nice -n "$nice" taskset -c 1 nsd-checkzone bench.example "$zone" >"$tmp/check-$1.log" 2>&1
+		timeout "$limit" nice -n "$nice" taskset -c 1 nsd-checkzone bench.example "$zone" >"$tmp/check-$1.log" 2>&1
 		;;
 	esac
 	rc=$?
@@ -239,75 +250,156 @@ check_time()
 	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}'
 }
 
-echo "bench_scale: zones of $names names and of 10 names"
+# Expected peak bytes per name while loading and reloading (1M-name figures,
+# rounded up, times two for the reload): what MemAvailable must hold.
+peak_per_name()
+{
+	case $1 in
+	swerved*) echo 500 ;;
+	knot) echo 800 ;;
+	nsd) echo 700 ;;
+	*) echo 1000 ;;
+	esac
+}
+
+echo "bench_scale: zones of $sizes names and of 10 names"
 python3 "$here/gen_zone.py" 10 "$tmp/base.zone" || exit 1
-python3 "$here/gen_zone.py" "$names" "$tmp/big.zone" || exit 1
+for names in $sizes; do
+	t0=$(date +%s.%N)
+	python3 "$here/gen_zone.py" "$names" "$tmp/big-$names.zone" || exit 1
+	echo "bench_scale: $names names: $(wc -c <"$tmp/big-$names.zone") bytes, generated in" \
+		"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s"
+done
+zone=$tmp/base.zone
 peers_init || exit 1
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# Start $server on $zone and measure the first answer and memory into
+# first_$1, pss_$1, rss_$1 (the server keeps running).
+load_one()
+{
+	pid=
+	if ! start_peer "$server"; then
+		[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
+		probe_pid=
+		eval "first_$1=failed pss_$1=0 rss_$1=0"
+		return 1
+	fi
+	pin_server >/dev/null
+	probe_wait "first_$1"
+	sleep 1
+	read -r pss rss < <(srv_mem)
+	eval "pss_$1=$pss rss_$1=$rss"
+	return 0
+}
+
 : >"$results"
 for server in $servers; do
-	# Baseline: the 10-name zone; then the big zone.
-	for z in base big; do
-		zone=$tmp/$z.zone
-		pid=
-		if ! start_peer "$server"; then
-			[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
-			probe_pid=
-			eval "first_$z=failed pss_$z=0 rss_$z=0"
+	# Baseline: the 10-name zone, once per server.
+	limit=120
+	zone=$tmp/base.zone
+	load_one base
+	stop_server
+	for names in $sizes; do
+		zone=$tmp/big-$names.zone
+		limit=$((60 + 60 * names / 1000000))
+		avail=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+		need=$(($(peak_per_name "$server") * names))
+		if [ "$need" -gt $((avail - 2 * 1024 * 1024 * 1024)) ]; then
+			echo "bench_scale: SKIPPED $server with $names names: it would need about" \
+				"$((need >> 20)) MiB, $((avail >> 20)) MiB available (2 GiB kept free)"
+			echo "$names|$server|skipped: needs ~$((need >> 20)) MiB, $((avail >> 20)) MiB available|-|-|0|0|0|0|-|0|-" \
+				>>"$results"
 			continue
 		fi
-		pin_server >/dev/null
-		probe_wait "first_$z"
-		sleep 1
-		read -r pss rss < <(srv_mem)
-		eval "pss_$z=$pss rss_$z=$rss"
-		[ "$z" = base ] && stop_server
+		load_one big
+		# shellcheck disable=SC2154 # first_*, pss_*, rss_*: set by load_one through eval
+		echo "bench_scale: $server ($mode) answered after $first_base s (10 names), $first_big s ($names names)"
+		check=-
+		reload=-
+		pss_reload=0
+		if [ -n "$pid" ]; then
+			# Reload: a new serial in the same file; time until it is served.
+			sed -i 's/^@ IN SOA ns1 hostmaster 1 /@ IN SOA ns1 hostmaster 2 /' "$zone"
+			t_reload=$(date +%s.%N)
+			probe_start bench.example SOA 2 "$t_reload"
+			reload_zone "$server" >"$tmp/reload-$server.log" 2>&1
+			probe_wait reload
+			sleep 1
+			read -r pss_reload _ < <(srv_mem)
+			stop_server
+			sed -i 's/^@ IN SOA ns1 hostmaster 2 /@ IN SOA ns1 hostmaster 1 /' "$zone"
+			check=$(check_time "$server")
+		fi
+		# shellcheck disable=SC2154
+		echo "$names|$server|$mode|$first_base|$first_big|$pss_base|$pss_big|$rss_base|$rss_big|$reload|$pss_reload|$check" \
+			>>"$results"
 	done
-	echo "bench_scale: $server ($mode) answered after $first_base s (10 names), $first_big s ($names names)"
-	check=-
-	reload=-
-	pss_reload=0
-	if [ -n "$pid" ]; then
-		# Reload: a new serial in the same file; time until it is served.
-		sed -i 's/^@ IN SOA ns1 hostmaster 1 /@ IN SOA ns1 hostmaster 2 /' "$zone"
-		t_reload=$(date +%s.%N)
-		probe_start bench.example SOA 2 "$t_reload"
-		reload_zone "$server" >"$tmp/reload-$server.log" 2>&1
-		probe_wait reload
-		sleep 1
-		read -r pss_reload _ < <(srv_mem)
-		stop_server
-		sed -i 's/^@ IN SOA ns1 hostmaster 2 /@ IN SOA ns1 hostmaster 1 /' "$zone"
-		check=$(check_time "$server")
-	fi
-	echo "$server|$mode|$first_base|$first_big|$pss_base|$pss_big|$rss_base|$rss_big|$reload|$pss_reload|$check" \
-		>>"$results"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
-echo "started $started; load average before $load0, after $load1;" \
-	"servers on CPU 1, probe on CPU 0; zone of $names names ($(wc -c <"$tmp/big.zone") bytes)"
+echo "started $started; load average before $load0, after $load1; $(nproc) CPUs" \
+	"($(lscpu | sed -n 's/^Model name: *//p')): servers on CPU 1, probe on CPU 0"
 echo
-awk -F'|' -v n="$names" '
-function num(x) { return x ~ /^[0-9.]+$/ }
-{ row[NR] = $0; if ($1 == "swerved") ref = NR }
-END {
-	print "| server | mode | first answer, 10 names s | first answer s | load s | load ratio | PSS MB | PSS B/name | PSS ratio | RSS B/name | reload s | PSS after reload MB | offline check s |"
-	print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	if (ref) { split(row[ref], r, "|"); rload = r[4] - r[3]; rpss = (r[6] - r[5]) * 1024 / n }
-	for (i = 1; i <= NR; i++) {
-		split(row[i], f, "|")
-		load = num(f[3]) && num(f[4]) ? f[4] - f[3] : "-"
-		pssn = (f[6] - f[5]) * 1024 / n
-		ls = "-"; lr = "-"; pr = "-"
-		if (load != "-") ls = sprintf("%.2f", load)
-		if (load != "-" && rload > 0) lr = sprintf("%.2f", load / rload)
-		if (rpss > 0) pr = sprintf("%.2f", pssn / rpss)
-		printf "| %s | %s | %s | %s | %s | %s | %.0f | %.0f | %s | %.0f | %s | %.0f | %s |\n",
-			f[1], f[2], f[3], f[4], ls, lr, f[6] / 1024, pssn, pr,
-			(f[8] - f[7]) * 1024 / n, f[9], f[10] / 1024, f[11]
-	}
-}' "$results"
+mkdir -p "$(dirname "$json")"
+python3 - "$results" "$json" "$started" "$load0" "$load1" "$cmdline" <<'PY'
+import json, os, subprocess, sys
+
+path, out, started, load0, load1, cmd = sys.argv[1:7]
+
+
+def num(x):
+    try:
+        return float(x)
+    except ValueError:
+        return None
+
+
+rows = []
+for line in open(path):
+    if not line.strip():
+        continue
+    f = line.rstrip("\n").split("|")
+    n = int(f[0])
+    fb, fg = num(f[3]), num(f[4])
+    pb, pg, rb, rg = (float(x) for x in f[5:9])
+    rows.append({"names": n, "server": f[1], "mode": f[2], "first_base_s": fb, "first_s": fg,
+                 "load_s": fg - fb if fb is not None and fg is not None else None,
+                 "pss_mb": pg / 1024 if pg else None,
+                 "pss_per_name": (pg - pb) * 1024 / n if pg else None,
+                 "rss_per_name": (rg - rb) * 1024 / n if rg else None,
+                 "reload_s": num(f[9]), "pss_after_reload_mb": float(f[10]) / 1024 if num(f[10]) else None,
+                 "check_s": num(f[11])})
+
+
+def fmt(x, nd=0):
+    return "-" if x is None else "%.*f" % (nd, x)
+
+
+print("| names | server | mode | first answer, 10 names s | first answer s | load s | load ratio"
+      " | PSS MB | PSS B/name | PSS ratio | RSS B/name | reload s | reload ratio"
+      " | PSS after reload MB | offline check s |")
+print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for r in rows:
+    ref = next((x for x in rows if x["names"] == r["names"] and x["server"] == "swerved"), None)
+
+    def ratio(k):
+        if ref is None or r[k] is None or not ref[k]:
+            return "-"
+        return "%.2f" % (r[k] / ref[k])
+
+    print("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        r["names"], r["server"], r["mode"], fmt(r["first_base_s"], 3), fmt(r["first_s"], 3),
+        fmt(r["load_s"], 2), ratio("load_s"), fmt(r["pss_mb"]), fmt(r["pss_per_name"]),
+        ratio("pss_per_name"), fmt(r["rss_per_name"]), fmt(r["reload_s"], 3), ratio("reload_s"),
+        fmt(r["pss_after_reload_mb"]), fmt(r["check_s"], 2)))
+model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+model = next((l.split(":", 1)[1].strip() for l in model.splitlines() if l.startswith("Model name")), "")
+json.dump({"bench": "scale", "started": started, "command": cmd, "nproc": os.cpu_count(),
+           "cpu_model": model, "load_before": load0, "load_after": load1, "rows": rows},
+          open(out, "w"), indent=1)
+print()
+print("results written to %s" % out)
+PY

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Write a deterministic dnsperf query file (-B format) for a zone from perf/gen_zone.py.
 
-    perf/gen_dnsperf.py ZONE OUT [-n 100000] [--mix realistic] [--seed 1]
+    perf/gen_dnsperf.py ZONE OUT [-n 100000] [--mix realistic] [--seed 1] [--kxdpgun]
 
 dnsperf's text input cannot mix queries with and without EDNS in one run, so
 this writes its binary input (dnsperf -B): each query is a 2-byte big-endian
@@ -12,6 +12,8 @@ the message ID. The queries, kinds and mixes are those of perf/gen_pcap.py
 the default "realistic" mix is 60 % EDNS+DO hits, 15 % plain hits, 10 %
 NXDOMAIN, 6 % NODATA, 5 % CNAME, 2 % wildcard and 2 % referral, with names
 drawn uniformly from the zone. The same arguments always give the same file.
+--kxdpgun writes the same queries as kxdpgun's text input instead ("NAME TYPE"
+per line, flag D for EDNS with DO), for perf/bench_flood.sh.
 """
 
 import argparse
@@ -31,6 +33,8 @@ def main():
     ap.add_argument("-n", type=int, default=100000, help="number of queries (default 100000)")
     ap.add_argument("--mix", default="realistic", help="mix name or kind=pct,... (realistic)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--kxdpgun", action="store_true",
+                    help="write kxdpgun's text format instead of dnsperf -B")
     args = ap.parse_args()
 
     names = gen_pcap.read_zone(args.zone)
@@ -46,8 +50,13 @@ def main():
         for i in range(args.n):
             kind = rng.choices(kinds, weights)[0]
             name = names[kind][rng.randrange(len(names[kind]))]
-            q = gen_pcap.dns_query(i & 0xFFFF, name, kind)
-            f.write(struct.pack("!H", len(q)) + q)
+            if args.kxdpgun:
+                # The same draws as the binary file, so both tools ask the same questions.
+                f.write(("%s. %s%s\n" % (name.rstrip("."), "AAAA" if kind == "nodata" else "A",
+                                          " D" if kind == "edns" else "")).encode())
+            else:
+                q = gen_pcap.dns_query(i & 0xFFFF, name, kind)
+                f.write(struct.pack("!H", len(q)) + q)
             counts[kind] += 1
     print("%s: %d queries (%s)" % (args.out, args.n,
           ", ".join("%s %d" % (k, counts[k]) for k in kinds)))
