@@ -75,6 +75,13 @@ struct loader {
 	uint64_t published; /* Reloads published, for metrics. */
 	uint64_t refused;   /* Reloads refused. */
 	int efd;	    /* eventfd: the loader thread has results. */
+	/*
+	 * Replaced snapshots handed over for reclamation and not yet freed, and
+	 * the bytes they hold. write: both threads (relaxed atomics); read: any
+	 * (the watchdog reports them; a stuck worker makes them grow).
+	 */
+	uint64_t held_n;
+	uint64_t held_bytes;
 	bool running;
 	pthread_t thread;
 
@@ -299,6 +306,41 @@ out:
 	return rc;
 }
 
+/* What a snapshot holds: the table, its arrays and its arena. */
+static uint64_t
+loader_rrt_bytes(const struct rrt *t)
+{
+	if (t == NULL)
+		return 0;
+	return sizeof(*t) + ((uint64_t)t->mask + 1) * sizeof(*t->buckets) +
+	       (uint64_t)t->nnodes * sizeof(*t->nodes) + (uint64_t)t->nzones * sizeof(*t->zones) +
+	       (uint64_t)t->nslots * sizeof(*t->slots) + t->arena_len;
+}
+
+/* @t enters (@sign 1) or leaves (@sign -1) the reclamation backlog. */
+static void
+loader_held(struct loader *l, const struct rrt *t, int sign)
+{
+	uint64_t b = loader_rrt_bytes(t);
+
+	if (t == NULL)
+		return;
+	if (sign > 0) {
+		__atomic_add_fetch(&l->held_n, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&l->held_bytes, b, __ATOMIC_RELAXED);
+	} else {
+		__atomic_sub_fetch(&l->held_n, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&l->held_bytes, b, __ATOMIC_RELAXED);
+	}
+}
+
+void
+loader_reclaim_held(const struct loader *l, uint64_t *snapshots, uint64_t *bytes)
+{
+	*snapshots = l != NULL ? __atomic_load_n(&l->held_n, __ATOMIC_RELAXED) : 0;
+	*bytes = l != NULL ? __atomic_load_n(&l->held_bytes, __ATOMIC_RELAXED) : 0;
+}
+
 static void *
 loader_thread(void *arg)
 {
@@ -321,7 +363,14 @@ loader_thread(void *arg)
 			break;
 
 		if (m->kind == LOADER_RECLAIM) {
-			rrt_reclaim(m->table);
+			struct rrt *t = m->table;
+			uint64_t b = loader_rrt_bytes(t);
+
+			rrt_reclaim(t);
+			if (t != NULL) {
+				__atomic_sub_fetch(&l->held_n, 1, __ATOMIC_RELAXED);
+				__atomic_sub_fetch(&l->held_bytes, b, __ATOMIC_RELAXED);
+			}
 			free(m);
 			continue;
 		}
@@ -368,6 +417,7 @@ loader_on_results(void *arg, int fd, uint32_t events)
 			/* The message becomes the reclaim request of the snapshot just replaced. */
 			m->kind = LOADER_RECLAIM;
 			m->table = old;
+			loader_held(l, old, 1);
 			pthread_mutex_lock(&l->mu);
 			loader_queue_push(&l->req, m);
 			pthread_cond_signal(&l->cv);
@@ -547,6 +597,7 @@ loader_reclaim(struct loader *l, struct rrt *old)
 	}
 	m->kind = LOADER_RECLAIM;
 	m->table = old;
+	loader_held(l, old, 1);
 	pthread_mutex_lock(&l->mu);
 	loader_queue_push(&l->req, m);
 	pthread_cond_signal(&l->cv);
@@ -632,8 +683,10 @@ loader_free(struct loader *l)
 		free(m);
 	}
 	while ((m = loader_queue_pop(&l->req)) != NULL) {
-		if (m->kind == LOADER_RECLAIM)
+		if (m->kind == LOADER_RECLAIM) {
+			loader_held(l, m->table, -1);
 			rrt_reclaim(m->table);
+		}
 		free(m);
 	}
 	if (l->efd >= 0) {

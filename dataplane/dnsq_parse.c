@@ -50,7 +50,7 @@ dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
 	/* The root label must sit within the message and within 255 octets. */
 	size_t max = len - DNSQ_HDR_LEN < DNAME_MAXLEN ? len - DNSQ_HDR_LEN : DNAME_MAXLEN;
 	size_t off = 0;
-	size_t i;
+	size_t i, words;
 
 	for (;;) {
 		unsigned c;
@@ -66,15 +66,31 @@ dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
 		off += c + 1;
 	}
 	off++;
-	for (i = 0; i + 8 <= off || (i < off && DNSQ_HDR_LEN + i + 8 <= len); i += 8) {
-		uint64_t w;
+	/*
+	 * Whole words when the message has room for the last one (qname[] has
+	 * 256 octets, so a rounded-up length always fits there): one bound, no
+	 * byte tail. Otherwise words, then the tail octet by octet.
+	 */
+	words = (off + 7) & ~(size_t)7;
+	if (caa_likely(DNSQ_HDR_LEN + words <= len)) {
+		for (i = 0; i < words; i += 8) {
+			uint64_t w;
 
-		memcpy(&w, name + i, 8);
-		w = dnsq_lower8(w);
-		memcpy(q->qname + i, &w, 8);
+			memcpy(&w, name + i, 8);
+			w = dnsq_lower8(w);
+			memcpy(q->qname + i, &w, 8);
+		}
+	} else {
+		for (i = 0; i + 8 <= off; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, name + i, 8);
+			w = dnsq_lower8(w);
+			memcpy(q->qname + i, &w, 8);
+		}
+		for (; i < off; i++)
+			q->qname[i] = dname_lower_octet(name[i]);
 	}
-	for (; i < off; i++)
-		q->qname[i] = dname_lower_octet(name[i]);
 	q->qname_len = (uint8_t)off;
 	return DNSQ_HDR_LEN + off;
 }

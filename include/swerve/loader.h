@@ -115,6 +115,13 @@ unsigned loader_pending(const struct loader *l);
  */
 void loader_reclaim(struct loader *l, struct rrt *old);
 
+/*
+ * Replaced snapshots not yet freed (queued for the loader thread or waiting
+ * there for a grace period: a stuck worker makes this grow) and the bytes
+ * they hold. Thread: any (relaxed atomic loads).
+ */
+void loader_reclaim_held(const struct loader *l, uint64_t *snapshots, uint64_t *bytes);
+
 /* swerve_zone_serial{zone}, swerve_zone_load_timestamp_seconds{zone} and reload counters. */
 int loader_metrics_register(struct loader *l, struct metrics *m);
 
