@@ -25,8 +25,9 @@ struct cfg_addr {
 /* keys[]: a TSIG key (RFC 8945) for zone transfers and NOTIFY, named as the primary names it. */
 struct cfg_tsig_key {
 	char *name;	 /* name: the key's domain name, absolute, lowercase, final dot. */
-	char *algorithm; /* algorithm: hmac-sha256 (default), hmac-sha384, hmac-sha512, hmac-sha1,
-			    hmac-md5, written as ldns names them ("hmac-sha256."). */
+	char *algorithm; /* algorithm: hmac-sha256 (default), hmac-sha512, hmac-sha1 or hmac-md5,
+			    written as ldns names them ("hmac-sha256."); ldns 1.8 cannot compute
+			    hmac-sha224 or hmac-sha384, so they are refused. */
 	char *secret;	 /* secret: base64, as tsig-keygen and keymgr print it. */
 };
 
