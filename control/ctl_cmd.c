@@ -25,6 +25,7 @@
 #include "swerve/secondary.h"
 #include "swerve/stats.h"
 #include "swerve/tcp.h"
+#include "swerve/watchdog.h"
 #include "swerved.h"
 
 /* More queued reloads than this is an operator script gone wrong, not a need. */
@@ -195,6 +196,8 @@ ctl_cmd_status(void *ctx, const struct ctl_req *req, json_t *reply)
 	json_object_set_new(reply, "generation", json_integer((json_int_t)gen));
 	json_object_set_new(reply, "failover_records", json_integer((json_int_t)s->cfg->nfailovers));
 	json_object_set_new(reply, "log_level", json_string(sw_log_level_name(sw_log_get_level())));
+	if (s->wd != NULL)
+		json_object_set_new(reply, "watchdog", watchdog_json(s->wd));
 	return 0;
 }
 

@@ -449,6 +449,13 @@ swerved_pool_fail(void *arg)
 	return port_pool_nombuf();
 }
 
+/* The loader's reclamation backlog, in the watchdog's callback shape. */
+static void
+swerved_reclaim_held(void *arg, uint64_t *snapshots, uint64_t *bytes)
+{
+	loader_reclaim_held(arg, snapshots, bytes);
+}
+
 static int
 swerved_watchdog(struct swerved *s)
 {
@@ -460,6 +467,8 @@ swerved_watchdog(struct swerved *s)
 	if (rc == 0)
 		watchdog_set_pool(swerved_wd, swerved_pool_free, swerved_pool_fail, s->mp,
 				  s->mp->size, WORKER_BURST);
+	if (rc == 0)
+		watchdog_set_reclaim(swerved_wd, swerved_reclaim_held, s->loader);
 	if (rc == 0 && s->metrics != NULL)
 		rc = watchdog_metrics_register(swerved_wd, s->metrics);
 	if (rc == 0 && s->metrics != NULL)
@@ -468,6 +477,8 @@ swerved_watchdog(struct swerved *s)
 		rc = watchdog_ctl_register(swerved_wd, s->ctl);
 	if (rc == 0)
 		rc = watchdog_start(swerved_wd);
+	if (rc == 0)
+		s->wd = swerved_wd;
 	if (rc < 0)
 		sw_err("watchdog: %s", sw_strerror(rc));
 	return rc;
@@ -575,6 +586,24 @@ swerved_control(struct swerved *s)
 	return 0;
 }
 
+/* The TCP listener's NOTIFY hook: Knot 3 sends NOTIFY over TCP, not UDP. */
+static size_t
+swerved_tcp_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
+		   uint8_t *resp, size_t cap)
+{
+	return secondary_notify_input(arg, msg, len, from, resp, cap);
+}
+
+/* Whether any zone is a secondary: without one, NOTIFY over TCP stays NOTIMP. */
+static bool
+swerved_has_secondary(const struct swerve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (cfg->zones[i].nprimaries > 0)
+			return true;
+	return false;
+}
+
 /*
  * Teardown in dependency order: workers, TCP, the control plane, ports,
  * exception path, the last snapshot (reclaimed on the loader thread), RCU
@@ -599,6 +628,7 @@ swerved_teardown(struct swerved *s)
 	/* Before the loader: a transfer in flight ends in a reload request. */
 	secondary_free(s->sec);
 	s->sec = NULL;
+	s->wd = NULL;
 	watchdog_free(swerved_wd);
 	swerved_wd = NULL;
 	for (unsigned i = 0; i < s->nports; i++)
@@ -777,6 +807,8 @@ main(int argc, char **argv)
 		if (rc < 0)
 			goto out;
 		/* TCP reaches the kernel only through the exception path, so it needs it. */
+		if (s.sec != NULL && swerved_has_secondary(s.cfg))
+			tcp_listener_set_notify(swerved_tcp_notify, s.sec);
 		rc = tcp_listener_start(s.cfg, &s.root, &s.dconf);
 		if (rc < 0) {
 			sw_err("tcp listener: %s", sw_strerror(rc));

@@ -55,6 +55,7 @@ struct swerved {
 	struct failover *fo;
 	struct loader *loader;
 	struct secondary *sec; /* Secondary zones (transfers, NOTIFY); always set once started. */
+	struct watchdog *wd;   /* Stuck-worker watchdog; NULL until started. */
 	int sigfd;
 	bool quit;
 	uint64_t start_ms;  /* evloop_now_ms() at start, for the uptime. */

@@ -85,6 +85,8 @@ static struct {
 	struct rrt_root *root;
 	const struct dnsq_conf *dconf;
 	uint8_t *scratch; /* TCP_MSG_MAX octets for the response being built. */
+	tcp_notify_fn notify_fn; /* NOTIFY goes here when set (the secondary module). */
+	void *notify_arg;
 
 	/* Counters, for the log at stop. */
 	uint64_t accepted, refused, timed_out, dropped, queries;
@@ -99,6 +101,38 @@ tcp_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Whether @query is a NOTIFY request (opcode 4, QR clear): the engine would only say NOTIMP. */
+static bool
+tcp_is_notify(const uint8_t *query, size_t qlen)
+{
+	return qlen >= 12 && (query[2] & 0x80) == 0 && ((query[2] >> 3) & 0xf) == 4;
+}
+
+/* Hand a NOTIFY to the hook with the peer's address, which is all it checks the sender by. */
+static size_t
+tcp_notify(const struct tcp_client *cl, const uint8_t *query, size_t qlen, uint8_t *resp,
+	   size_t cap)
+{
+	struct sockaddr_storage from;
+
+	memset(&from, 0, sizeof(from));
+	if (cl->addr_len == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&from;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, cl->addr, 4);
+	} else if (cl->addr_len == 16) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&from;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, cl->addr, 16);
+	} else {
+		/* An unknown sender cannot be matched to a primary: refuse by closing. */
+		return 0;
+	}
+	return tl.notify_fn(tl.notify_arg, query, qlen, (const struct sockaddr *)&from, resp, cap);
+}
+
 /*
  * Answer one query. The thread is a QSBR reader online only here: the table
  * pointer is loaded, used and forgotten inside this call.
@@ -111,6 +145,10 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 	struct dnsq_info info;
 	size_t n;
 
+	if (tl.notify_fn != NULL && tcp_is_notify(query, qlen)) {
+		tl.queries++;
+		return tcp_notify(cl, query, qlen, resp, cap);
+	}
 	memcpy(client.addr, cl->addr, sizeof(client.addr));
 	client.addr_len = cl->addr_len;
 	client.now = (uint32_t)time(NULL);
@@ -455,6 +493,13 @@ tcp_release(void)
 	tl.epfd = -1;
 	free(tl.scratch);
 	tl.scratch = NULL;
+}
+
+void
+tcp_listener_set_notify(tcp_notify_fn fn, void *arg)
+{
+	tl.notify_fn = fn;
+	tl.notify_arg = arg;
 }
 
 int

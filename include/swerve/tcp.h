@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct dnsq_conf;
+struct sockaddr;
 struct rrt_root;
 struct swerve_config;
 
@@ -26,6 +27,24 @@ struct swerve_config;
  */
 int tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
 		       const struct dnsq_conf *dconf);
+
+/*
+ * A NOTIFY (opcode 4, QR=0) that came over TCP, as Knot 3 sends them: the
+ * answer engine cannot act on it, so the listener hands it here, on its own
+ * thread, with the client's address (port 0: the connection's port says
+ * nothing about the sender). Returns the reply's length in @resp (room for
+ * @cap), or 0 for no reply, which closes the connection like any query that
+ * cannot be answered.
+ */
+typedef size_t (*tcp_notify_fn)(void *arg, const uint8_t *msg, size_t len,
+				const struct sockaddr *from, uint8_t *resp, size_t cap);
+
+/*
+ * Hand NOTIFY over TCP to @fn (NULL: answer it with the engine, NOTIMP).
+ * Call before tcp_listener_start(): the thread reads it without locking.
+ * @arg must outlive tcp_listener_stop().
+ */
+void tcp_listener_set_notify(tcp_notify_fn fn, void *arg);
 
 /* Stop the thread, join it and close every socket. Safe when never started. */
 void tcp_listener_stop(void);

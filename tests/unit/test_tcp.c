@@ -438,6 +438,100 @@ test_listener_limit(void **state)
 	tcp_listener_stop();
 }
 
+/* What the NOTIFY hook saw, and whether it answers. */
+struct hook {
+	unsigned calls;
+	bool silent;
+	int family;
+	uint8_t addr0;
+};
+
+/* A stand-in for the secondary module: a header-only NOERROR reply with QR set. */
+static size_t
+hook_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
+	    uint8_t *resp, size_t cap)
+{
+	struct hook *h = arg;
+
+	h->calls++;
+	h->family = from->sa_family;
+	if (from->sa_family == AF_INET)
+		h->addr0 = (uint8_t)(ntohl(((const struct sockaddr_in *)from)->sin_addr.s_addr) >> 24);
+	if (h->silent || len < 12 || cap < 12)
+		return 0;
+	memcpy(resp, msg, 12);
+	resp[2] |= 0x80;
+	resp[3] = 0;
+	memset(resp + 4, 0, 8);
+	return 12;
+}
+
+/* Send a NOTIFY (a query with opcode 4) with ID @id; return the response's flags. */
+static uint16_t
+lsn_notify(int fd, uint16_t id)
+{
+	uint8_t buf[600], hdr[2], msg[TCP_MSG_MAX];
+	size_t n = 0, len;
+
+	lsn_query(buf, &n, id);
+	buf[4] = (uint8_t)((buf[4] & 0x87) | 4 << 3);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	lsn_read_all(fd, hdr, 2);
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	assert_true(len >= 12);
+	lsn_read_all(fd, msg, len);
+	assert_int_equal((unsigned)msg[0] << 8 | msg[1], id);
+	return (uint16_t)(msg[2] << 8 | msg[3]);
+}
+
+static void
+test_listener_notify(void **state)
+{
+	struct hook h = {0};
+	uint8_t buf[600];
+	size_t n = 0;
+	uint16_t fl;
+	int fd;
+
+	(void)state;
+	/* Without a hook the engine answers NOTIFY over TCP: NOTIMP. */
+	tcp_listener_set_notify(NULL, NULL);
+	LSN_START(8, 5000);
+	fd = lsn_connect();
+	fl = lsn_notify(fd, 0x4e01);
+	assert_int_equal(fl & 0xf, 4);
+	close(fd);
+	tcp_listener_stop();
+
+	/* With one, the hook answers it and gets the peer's address; other queries still reach the engine. */
+	tcp_listener_set_notify(hook_notify, &h);
+	LSN_START(8, 5000);
+	fd = lsn_connect();
+	fl = lsn_notify(fd, 0x4e02);
+	assert_int_equal(h.calls, 1);
+	assert_true(fl & 0x8000);
+	assert_int_equal((fl >> 11) & 0xf, 4);
+	assert_int_equal(fl & 0xf, 0);
+	assert_int_equal(h.family, AF_INET);
+	assert_int_equal(h.addr0, 127);
+	lsn_query(buf, &n, 0x0a0a);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	lsn_expect(fd, 0x0a0a);
+	assert_int_equal(h.calls, 1);
+
+	/* A hook with nothing to say closes the connection, like a dropped query. */
+	h.silent = true;
+	n = 0;
+	lsn_query(buf, &n, 0x4e03);
+	buf[4] = (uint8_t)((buf[4] & 0x87) | 4 << 3);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	assert_true(lsn_closed_within(fd, 1000));
+	assert_int_equal(h.calls, 2);
+	close(fd);
+	tcp_listener_stop();
+	tcp_listener_set_notify(NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -450,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_listener_pipelined),
 		cmocka_unit_test(test_listener_idle_and_drop),
 		cmocka_unit_test(test_listener_limit),
+		cmocka_unit_test(test_listener_notify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
