@@ -24,7 +24,6 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "swerve/config.h"
 #include "swerve/error.h"
 #include "swerve/exception.h"
 #include "swerve/log.h"
@@ -100,7 +99,7 @@ exc_nl_attr(struct nlmsghdr *nh, size_t cap, uint16_t type, const void *data, si
  * ours by configuration, so there is nothing for DAD to find.
  */
 static int
-exc_addr_add(int fd, unsigned ifindex, const struct cfg_addr *a, uint32_t seq)
+exc_addr_add(int fd, unsigned ifindex, const struct svc_addr *a, uint32_t seq)
 {
 	union {
 		struct nlmsghdr nh;
@@ -131,10 +130,11 @@ exc_addr_add(int fd, unsigned ifindex, const struct cfg_addr *a, uint32_t seq)
 	return ret;
 }
 
-/* Assign every service address to @ifname's kernel side. */
+/* Assign every service address to the kernel side of @c->ifname. */
 static int
-exc_addrs_assign(const struct swerve_config *cfg, const char *ifname)
+exc_addrs_assign(const struct exc_conf *c)
 {
+	const char *ifname = c->ifname;
 	char text[INET6_ADDRSTRLEN];
 	unsigned ifindex;
 	int fd, ret = 0;
@@ -145,8 +145,8 @@ exc_addrs_assign(const struct swerve_config *cfg, const char *ifname)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	for (size_t i = 0; i < cfg->naddrs; i++) {
-		const struct cfg_addr *a = &cfg->addrs[i];
+	for (size_t i = 0; i < c->naddrs; i++) {
+		const struct svc_addr *a = &c->addrs[i];
 
 		ret = exc_addr_add(fd, ifindex, a, (uint32_t)i + 1);
 		inet_ntop(a->family,
@@ -165,19 +165,20 @@ out:
 }
 
 /*
- * Turn off IPv6 duplicate address detection on @ifname, so the link-local
+ * Turn off IPv6 duplicate address detection on @c->ifname, so the link-local
  * address too is usable at once (the service addresses already skip it).
  * Best effort: a host without IPv6 has no such file and needs nothing.
  */
 static void
-exc_dad_off(const struct swerve_config *cfg, const char *ifname)
+exc_dad_off(const struct exc_conf *c)
 {
+	const char *ifname = c->ifname;
 	char path[128];
 	bool v6 = false;
 	int fd;
 
-	for (size_t i = 0; i < cfg->naddrs; i++)
-		v6 |= cfg->addrs[i].family == AF_INET6;
+	for (size_t i = 0; i < c->naddrs; i++)
+		v6 |= c->addrs[i].family == AF_INET6;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0\n", 2) != 2) {
@@ -239,10 +240,10 @@ exc_port_start(uint16_t tap, unsigned nqueues, struct rte_mempool *mp)
 }
 
 int
-exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nqueues,
+exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 		struct rte_mempool *mp, struct exc_queue *q)
 {
-	const char *ifname = cfg->exception_ifname;
+	const char *ifname = c->ifname;
 	struct rte_ether_addr mac;
 	char args[IFNAMSIZ + 64];
 	uint16_t tap = RTE_MAX_ETHPORTS;
@@ -278,12 +279,12 @@ exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nque
 		goto fail;
 
 	/* Before the link goes up, or the link-local address starts DAD. */
-	exc_dad_off(cfg, ifname);
+	exc_dad_off(c);
 
 	ret = exc_port_start(tap, nqueues, mp);
 	if (ret < 0)
 		goto fail;
-	ret = exc_addrs_assign(cfg, ifname);
+	ret = exc_addrs_assign(c);
 	if (ret < 0)
 		goto fail;
 	ret = exc_link_up(ifname);
@@ -291,17 +292,17 @@ exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nque
 		goto fail;
 
 	exc_tsc_hz = rte_get_tsc_hz();
-	burst = RTE_MAX((uint64_t)cfg->exception_pps / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
+	burst = RTE_MAX((uint64_t)c->pps / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
 	for (unsigned i = 0; i < nqueues; i++) {
 		q[i].tap_port = tap;
 		q[i].queue = (uint16_t)i;
-		q[i].rate = cfg->exception_pps;
+		q[i].rate = c->pps;
 		q[i].burst = burst;
 		q[i].tokens = burst * exc_tsc_hz;
 		q[i].last_tsc = rte_get_tsc_cycles();
 	}
 	sw_info("exception: %s (port %u, %u queues, %u frames/s per queue)", ifname, tap, nqueues,
-		cfg->exception_pps);
+		c->pps);
 	return 0;
 
 fail:

@@ -12,7 +12,6 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "swerve/config.h"
 #include "swerve/pkt.h"
 #include "swerve/rrl.h"
 
@@ -31,7 +30,7 @@
 #define PKT_PUNT SIZE_MAX
 
 int
-pkt_service_init(struct pkt_service *svc, const struct cfg_addr *addrs, size_t naddrs)
+pkt_service_init(struct pkt_service *svc, const struct svc_addr *addrs, size_t naddrs)
 {
 	memset(svc, 0, sizeof(*svc));
 	for (size_t i = 0; i < naddrs; i++) {

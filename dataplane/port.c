@@ -18,7 +18,6 @@
 #include <rte_mempool.h>
 
 #include "swerve/log.h"
-#include "swerve/metrics.h"
 #include "swerve/pkt.h"
 #include "swerve/port.h"
 #include "swerve/worker.h"
@@ -402,61 +401,21 @@ port_stats_log(const struct port *p)
 		st.oerrors, port_pool_nombuf());
 }
 
-struct port_metrics {
-	const struct port *ports;
-	const unsigned *nports;
-};
-
-static struct port_metrics port_metrics_ctx;
-
-static void
-port_metrics_family(struct metrics_out *o, const struct port_metrics *pm, const char *name,
-		    const char *help, size_t field)
-{
-	char id[8];
-
-	metrics_family(o, name, "counter", help);
-	for (unsigned i = 0; i < *pm->nports; i++) {
-		struct rte_eth_stats st;
-
-		if (rte_eth_stats_get(pm->ports[i].id, &st) != 0)
-			continue;
-		snprintf(id, sizeof(id), "%u", pm->ports[i].id);
-		metrics_sample_u64(o, name, *(const uint64_t *)(const void *)((const char *)&st + field),
-				   "port", id, NULL);
-	}
-}
-
-static void
-port_metrics_render(void *ctx, struct metrics_out *o)
-{
-	const struct port_metrics *pm = ctx;
-
-	port_metrics_family(o, pm, "swerve_port_rx_packets_total",
-			    "Frames the device received.", offsetof(struct rte_eth_stats, ipackets));
-	port_metrics_family(o, pm, "swerve_port_rx_missed_total",
-			    "Frames the device dropped: no free RX descriptor (imissed).",
-			    offsetof(struct rte_eth_stats, imissed));
-	port_metrics_family(o, pm, "swerve_port_rx_nombuf_total",
-			    "RX descriptors that could not be refilled: mbuf pool empty.",
-			    offsetof(struct rte_eth_stats, rx_nombuf));
-	port_metrics_family(o, pm, "swerve_port_rx_errors_total", "Erroneous frames received.",
-			    offsetof(struct rte_eth_stats, ierrors));
-	port_metrics_family(o, pm, "swerve_port_tx_packets_total",
-			    "Frames the device transmitted.", offsetof(struct rte_eth_stats, opackets));
-	port_metrics_family(o, pm, "swerve_port_tx_errors_total", "Frames the device failed to send.",
-			    offsetof(struct rte_eth_stats, oerrors));
-	metrics_family(o, "swerve_mbuf_pool_dequeue_failures_total", "counter",
-		       "Dequeues from the mbuf pool that found too few mbufs (rx_nombuf for every PMD).");
-	metrics_sample_u64(o, "swerve_mbuf_pool_dequeue_failures_total", port_pool_nombuf(), NULL);
-}
-
 int
-port_metrics_register(struct metrics *m, const struct port *ports, const unsigned *nports)
+port_counters_read(const struct port *p, struct port_counters *out)
 {
-	port_metrics_ctx.ports = ports;
-	port_metrics_ctx.nports = nports;
-	return metrics_add_source(m, port_metrics_render, &port_metrics_ctx);
+	struct rte_eth_stats st;
+	int rc = rte_eth_stats_get(p->id, &st);
+
+	if (rc != 0)
+		return rc;
+	out->rx_packets = st.ipackets;
+	out->rx_missed = st.imissed;
+	out->rx_nombuf = st.rx_nombuf;
+	out->rx_errors = st.ierrors;
+	out->tx_packets = st.opackets;
+	out->tx_errors = st.oerrors;
+	return 0;
 }
 
 void

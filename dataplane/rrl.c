@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "swerve/config.h"
 #include "swerve/rrl.h"
 
 #define RRL_TAG_USED 0x10000u
@@ -21,19 +20,6 @@ rrl_buckets(const struct rrl_conf *c)
 	while (n < c->table_size && n < (1u << 30))
 		n <<= 1;
 	return n;
-}
-
-void
-rrl_conf_from_cfg(struct rrl_conf *c, const struct swerve_config *cfg)
-{
-	memset(c, 0, sizeof(*c));
-	c->rate = cfg->rrl_rate;
-	c->errors = cfg->rrl_errors;
-	c->burst = cfg->rrl_burst;
-	c->slip = cfg->rrl_slip;
-	c->ipv4_prefix = cfg->rrl_ipv4_prefix;
-	c->ipv6_prefix = cfg->rrl_ipv6_prefix;
-	c->table_size = cfg->rrl_table_size;
 }
 
 size_t

@@ -55,7 +55,7 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
-#include "../control/failover_int.h"
+#include "../control/failover/failover_int.h"
 #include "swerve/dname.h"
 #include "swerve/dnsq.h"
 #include "swerve/error.h"
@@ -243,7 +243,7 @@ fb_pin(pthread_t th, int cpu)
 
 /* The address a record or static name serves: @net 18 or 19, from @base upwards. */
 static void
-fb_addr(struct cfg_addr *a, unsigned net, unsigned base, unsigned i)
+fb_addr(struct svc_addr *a, unsigned net, unsigned base, unsigned i)
 {
 	char text[32];
 

@@ -8,7 +8,15 @@
 
 #include <rte_mbuf.h>
 
-struct swerve_config;
+#include "swerve/svc_addr.h"
+
+/* What the exception path is set up with; control fills it from the config's exception: section. */
+struct exc_conf {
+	const char *ifname;	      /* exception.interface: the tap's kernel name. */
+	uint32_t pps;		      /* exception.rate-limit-pps: frames per second per queue. */
+	const struct svc_addr *addrs; /* The service addresses the kernel side gets. */
+	size_t naddrs;
+};
 
 /*
  * One worker's queue pair on the tap. Owned by that worker alone: nothing in
@@ -32,13 +40,13 @@ struct exc_queue {
 #define EXC_TX_DESC 64
 
 /*
- * Create the tap (kernel name cfg->exception_ifname, the MAC of @port_id so
+ * Create the tap (kernel name @c->ifname, the MAC of @port_id so
  * the kernel's ARP/ND answers name the address clients already send to),
  * give it @nqueues queue pairs from @mp, assign the service addresses to its
  * kernel side and bring it up. Fills @q[0..nqueues-1].
  * Thread: main lcore, before workers start.
  */
-int exception_setup(const struct swerve_config *cfg, uint16_t port_id, unsigned nqueues,
+int exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 		    struct rte_mempool *mp, struct exc_queue *q);
 
 /*

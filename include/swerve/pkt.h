@@ -9,6 +9,7 @@
 
 #include "swerve/dnsq.h"
 #include "swerve/stats.h"
+#include "swerve/svc_addr.h"
 
 struct rrt;
 struct rrl;
@@ -101,7 +102,6 @@ enum pkt_verdict pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, ui
 			     struct pkt_result *res);
 
 /* Fill @svc from configured addresses; -E2BIG past PKT_MAX_SERVICE of a family. */
-struct cfg_addr;
-int pkt_service_init(struct pkt_service *svc, const struct cfg_addr *addrs, size_t naddrs);
+int pkt_service_init(struct pkt_service *svc, const struct svc_addr *addrs, size_t naddrs);
 
 #endif /* SWERVE_PKT_H */

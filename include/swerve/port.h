@@ -67,14 +67,22 @@ void port_log(const struct port *p);
  */
 void port_stats_log(const struct port *p);
 
-struct metrics;
+/* The device's own counters (rte_eth_stats), copied out for the control side's metrics. */
+struct port_counters {
+	uint64_t rx_packets; /* ipackets: frames the device received. */
+	uint64_t rx_missed;  /* imissed: dropped for want of a free RX descriptor. */
+	uint64_t rx_nombuf;  /* RX descriptors not refilled: the mbuf pool was empty. */
+	uint64_t rx_errors;  /* ierrors: erroneous frames received. */
+	uint64_t tx_packets; /* opackets: frames the device transmitted. */
+	uint64_t tx_errors;  /* oerrors: frames the device failed to send. */
+};
 
 /*
- * swerve_port_{rx_packets,rx_missed,rx_nombuf,rx_errors,tx_packets,tx_errors}_total
- * {port} from rte_eth_stats_get() of @ports[0..*@nports-1] at every scrape, and
- * swerve_mbuf_pool_dequeue_failures_total (port_pool_nombuf()).
+ * Read @p's device counters into @out. Returns 0 or a negative errno (the
+ * PMD's answer to rte_eth_stats_get()); @out is untouched on error.
+ * Thread: the control thread (rte_eth_stats_get() is not for the workers).
  */
-int port_metrics_register(struct metrics *m, const struct port *ports, const unsigned *nports);
+int port_counters_read(const struct port *p, struct port_counters *out);
 
 /* Stop and close @p (safe on a port that never started). Thread: main lcore, workers stopped. */
 void port_close(struct port *p);

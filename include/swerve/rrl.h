@@ -9,7 +9,7 @@
 
 #include "swerve/dnsq.h"
 
-/* Settings, from the config's rrl: section (see config.h for the keys and defaults). */
+/* Settings; control fills them from the config's rrl: section (config_rrl_conf()). */
 struct rrl_conf {
 	uint32_t rate;	     /* Responses per second per prefix and class; 0 = off. */
 	uint32_t errors;     /* Rate of the error class; 0 = @rate. */
@@ -50,11 +50,6 @@ enum rrl_verdict {
 	RRL_DROP,     /* Over the limit: drop it. */
 	RRL_SLIP,     /* Over the limit, but this one goes out truncated (TC=1). */
 };
-
-struct swerve_config;
-
-/* @c from the config's rrl_* members (the seed is left 0: worker_rrl_init() draws one). */
-void rrl_conf_from_cfg(struct rrl_conf *c, const struct swerve_config *cfg);
 
 /* Octets the table of @c takes (a power of two buckets of 32 octets). */
 size_t rrl_table_bytes(const struct rrl_conf *c);

@@ -16,7 +16,7 @@
 /*
  * Layout
  * ------
- * A snapshot (struct rrt) is built by the control side (control/rrt_build.c)
+ * A snapshot (struct rrt) is built by the control side (control/zone/rrt_build.c)
  * from parsed zones, published once, and never written again. Everything a
  * worker touches lives in three arrays and one arena:
  *

@@ -91,7 +91,7 @@ fz_check_config(const struct swerve_config *cfg)
 {
 	FZ_CHECK(cfg->naddrs >= 1 && cfg->addrs != NULL, "no service address");
 	for (size_t i = 0; i < cfg->naddrs; i++) {
-		const struct cfg_addr *a = &cfg->addrs[i];
+		const struct svc_addr *a = &cfg->addrs[i];
 
 		FZ_CHECK(a->family == AF_INET || a->family == AF_INET6, "family %d", a->family);
 		FZ_CHECK(a->prefix <= (a->family == AF_INET ? 32 : 128), "prefix %u", a->prefix);

@@ -15,14 +15,14 @@
 #include "swerve/evloop.h"
 #include "swerve/rrt.h"
 #include "fuzz_util.h"
-#include "../../control/failover_int.h"
+#include "../../control/failover/failover_int.h"
 
 /*
  * health_http.c's verdict helpers are static: the file is compiled into
  * this target (and only here), so the certificate date parser and the
  * status matcher are reached without widening its interface.
  */
-#include "../../control/health_http.c"
+#include "../../control/failover/health_http.c"
 
 /*
  * Input: [state file JSON] 0x00 [operations]. Without a 0x00 the whole

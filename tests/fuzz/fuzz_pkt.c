@@ -7,7 +7,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "swerve/config.h"
 #include "swerve/pkt.h"
 #include "fuzz_util.h"
 
@@ -243,7 +242,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_env e;
 	const struct dnsq_conf *conf = fz_conf(0);
-	struct cfg_addr a[3];
+	struct svc_addr a[3];
 	struct pkt_result res;
 	enum pkt_verdict v;
 	uint8_t *orig, *buf, opt;

@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include "swerve/config.h"
+#include "swerve/config_dataplane.h"
 #include "swerve/error.h"
 #include "swerve/log.h"
+#include "swerve/rrl.h"
 
 /*
  * Under AddressSanitizer the allocator reports the bytes in use, so a failed
@@ -107,7 +109,7 @@ srcdir(void)
 }
 
 static void
-assert_addr(const struct cfg_addr *a, int family, const char *text, unsigned prefix)
+assert_addr(const struct svc_addr *a, int family, const char *text, unsigned prefix)
 {
 	char buf[INET6_ADDRSTRLEN];
 
@@ -1249,6 +1251,33 @@ test_null_diag(void **state)
 	assert_null(cfg);
 }
 
+/* The rrl: settings reach the dataplane's own struct unchanged. */
+static void
+test_rrl_conf(void **state)
+{
+	struct swerve_config cfg;
+	struct rrl_conf c;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rrl_rate = 20;
+	cfg.rrl_errors = 5;
+	cfg.rrl_burst = 40;
+	cfg.rrl_slip = 3;
+	cfg.rrl_ipv4_prefix = 24;
+	cfg.rrl_ipv6_prefix = 56;
+	cfg.rrl_table_size = 4096;
+	config_rrl_conf(&cfg, &c);
+	assert_int_equal(c.rate, 20);
+	assert_int_equal(c.errors, 5);
+	assert_int_equal(c.burst, 40);
+	assert_int_equal(c.slip, 3);
+	assert_int_equal(c.ipv4_prefix, 24);
+	assert_int_equal(c.ipv6_prefix, 56);
+	assert_int_equal(c.table_size, 4096);
+	assert_int_equal(c.seed, 0);
+}
+
 int
 main(void)
 {
@@ -1262,6 +1291,7 @@ main(void)
 		cmocka_unit_test(test_failover_defaults),
 		cmocka_unit_test(test_failover_values),
 		cmocka_unit_test(test_secondary),
+		cmocka_unit_test(test_rrl_conf),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + N_ERR_CASES];

@@ -22,7 +22,7 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
-#include "../../control/failover_int.h"
+#include "../../control/failover/failover_int.h"
 #include "swerve/ctl.h"
 #include "swerve/error.h"
 #include "swerve/evloop.h"

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 
-#include "swerve/config.h"
 #include "swerve/cookie.h"
 #include "swerve/pkt.h"
 #include "swerve/rrl.h"
@@ -173,7 +172,7 @@ static int
 setup(void **state)
 {
 	struct fixture *x = calloc(1, sizeof(*x));
-	struct cfg_addr a[2];
+	struct svc_addr a[2];
 
 	memset(a, 0, sizeof(a));
 	a[0].family = AF_INET;
@@ -1039,7 +1038,7 @@ static void
 test_service_init(void **state)
 {
 	struct pkt_service svc;
-	struct cfg_addr a[PKT_MAX_SERVICE + 1];
+	struct svc_addr a[PKT_MAX_SERVICE + 1];
 
 	(void)state;
 	memset(a, 0, sizeof(a));

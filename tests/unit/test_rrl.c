@@ -11,7 +11,6 @@
 
 #include <cmocka.h>
 
-#include "swerve/config.h"
 #include "swerve/rrl.h"
 
 /* One tick per microsecond keeps the arithmetic readable. */
@@ -91,32 +90,6 @@ test_init(void **state)
 }
 
 /* From the config: the defaults config.c sets come through unchanged. */
-static void
-test_conf_from_cfg(void **state)
-{
-	struct swerve_config cfg;
-	struct rrl_conf c;
-
-	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rrl_rate = 20;
-	cfg.rrl_errors = 5;
-	cfg.rrl_burst = 40;
-	cfg.rrl_slip = 3;
-	cfg.rrl_ipv4_prefix = 24;
-	cfg.rrl_ipv6_prefix = 56;
-	cfg.rrl_table_size = 4096;
-	rrl_conf_from_cfg(&c, &cfg);
-	assert_int_equal(c.rate, 20);
-	assert_int_equal(c.errors, 5);
-	assert_int_equal(c.burst, 40);
-	assert_int_equal(c.slip, 3);
-	assert_int_equal(c.ipv4_prefix, 24);
-	assert_int_equal(c.ipv6_prefix, 56);
-	assert_int_equal(c.table_size, 4096);
-	assert_int_equal(c.seed, 0);
-}
-
 /* A full bucket lets a burst through, then the rate refills it. */
 static void
 test_burst_and_rate(void **state)
@@ -257,7 +230,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_conf_from_cfg),
 		cmocka_unit_test_teardown(test_burst_and_rate, teardown),
 		cmocka_unit_test_teardown(test_slip, teardown),
 		cmocka_unit_test_teardown(test_keys, teardown),

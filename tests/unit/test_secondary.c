@@ -176,7 +176,7 @@ struct fx {
 	struct cfg_zone zones[2];
 	struct cfg_primary prim[2];
 	struct cfg_tsig_key key;
-	struct cfg_addr addr;
+	struct svc_addr addr;
 	struct swerve_config cfg;
 	struct evloop *loop;
 	struct rrt_root root;

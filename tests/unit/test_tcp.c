@@ -246,7 +246,7 @@ test_frame_socket(void **state)
 
 static struct rrt_root lsn_root;
 static struct dnsq_conf lsn_dconf = {.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT};
-static struct cfg_addr lsn_addr;
+static struct svc_addr lsn_addr;
 static struct swerve_config lsn_cfg;
 
 static int

@@ -157,7 +157,7 @@ sec_on_notify(void *arg, int fd, uint32_t events)
 }
 
 static int
-sec_notify_socket(const struct cfg_addr *a, uint16_t port)
+sec_notify_socket(const struct svc_addr *a, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The daemon's own metric source: every worker's counters, build info and start time. */
+/* The dataplane's counters as metric sources: workers (metrics_stats.c formats them) and ports. */
 
-#ifndef SWERVE_SWERVED_METRICS_H
-#define SWERVE_SWERVED_METRICS_H
+#ifndef SWERVE_METRICS_DATAPLANE_H
+#define SWERVE_METRICS_DATAPLANE_H
 
 struct metrics;
+struct port;
 struct worker;
 
 /*
@@ -25,7 +26,18 @@ struct worker;
  * or metrics_add_source()'s error.
  * Thread: the control thread.
  */
-int swerved_metrics_register(struct metrics *m, struct worker *const *workers,
-			     const unsigned *nworkers, const char *version, double start_time);
+int metrics_dataplane_workers(struct metrics *m, struct worker *const *workers,
+			      const unsigned *nworkers, const char *version, double start_time);
 
-#endif /* SWERVE_SWERVED_METRICS_H */
+/*
+ * Add the source that renders every port's device counters,
+ * swerve_port_{rx_packets,rx_missed,rx_nombuf,rx_errors,tx_packets,tx_errors}_total{port},
+ * read with port_counters_read() at every scrape from @ports[0..*@nports-1],
+ * and swerve_mbuf_pool_dequeue_failures_total (port_pool_nombuf()). The same
+ * lifetime rules as for the workers hold for @ports and *@nports.
+ * Returns 0, -EBUSY on a second call, or metrics_add_source()'s error.
+ * Thread: the control thread.
+ */
+int metrics_dataplane_ports(struct metrics *m, const struct port *ports, const unsigned *nports);
+
+#endif /* SWERVE_METRICS_DATAPLANE_H */

@@ -660,7 +660,7 @@ static int
 fo_endpoint_spec(struct fo_endpoint *ep, const struct cfg_check *c)
 {
 	const struct cfg_endpoint *ce = ep->cfg;
-	const struct cfg_addr *a = ce->has_check_addr ? &ce->check_addr : &ce->addr;
+	const struct svc_addr *a = ce->has_check_addr ? &ce->check_addr : &ce->addr;
 	struct health_spec *s = &ep->spec;
 	char at[INET6_ADDRSTRLEN];
 	uint16_t port = ce->check_port != 0 ? ce->check_port : c->port;

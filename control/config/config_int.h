@@ -79,7 +79,7 @@ int cfg_set_string(char **dst, const char *v);
 int cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path,
 	     const struct cfg_key *k, void *dst);
 /* Unicast address with an optional "/prefix"; -1 when it is not one. */
-int cfg_parse_addr(const char *text, struct cfg_addr *a);
+int cfg_parse_addr(const char *text, struct svc_addr *a);
 /* Presentation-form domain name without escapes; 1 when well formed. */
 int cfg_zone_name_ok(const char *n);
 /* @v resolved against the config's directory; an error unless a readable regular file. */

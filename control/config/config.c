@@ -272,7 +272,7 @@ cfg_mode(struct cfg_parse *p, const yaml_node_t *node, const char *path, const s
 
 /* "198.18.0.53", "2001:2::53/64": a unicast address with an optional prefix length. */
 int
-cfg_parse_addr(const char *text, struct cfg_addr *a)
+cfg_parse_addr(const char *text, struct svc_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	char *slash;
@@ -339,7 +339,7 @@ cfg_addrs(struct cfg_parse *p, const yaml_node_t *node, const char *path)
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item =
 			yaml_document_get_node(p->doc, node->data.sequence.items.start[i]);
-		struct cfg_addr *a = &cfg->addrs[i];
+		struct svc_addr *a = &cfg->addrs[i];
 		const char *v;
 		int rc;
 

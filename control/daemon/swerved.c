@@ -24,6 +24,7 @@
 #include <urcu-qsbr.h>
 
 #include "swerve/config.h"
+#include "swerve/config_dataplane.h"
 #include "swerve/ctl.h"
 #include "swerve/dnsq.h"
 #include "swerve/error.h"
@@ -34,6 +35,7 @@
 #include "swerve/secondary.h"
 #include "swerve/log.h"
 #include "swerve/metrics.h"
+#include "swerve/metrics_dataplane.h"
 #include "swerve/pkt.h"
 #include "swerve/port.h"
 #include "swerve/rrl.h"
@@ -43,7 +45,6 @@
 #include "swerve/watchdog.h"
 #include "swerve/worker.h"
 #include "swerved.h"
-#include "swerved_metrics.h"
 
 /*
  * Mbufs set aside for the exception tap, per queue: its RX ring keeps a full
@@ -279,7 +280,7 @@ swerved_rrl(struct swerved *s)
 {
 	struct rrl_conf c;
 
-	rrl_conf_from_cfg(&c, s->cfg);
+	config_rrl_conf(s->cfg, &c);
 	if (c.rate == 0)
 		return 0;
 	for (unsigned i = 0; i < s->nworkers; i++) {
@@ -371,12 +372,14 @@ swerved_workers(struct swerved *s)
 static int
 swerved_exception(struct swerved *s)
 {
+	struct exc_conf ec;
 	int rc;
 
 	s->excq = calloc(s->nworkers, sizeof(*s->excq));
 	if (s->excq == NULL)
 		return -ENOMEM;
-	rc = exception_setup(s->cfg, s->ports[0].id, s->nworkers, s->mp, s->excq);
+	config_exc_conf(s->cfg, &ec);
+	rc = exception_setup(&ec, s->ports[0].id, s->nworkers, s->mp, s->excq);
 	if (rc < 0) {
 		free(s->excq);
 		s->excq = NULL;
@@ -425,11 +428,11 @@ swerved_summary(const struct swerved *s)
 		  s->cfg->metrics_listen != NULL ? s->cfg->metrics_listen : "off");
 }
 
-/* The daemon's metric sources: counters (swerved_metrics.c); zones and failover add their own. */
+/* The daemon's metric sources: counters (metrics_dataplane.c); zones and failover add their own. */
 static int
 swerved_metrics_add(struct swerved *s)
 {
-	return swerved_metrics_register(s->metrics, s->workers, &s->nworkers, SWERVE_VERSION,
+	return metrics_dataplane_workers(s->metrics, s->workers, &s->nworkers, SWERVE_VERSION,
 					s->start_wall);
 }
 
@@ -472,7 +475,7 @@ swerved_watchdog(struct swerved *s)
 	if (rc == 0 && s->metrics != NULL)
 		rc = watchdog_metrics_register(swerved_wd, s->metrics);
 	if (rc == 0 && s->metrics != NULL)
-		rc = port_metrics_register(s->metrics, s->ports, &s->nports);
+		rc = metrics_dataplane_ports(s->metrics, s->ports, &s->nports);
 	if (rc == 0)
 		rc = watchdog_ctl_register(swerved_wd, s->ctl);
 	if (rc == 0)

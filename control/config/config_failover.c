@@ -194,7 +194,7 @@ static int
 cfg_fo_addr(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node, const char *path,
 	    void *base)
 {
-	struct cfg_addr *dst = (struct cfg_addr *)((char *)base + k->off);
+	struct svc_addr *dst = (struct svc_addr *)((char *)base + k->off);
 	const char *v;
 	int rc;
 

@@ -199,7 +199,7 @@ static int
 cfg_xfr_paddr(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 	      const char *path, void *base)
 {
-	struct cfg_addr *a = (struct cfg_addr *)(void *)((char *)base + k->off);
+	struct svc_addr *a = (struct svc_addr *)(void *)((char *)base + k->off);
 	const char *v;
 	int rc;
 

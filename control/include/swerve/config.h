@@ -10,17 +10,9 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
-struct sw_diag;
+#include "swerve/svc_addr.h"
 
-/* A service address: DNS to it on UDP/53 is answered by the workers. */
-struct cfg_addr {
-	int family; /* AF_INET or AF_INET6. */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
-	uint8_t prefix; /* Prefix length for the exception interface (default 24 / 64). */
-};
+struct sw_diag;
 
 /* keys[]: a TSIG key (RFC 8945) for zone transfers and NOTIFY, named as the primary names it. */
 struct cfg_tsig_key {
@@ -33,7 +25,7 @@ struct cfg_tsig_key {
 
 /* zones[].primaries[]: where a secondary zone comes from. */
 struct cfg_primary {
-	struct cfg_addr addr; /* address: IPv4 or IPv6 (prefix unused). */
+	struct svc_addr addr; /* address: IPv4 or IPv6 (prefix unused). */
 	uint16_t port;	      /* port: default 53. */
 	int key;	      /* key: index in swerve_config.keys, or -1 for none. */
 };
@@ -93,9 +85,9 @@ struct cfg_check {
 /* failover.records[].pools[].endpoints[] */
 struct cfg_endpoint {
 	char *name;             /* name: default the address as text; unique in its record. */
-	struct cfg_addr addr;   /* address: what the record serves; family matches the type. */
+	struct svc_addr addr;   /* address: what the record serves; family matches the type. */
 	bool has_check_addr;    /* check-address given: probe there instead of addr. */
-	struct cfg_addr check_addr;
+	struct svc_addr check_addr;
 	uint16_t check_port;    /* check-port: 0 = the check's port. */
 	char *check_host;       /* check-host: NULL = the check's host. */
 };
@@ -129,7 +121,7 @@ struct swerve_config {
 	char *path; /* The file this came from. */
 
 	/* service: */
-	struct cfg_addr *addrs; /* service.addresses: at least one. */
+	struct svc_addr *addrs; /* service.addresses: at least one. */
 	size_t naddrs;
 
 	/* zones: */

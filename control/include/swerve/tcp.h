@@ -50,7 +50,7 @@ void tcp_listener_set_notify(tcp_notify_fn fn, void *arg);
 void tcp_listener_stop(void);
 
 /*
- * Connection framing (control/tcp_conn.c), used by the listener and exposed
+ * Connection framing (control/tcp/tcp_conn.c), used by the listener and exposed
  * for the unit test. A connection carries two-octet length-prefixed DNS
  * messages each way; queries are answered one after the other, in order, so
  * pipelined queries get their answers in the order they were sent.

@@ -427,7 +427,7 @@ tcp_thread(void *arg)
 
 /* A non-blocking socket listening on TCP/53 of @a, bound even before the address exists. */
 static int
-tcp_listen_one(const struct cfg_addr *a)
+tcp_listen_one(const struct svc_addr *a)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
