@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "swerve/config.h"
+#include "swerve/dname.h"
 #include "swerve/error.h"
 
 #include "config_int.h"
@@ -131,17 +132,11 @@ cfg_fo_dname(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *no
 	if (strcmp(v, "*") == 0 || strncmp(v, "*.", 2) == 0)
 		return cfg_err(p, node, SW_ECONFIG, path,
 			       "\"%s\": a wildcard cannot be a failover record", v);
-	len = strlen(v);
-	s = malloc(len + 2);
+	len = strlen(v) + 2;
+	s = malloc(len);
 	if (s == NULL)
 		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	for (size_t i = 0; i < len; i++)
-		s[i] = (char)tolower((unsigned char)v[i]);
-	if (len > 1 && s[len - 1] == '.')
-		len--;
-	if (strcmp(v, ".") != 0)
-		s[len++] = '.';
-	s[len] = '\0';
+	dname_text_canon(v, s, len);
 	free(*dst);
 	*dst = s;
 	return 0;

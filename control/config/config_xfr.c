@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The zone-transfer parts of swerve.yaml: keys (TSIG), xfr, and a secondary zone's primaries and timers. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "swerve/config.h"
+#include "swerve/dname.h"
 #include "swerve/error.h"
 
 #include "config_int.h"
@@ -95,15 +95,11 @@ cfg_xfr_keyname(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t 
 		return rc;
 	if (strcmp(v, ".") == 0 || !cfg_zone_name_ok(v))
 		return cfg_err(p, node, SW_ECONFIG, path, "bad key name \"%s\"", v);
-	n = strlen(v);
-	s = malloc(n + 2);
+	n = strlen(v) + 2;
+	s = malloc(n);
 	if (s == NULL)
 		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		s[i] = (char)tolower((unsigned char)v[i]);
-	if (s[n - 1] != '.')
-		s[n++] = '.';
-	s[n] = '\0';
+	dname_text_canon(v, s, n);
 	free(*dst);
 	*dst = s;
 	return 0;

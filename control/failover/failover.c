@@ -46,81 +46,6 @@ fo_rand(struct failover *f, uint32_t bound)
 	return bound == 0 ? 0 : (uint32_t)(f->rng % bound);
 }
 
-/* Presentation name (final dot optional, \X and \DDD escapes) to lowercase wire form. */
-static int
-fo_name_to_wire(const char *text, uint8_t *out, size_t *len)
-{
-	size_t o = 1, lab = 0;
-
-	if (strcmp(text, ".") == 0) {
-		out[0] = 0;
-		*len = 1;
-		return 0;
-	}
-	for (const char *p = text; *p != '\0'; p++) {
-		unsigned c = (unsigned char)*p;
-
-		if (c == '.') {
-			if (o - lab - 1 == 0 || o >= DNAME_MAXLEN)
-				return -EINVAL;
-			out[lab] = (uint8_t)(o - lab - 1);
-			lab = o++;
-			continue;
-		}
-		if (c == '\\') {
-			p++;
-			if (*p >= '0' && *p <= '9') {
-				if (p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
-					return -EINVAL;
-				c = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 +
-				    (unsigned)(p[2] - '0');
-				if (c > 255)
-					return -EINVAL;
-				p += 2;
-			} else if (*p == '\0') {
-				return -EINVAL;
-			} else {
-				c = (unsigned char)*p;
-			}
-		}
-		if (o - lab - 1 >= DNAME_MAXLABEL || o >= DNAME_MAXLEN - 1)
-			return -EINVAL;
-		out[o++] = dname_lower_octet((uint8_t)c);
-	}
-	if (o - lab - 1 > 0) {
-		out[lab] = (uint8_t)(o - lab - 1);
-		lab = o++;
-	}
-	out[lab] = 0;
-	*len = o;
-	return 0;
-}
-
-static void
-fo_wire_to_text(const uint8_t *w, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	if (w[0] == 0) {
-		snprintf(out, cap, ".");
-		return;
-	}
-	while (*w != 0 && o + 5 < cap) {
-		unsigned n = *w++;
-
-		for (unsigned i = 0; i < n && o + 6 < cap; i++, w++) {
-			if (*w == '.' || *w == '\\')
-				o += (size_t)snprintf(out + o, cap - o, "\\%c", *w);
-			else if (*w <= ' ' || *w >= 0x7f)
-				o += (size_t)snprintf(out + o, cap - o, "\\%03u", *w);
-			else
-				out[o++] = (char)*w;
-		}
-		out[o++] = '.';
-	}
-	out[o] = '\0';
-}
-
 /* Pool name as configured, or "pool<N>" when the config gave none. */
 static const char *
 fo_pool_name(const struct fo_record *r, int pool, char *buf, size_t len)
@@ -152,7 +77,7 @@ fo_record_find(struct failover *f, const char *name, uint16_t type, size_t *nmat
 	size_t len;
 
 	*nmatch = 0;
-	if (fo_name_to_wire(name, wire, &len) < 0)
+	if (dname_from_text(name, wire, &len) < 0)
 		return NULL;
 	for (size_t i = 0; i < f->nrecs; i++) {
 		struct fo_record *r = &f->recs[i];
@@ -715,10 +640,10 @@ fo_record_init(struct failover *f, struct fo_record *r, size_t idx, struct sw_di
 	r->index = (unsigned)idx;
 	r->forced = -1;
 	evloop_timer_init(&r->pub_timer, fo_publish_timer, r);
-	if (c->name == NULL || fo_name_to_wire(c->name, r->wire, &r->wire_len) < 0)
+	if (c->name == NULL || dname_from_text(c->name, r->wire, &r->wire_len) < 0)
 		return sw_diag_set(diag, SW_ECONFIG, file, 0,
 				   "failover.records[%zu].name: bad name", idx);
-	fo_wire_to_text(r->wire, r->name, sizeof(r->name));
+	dname_to_text(r->wire, r->name, sizeof(r->name));
 	if (c->type != FO_TYPE_A && c->type != FO_TYPE_AAAA)
 		return sw_diag_set(diag, SW_ECONFIG, file, 0,
 				   "failover.records[%zu].type: A or AAAA only", idx);

@@ -2,7 +2,6 @@
 /* Secondary zones: the per-zone refresh/retry/expire state machine on the control loop. */
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "swerve/config.h"
+#include "swerve/dname.h"
 #include "swerve/error.h"
 #include "swerve/evloop.h"
 #include "swerve/loader.h"
@@ -423,22 +423,15 @@ static int
 sec_zone_init(struct secondary *s, struct sec_zone *z, int idx)
 {
 	const struct cfg_zone *cz = &s->cfg->zones[idx];
-	size_t n;
+	int rc;
 
 	z->s = s;
 	z->idx = idx;
 	z->cz = cz;
 	z->retry_boot = SEC_BOOT_RETRY_S;
-	n = strlen(cz->name);
-	if (n + 2 > sizeof(z->apex))
-		return -ENAMETOOLONG;
-	for (size_t i = 0; i < n; i++)
-		z->apex[i] = (char)tolower((unsigned char)cz->name[i]);
-	if (n == 0 || z->apex[n - 1] != '.')
-		z->apex[n++] = '.';
-	z->apex[n] = '\0';
-	if (strcmp(z->apex, "..") == 0)
-		strcpy(z->apex, ".");
+	rc = dname_text_canon(cz->name, z->apex, sizeof(z->apex));
+	if (rc < 0)
+		return rc;
 	z->prims = calloc(cz->nprimaries, sizeof(*z->prims));
 	z->tsigs = calloc(cz->nprimaries, sizeof(*z->tsigs));
 	if (z->prims == NULL || z->tsigs == NULL)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* NOTIFY (RFC 1996) requests: parse, TSIG check and the reply. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "swerve/dname.h"
 #include "swerve/error.h"
 #include "xfr_int.h"
 
@@ -15,19 +15,13 @@ static int
 xfr_name_text(const ldns_rdf *rdf, char *buf, size_t len)
 {
 	char *t = ldns_rdf2str(rdf);
-	size_t n;
+	int rc;
 
 	if (t == NULL)
 		return -ENOMEM;
-	n = strlen(t);
-	if (n + 1 > len) {
-		free(t);
-		return -EBADMSG;
-	}
-	for (size_t i = 0; i <= n; i++)
-		buf[i] = (char)tolower((unsigned char)t[i]);
+	rc = dname_text_canon(t, buf, len);
 	free(t);
-	return 0;
+	return rc < 0 ? -EBADMSG : 0;
 }
 
 int

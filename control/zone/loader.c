@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The zone loader thread: re-parses zone files and builds whole snapshots so the control loop never stalls. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -192,11 +191,9 @@ loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struc
 static void
 loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now)
 {
-	size_t i;
-
-	for (i = 0; z->name[i] != '\0' && i + 1 < sizeof(zi->apex); i++)
-		zi->apex[i] = (char)tolower((unsigned char)z->name[i]);
-	zi->apex[i] = '\0';
+	/* A name too long for its text form (escapes) shows as the configured one. */
+	if (dname_text_canon(z->name, zi->apex, sizeof(zi->apex)) < 0)
+		zi->apex[0] = '\0';
 	zi->serial = z->serial;
 	zi->records = z->nrrs;
 	zi->load_time = now;

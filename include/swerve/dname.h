@@ -114,4 +114,36 @@ dname_hash(const uint8_t *name, size_t len)
 	return h ^ (h >> 32);
 }
 
+/*
+ * Names as text (dname.c). Unlike the helpers above these take untrusted
+ * input and check it; they are for the control side and tests, not the
+ * workers (they are cheap, but nothing per query needs them).
+ */
+
+/*
+ * The canonical text form of a zone or key name, the one every comparison
+ * of configured, loaded and transferred names uses: ASCII lowercase (RFC
+ * 4343), exactly one final dot, the root as ".". "" and "." both give ".";
+ * "Example.COM" and "example.com." both give "example.com.". Nothing else is
+ * checked or changed: callers validate the name itself first. Writes at most
+ * @cap octets to @out, NUL included, and returns the length without the NUL,
+ * or -ENAMETOOLONG when it does not fit (@out is then undefined).
+ */
+int dname_text_canon(const char *name, char *out, size_t cap);
+
+/*
+ * Presentation name (final dot optional; \X and \DDD escapes of RFC 1035
+ * 5.1) to lowercase wire form in @out (DNAME_MAXLEN octets); *@len gets its
+ * length with the root label. Returns 0, or -EINVAL for an empty label, a
+ * bad escape, a label over 63 or a name over 255 octets.
+ */
+int dname_from_text(const char *text, uint8_t out[DNAME_MAXLEN], size_t *len);
+
+/*
+ * Wire name @w (valid, uncompressed) to presentation form with the final
+ * dot, escaping '.', '\\' and octets outside printable ASCII as RFC 1035 5.1
+ * does (\. \\ \DDD). Stops where @cap would be exceeded, always terminated.
+ */
+void dname_to_text(const uint8_t *w, char *out, size_t cap);
+
 #endif /* SWERVE_DNAME_H */

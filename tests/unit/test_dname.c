@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the wire-name helpers and the error table. */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -92,6 +94,75 @@ test_strerror(void **state)
 	assert_int_equal(sw_diag_set(NULL, -EINVAL, NULL, 0, "x"), -EINVAL);
 }
 
+/* Every spelling of a zone name compares as one canonical text. */
+static void
+test_text_canon(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"", "."},
+		{".", "."},
+		{"example.com", "example.com."},
+		{"Example.COM.", "example.com."},
+		{"a", "a."},
+		{"\\065.Test.", "\\065.test."},
+	};
+	char buf[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(dname_text_canon(cases[i].in, buf, sizeof(buf)),
+				 (int)strlen(cases[i].out));
+		assert_string_equal(buf, cases[i].out);
+	}
+	/* "abcdefgh." needs 10 octets with the NUL. */
+	assert_int_equal(dname_text_canon("abcdefgh", buf, 10), 9);
+	assert_int_equal(dname_text_canon("abcdefgh", buf, 9), -ENAMETOOLONG);
+	assert_int_equal(dname_text_canon(".", buf, 1), -ENAMETOOLONG);
+}
+
+/* Text to wire and back: escapes, case, the root, and what is refused. */
+static void
+test_text_wire(void **state)
+{
+	uint8_t w[DNAME_MAXLEN];
+	char text[DNAME_MAXLEN * 4 + 1];
+	char label[70];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dname_from_text(".", w, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(w[0], 0);
+	dname_to_text(w, text, sizeof(text));
+	assert_string_equal(text, ".");
+
+	assert_int_equal(dname_from_text("WWW.Example.com", w, &len), 0);
+	assert_int_equal(len, 17);
+	assert_memory_equal(w, "\3www\7example\3com", 17);
+	dname_to_text(w, text, sizeof(text));
+	assert_string_equal(text, "www.example.com.");
+
+	/* \X and \DDD; the dot and the backslash come back escaped, a space as \032. */
+	assert_int_equal(dname_from_text("a\\.b\\\\c\\032d.\\255.", w, &len), 0);
+	assert_int_equal(len, 11);
+	assert_memory_equal(w, "\7a.b\\c d\1\377", 11); /* and the root */
+	dname_to_text(w, text, sizeof(text));
+	assert_string_equal(text, "a\\.b\\\\c\\032d.\\255.");
+
+	assert_int_equal(dname_from_text("a..b", w, &len), -EINVAL);
+	assert_int_equal(dname_from_text("\\256.", w, &len), -EINVAL);
+	assert_int_equal(dname_from_text("\\12", w, &len), -EINVAL);
+	assert_int_equal(dname_from_text("a\\", w, &len), -EINVAL);
+	memset(label, 'x', 64);
+	label[64] = '\0';
+	assert_int_equal(dname_from_text(label, w, &len), -EINVAL);
+	label[63] = '\0';
+	assert_int_equal(dname_from_text(label, w, &len), 0);
+	assert_int_equal(len, 65);
+}
+
 int
 main(void)
 {
@@ -101,6 +172,8 @@ main(void)
 		cmocka_unit_test(test_below_or_at),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_text_canon),
+		cmocka_unit_test(test_text_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
