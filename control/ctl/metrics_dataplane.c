@@ -50,8 +50,8 @@ metrics_workers_render(void *ctx, struct metrics_out *o)
 }
 
 int
-metrics_dataplane_workers(struct metrics *m, struct worker *const *workers, const unsigned *nworkers,
-			  const char *version, double start_time)
+metrics_dataplane_workers(struct metrics *m, struct worker *const *workers,
+			  const unsigned *nworkers, const char *version, double start_time)
 {
 	struct metrics_workers *mw = &metrics_workers_ctx;
 	int rc;
@@ -82,7 +82,8 @@ metrics_ports_family(struct metrics_out *o, const struct metrics_ports *mp, cons
 		if (port_counters_read(&mp->ports[i], &pc) != 0)
 			continue;
 		snprintf(id, sizeof(id), "%u", mp->ports[i].id);
-		metrics_sample_u64(o, name, *(const uint64_t *)(const void *)((const char *)&pc + field),
+		metrics_sample_u64(o, name,
+				   *(const uint64_t *)(const void *)((const char *)&pc + field),
 				   "port", id, NULL);
 	}
 }
@@ -102,12 +103,15 @@ metrics_ports_render(void *ctx, struct metrics_out *o)
 			     offsetof(struct port_counters, rx_nombuf));
 	metrics_ports_family(o, mp, "swerve_port_rx_errors_total", "Erroneous frames received.",
 			     offsetof(struct port_counters, rx_errors));
-	metrics_ports_family(o, mp, "swerve_port_tx_packets_total", "Frames the device transmitted.",
+	metrics_ports_family(o, mp, "swerve_port_tx_packets_total",
+			     "Frames the device transmitted.",
 			     offsetof(struct port_counters, tx_packets));
-	metrics_ports_family(o, mp, "swerve_port_tx_errors_total", "Frames the device failed to send.",
+	metrics_ports_family(o, mp, "swerve_port_tx_errors_total",
+			     "Frames the device failed to send.",
 			     offsetof(struct port_counters, tx_errors));
-	metrics_family(o, "swerve_mbuf_pool_dequeue_failures_total", "counter",
-		       "Dequeues from the mbuf pool that found too few mbufs (rx_nombuf for every PMD).");
+	metrics_family(
+		o, "swerve_mbuf_pool_dequeue_failures_total", "counter",
+		"Dequeues from the mbuf pool that found too few mbufs (rx_nombuf for every PMD).");
 	metrics_sample_u64(o, "swerve_mbuf_pool_dequeue_failures_total", port_pool_nombuf(), NULL);
 }
 

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The daemon's state, shared by swerved.c (life cycle) and ctl_cmd.c (control socket commands). */
+/* The daemon's state and what its files share: start-up stages, signals, control commands, reload
+ * routing. */
 
 #ifndef SWERVE_SWERVED_H
 #define SWERVE_SWERVED_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
+#include <jansson.h>
 #include <rte_lcore.h>
 
 #include "swerve/dnsq.h"
@@ -22,6 +26,7 @@
 #endif
 
 struct ctl;
+struct ctl_req;
 struct evloop;
 struct exc_queue;
 struct failover;
@@ -29,14 +34,17 @@ struct loader;
 struct metrics;
 struct secondary;
 struct swerve_config;
+struct watchdog;
 
 /*
  * Everything the daemon owns. Written by the main lcore (the control thread)
  * only; workers read root, dconf and svc, the TCP thread root and dconf.
  */
 struct swerved {
+	const char *config_path; /* -c FILE, as given. */
 	struct swerve_config *cfg;
-	struct rrt_root root; /* read: workers, the TCP thread, lookup; write: the loader's publish. */
+	struct rrt_root
+		root; /* read: workers, the TCP thread, lookup; write: the loader's publish. */
 	struct dnsq_conf dconf;
 	struct pkt_service svc;
 	struct rte_mempool *mp;
@@ -47,6 +55,7 @@ struct swerved {
 	bool launched;
 	struct exc_queue *excq; /* One per worker, or NULL without an exception path. */
 	bool tcp_on;
+	bool exc; /* An exception path is configured (exception.interface is set). */
 
 	/* The control plane, all on the control thread's loop. */
 	struct evloop *loop;
@@ -58,18 +67,73 @@ struct swerved {
 	struct watchdog *wd;   /* Stuck-worker watchdog; NULL until started. */
 	int sigfd;
 	bool quit;
-	uint64_t start_ms;  /* evloop_now_ms() at start, for the uptime. */
-	double start_wall;  /* Wall clock at start. */
+	uint64_t start_ms; /* evloop_now_ms() at start, for the uptime. */
+	double start_wall; /* Wall clock at start. */
 
 	/* "stats reset": worker counters are never written here; this is subtracted. */
 	struct worker_stats *stats_base; /* One per worker. */
 	double stats_since;		 /* Wall clock of the last reset (the start before). */
 };
 
-/* Register the daemon's own commands (status, stats, zone-*, lookup, log-level, stop, metrics). */
+/*
+ * Start-up (stages.c): a table of stages, each an init and the fini that
+ * undoes it. swerved_start() runs the inits in order and stops at the first
+ * failure; *@reached is then the number of stages whose fini must run (the
+ * failed one included: every fini is safe on a half-done init).
+ * swerved_stop() runs those finis in reverse order. Thread: main lcore.
+ */
+int swerved_start(struct swerved *s, unsigned *reached);
+void swerved_stop(struct swerved *s, unsigned reached);
+
+/*
+ * Config, failover records and zones, without publishing (stages.c; also
+ * --check): *@out is the first snapshot, or stays NULL with no zones.
+ */
+int swerved_load(struct swerved *s, struct rrt **out);
+
+/*
+ * The dataplane's stages (workers.c): every port the EAL gave with a queue
+ * pair per worker lcore, from one mbuf pool; one worker per worker lcore
+ * with its RRL table; the exception tap (when configured); the launch.
+ * Each leaves what it made in @s for the stage's fini, also on failure.
+ */
+int swerved_ports(struct swerved *s);
+int swerved_workers(struct swerved *s);
+int swerved_exception(struct swerved *s);
+int swerved_launch(struct swerved *s);
+
+/* Owner names over every zone, for messages (stages.c). */
+uint32_t swerved_names(const struct loader *l);
+
+/*
+ * Signals (signals.c): the set the loop handles, blocked in every thread
+ * from the start; the loop's handler (INT/TERM stop, HUP reloads every zone,
+ * USR1 logs the counters); the counters as log lines.
+ */
+void swerved_sigset(sigset_t *set);
+void swerved_on_signal(void *arg, int fd, uint32_t events);
+void swerved_stats_all(const struct swerved *s);
+
+/* Register the daemon's own commands (ctl_cmd.c's table: status, stats, zone-*, lookup, ...). */
 int swerved_ctl_register(struct swerved *s);
 
-/* The loader's done callback: answers the zone-reload that asked (ctl_cmd.c). */
+/* Command handlers of the table in other files: ctl_zone.c, ctl_lookup.c. */
+int ctl_zone_list(void *ctx, const struct ctl_req *req, json_t *reply);
+int ctl_zone_reload(void *ctx, const struct ctl_req *req, json_t *reply);
+int ctl_zone_refresh(void *ctx, const struct ctl_req *req, json_t *reply);
+int ctl_zone_retransfer(void *ctx, const struct ctl_req *req, json_t *reply);
+int ctl_lookup(void *ctx, const struct ctl_req *req, json_t *reply);
+
+/* Zone @i's state as JSON (@full: the zone-list fields too), and every zone's (ctl_zone.c). */
+struct loader_zone_info;
+json_t *ctl_zone_json(const struct swerved *s, size_t i, const struct loader_zone_info *zi,
+		      bool full);
+json_t *ctl_zone_all(const struct swerved *s, bool full);
+
+/* Wall-clock seconds as "2024-05-01T12:00:00Z", JSON null for 0 (ctl_zone.c). */
+json_t *ctl_zone_time(double t);
+
+/* The loader's done callback (reload.c): answers the zone-reload that asked. */
 struct loader_result;
 void swerved_reload_done(void *arg, const struct loader_result *res);
 
@@ -82,9 +146,20 @@ swerved_cookie(uint64_t client)
 }
 
 /* Leave the main loop at the end of this iteration (the "stop" command, SIGINT, SIGTERM). */
-void swerved_request_stop(struct swerved *s);
+static inline void
+swerved_request_stop(struct swerved *s)
+{
+	s->quit = true;
+}
 
 /* Wall clock as seconds since the epoch. */
-double swerved_wall_now(void);
+static inline double
+swerved_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #endif /* SWERVE_SWERVED_H */

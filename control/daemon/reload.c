@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Routes the loader's completions: to the secondary module, to the log, and to the control client
+ * waiting on a zone-reload. */
+
+#include <inttypes.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "swerve/ctl.h"
+#include "swerve/loader.h"
+#include "swerve/log.h"
+#include "swerve/secondary.h"
+#include "swerved.h"
+
+void
+swerved_reload_done(void *arg, const struct loader_result *res)
+{
+	struct swerved *s = arg;
+	const struct loader_zone_info *zi;
+	const char *what;
+	json_t *reply, *zones;
+	size_t n;
+
+	if (secondary_cookie_is(res->cookie)) {
+		/* A transfer being published, or an expired zone dropped: the module logs it. */
+		secondary_loader_done(s->sec, res);
+		return;
+	}
+	zi = loader_zones(s->loader, &n);
+	what = res->zone < 0		       ? "all zones"
+	       : zi[res->zone].apex[0] != '\0' ? zi[res->zone].apex
+					       : zi[res->zone].name;
+	if (res->rc < 0)
+		sw_err("zone reload of %s refused, the previous version keeps serving: %s", what,
+		       res->error);
+	else if (res->zone >= 0)
+		sw_notice("zone %s reloaded: serial %u, %u names (generation %" PRIu64 ")", what,
+			  zi[res->zone].serial, zi[res->zone].names, res->generation);
+	else
+		sw_notice("all %zu zone(s) reloaded (generation %" PRIu64 ")", n, res->generation);
+
+	if (res->cookie == SWERVED_COOKIE_SIGNAL || s->ctl == NULL)
+		return;
+	reply = json_object();
+	if (reply == NULL)
+		return;
+	if (res->rc < 0) {
+		json_object_set_new(reply, "error", json_string(res->error));
+		ctl_reply_deferred(s->ctl, res->cookie >> 1, false, reply);
+		return;
+	}
+	zones = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (res->zone < 0 || (size_t)res->zone == i)
+			json_array_append_new(zones, ctl_zone_json(s, i, &zi[i], false));
+	json_object_set_new(reply, "zones", zones);
+	json_object_set_new(reply, "generation", json_integer((json_int_t)res->generation));
+	ctl_reply_deferred(s->ctl, res->cookie >> 1, true, reply);
+}
