@@ -118,7 +118,7 @@ dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_b
  * over UDP, so the client retries with a cookie it can use (RFC 7873 5.2.3
  * allows it). Over TCP the connection already proved the address: a normal
  * answer with a fresh cookie. A client cookie alone is the normal first
- * contact and gets a normal answer with a fresh cookie (CONFORMANCE 19).
+ * contact and gets a normal answer with a fresh cookie (docs/conformance.md, EDNS 19).
  */
 uint8_t
 dnsq_cookie(struct dnsq_query *q, const struct dnsq_conf *conf, const struct dnsq_client *client,

@@ -132,7 +132,7 @@ main(int argc, char **argv)
 	 * ldns allocates and frees a 64 KiB buffer for every record it reads.
 	 * With glibc's default 128 KiB trim threshold each free gave the top of
 	 * the heap back and the next record took it again: two brk() calls per
-	 * record, 18 s to load 1M names instead of under 4 (perf/README.md,
+	 * record, 18 s to load 1M names instead of under 4 (perf/results/2026-11-journal.md,
 	 * Scale). Freed memory above this much is still returned.
 	 */
 	mallopt(M_TRIM_THRESHOLD, SWERVED_TRIM_THRESHOLD);

@@ -97,7 +97,7 @@ struct dnsq_info {
  * built in place (the header and question stay where they are).
  *
  * Returns the response length, or 0 when the query must be dropped (see
- * info->verdict). The response follows CONFORMANCE.md: header rules, answers
+ * info->verdict). The response follows docs/conformance.md: header rules, answers
  * 1-13, EDNS 14-20 and bad input 1-13 and 19; work is linear in @qlen.
  *
  * Thread: a QSBR reader that is online (the table is read without locks).

@@ -28,7 +28,7 @@ struct pkt_service {
  * Error answers (FORMERR, NOTIMP) cost us as much as a real answer and can
  * be provoked by a spoofed source, so each worker lets only this many per
  * second leave (with a burst of PKT_ERR_BURST); the rest are dropped and
- * counted (CONFORMANCE bad input 14). 1000/s per worker is far above what a
+ * counted (docs/conformance.md, bad input 14). 1000/s per worker is far above what a
  * well-behaved client population produces (clients rarely send malformed
  * queries) and far below the answer rate, so a reflection attack gains
  * nothing. REFUSED is not limited here: it is the normal answer for names we

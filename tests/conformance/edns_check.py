@@ -6,7 +6,7 @@
 
 ZONE has an SOA with TTL 300 and MINIMUM 60 and a name www with an A record;
 BIGNAME a TXT RRset too big for 512 and 1232 octets. Each check sends one query
-and compares the whole response with what CONFORMANCE.md expects: the header
+and compares the whole response with what docs/conformance.md expects: the header
 rules of every response (QR, ID, opcode, RD and CD copied, RA, Z and AD clear,
 the question byte for byte), the OPT rules (only when the query had one, one,
 owner root, version 0, payload 1232, DO echoed, no other flag, no option but a

@@ -3,7 +3,7 @@
 
 The zone contents come from an AXFR of the reference server (so $INCLUDE and
 relative names are already resolved); the generator walks them and makes
-queries of every kind in CONFORMANCE.md: every owner and type, NODATA,
+queries of every kind in docs/conformance.md: every owner and type, NODATA,
 empty non-terminals, names that do not exist at every depth, names under
 wildcards and delegations, CNAME chains, case variants, unknown types, ANY,
 with and without EDNS, small payloads that force truncation. A fixed seed

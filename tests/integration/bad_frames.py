@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# Crafted frames for CONFORMANCE bad input 14-18, sent from the client namespace; prints ok/FAIL lines.
+# Crafted frames for docs/conformance.md, bad input 14-18, sent from the client namespace;
+# prints ok/FAIL lines.
 #
 # usage: bad_frames.py IFACE DST_MAC frames|flood [DRIVER]
 #   frames  each malformed frame once (plus controls that must be answered);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of the answer engine: each CONFORMANCE.md item it owns, checked octet by octet. */
+/* Unit tests of the answer engine: each docs/conformance.md rule it owns, octet by octet. */
 
 #include <arpa/inet.h>
 #include <setjmp.h>

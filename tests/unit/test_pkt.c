@@ -568,7 +568,7 @@ expect_drop(struct fixture *x, const struct fopt *o, enum stats_drop why, const 
 		fail_msg("%s: not counted as %s", what, stats_drop_name(why));
 }
 
-/* CONFORMANCE bad input 15: source port 0, broadcast or multicast source. */
+/* docs/conformance.md, bad input 15: source port 0, broadcast or multicast source. */
 static void
 test_bad_source(void **state)
 {
@@ -620,7 +620,7 @@ test_bad_source(void **state)
 	assert_int_equal(x->st.answered, 0);
 }
 
-/* CONFORMANCE bad input 17: IP length past the frame, UDP length not the IP payload. */
+/* docs/conformance.md, bad input 17: IP length past the frame, UDP length not the IP payload. */
 static void
 test_bad_lengths(void **state)
 {
@@ -660,7 +660,7 @@ test_bad_lengths(void **state)
 	assert_int_equal(x->st.answered, 0);
 }
 
-/* CONFORMANCE bad input 18: a frame cut at every octet of its headers is dropped and counted. */
+/* docs/conformance.md, bad input 18: a frame cut at any octet of its headers is dropped, counted. */
 static void
 test_truncated(void **state)
 {
@@ -726,7 +726,7 @@ test_bad_ip_header(void **state)
 	assert_int_equal(x->st.drop[STATS_DROP_IP_HDR], 3);
 }
 
-/* CONFORMANCE bad input 1 and 2 through the packet path: counted as DNS drops. */
+/* docs/conformance.md, bad input 1 and 2 through the packet path: counted as DNS drops. */
 static void
 test_dns_drops(void **state)
 {
@@ -747,7 +747,7 @@ test_dns_drops(void **state)
 	assert_int_equal(x->st.dns_queries, 3);
 }
 
-/* CONFORMANCE bad input 14: FORMERR and NOTIMP are rate limited per worker; REFUSED is not. */
+/* docs/conformance.md, bad input 14: FORMERR and NOTIMP are rate limited per worker, REFUSED not. */
 static void
 test_error_rate_limit(void **state)
 {
