@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Helpers shared by the unit, golden and stress tests. */
+/* Fixtures for the unit, fuzz, golden and stress tests and the benchmarks: tables, example zones.
+ */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,27 +12,6 @@
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 #include "testutil.h"
-
-size_t
-tu_name(const char *text, uint8_t *out)
-{
-	size_t n = 0;
-	const char *p = text;
-
-	while (*p != '\0' && !(p[0] == '.' && p[1] == '\0')) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot != NULL ? (size_t)(dot - p) : strlen(p);
-
-		out[n++] = (uint8_t)l;
-		memcpy(out + n, p, l);
-		n += l;
-		p += l;
-		if (*p == '.')
-			p++;
-	}
-	out[n++] = 0;
-	return n;
-}
 
 const char *
 tu_write_temp(const char *text)
@@ -91,49 +71,30 @@ tu_table(const char *origin, const char *text, ...)
 	return t;
 }
 
-size_t
-tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype, const struct tu_qopt *o)
+const char *
+tu_fixture_path(const char *name)
 {
-	static const struct tu_qopt defaults = {.id = 0x1234};
-	size_t n;
-	uint16_t qclass;
+	static char path[1024];
 
-	if (o == NULL)
-		o = &defaults;
-	if (cap < 512)
+	snprintf(path, sizeof(path), "%s/%s", TU_FIXTURES_DIR, name);
+	return path;
+}
+
+char *
+tu_fixture_text(const char *name)
+{
+	const char *path = tu_fixture_path(name);
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	long len;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (text = malloc((size_t)len + 1)) == NULL ||
+	    fread(text, 1, (size_t)len, f) != (size_t)len) {
+		perror(path);
 		abort();
-	memset(buf, 0, 12);
-	buf[0] = (uint8_t)(o->id >> 8);
-	buf[1] = (uint8_t)o->id;
-	buf[2] = (uint8_t)((o->opcode & 0xf) << 3 | (o->rd ? 1 : 0));
-	buf[3] = (uint8_t)(o->cd ? 0x10 : 0);
-	buf[5] = 1; /* QDCOUNT */
-	n = 12 + tu_name(qname, buf + 12);
-	qclass = o->qclass != 0 ? o->qclass : 1;
-	buf[n++] = (uint8_t)(qtype >> 8);
-	buf[n++] = (uint8_t)qtype;
-	buf[n++] = (uint8_t)(qclass >> 8);
-	buf[n++] = (uint8_t)qclass;
-	if (o->edns) {
-		uint16_t payload = o->payload != 0 ? o->payload : 1232;
-		uint16_t fl = (uint16_t)((o->do_bit ? 0x8000 : 0) | o->ext_flags);
-
-		buf[11] = 1; /* ARCOUNT */
-		buf[n++] = 0;
-		buf[n++] = 0;
-		buf[n++] = 41;
-		buf[n++] = (uint8_t)(payload >> 8);
-		buf[n++] = (uint8_t)payload;
-		buf[n++] = 0; /* extended RCODE */
-		buf[n++] = o->version;
-		buf[n++] = (uint8_t)(fl >> 8);
-		buf[n++] = (uint8_t)fl;
-		buf[n++] = (uint8_t)(o->opts_len >> 8);
-		buf[n++] = (uint8_t)o->opts_len;
-		if (o->opts_len > 0) {
-			memcpy(buf + n, o->opts, o->opts_len);
-			n += o->opts_len;
-		}
 	}
-	return n;
+	text[len] = '\0';
+	fclose(f);
+	return text;
 }

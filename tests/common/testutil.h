@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Helpers shared by the unit, golden and stress tests: tables from zone text, queries by hand. */
+/* Fixtures for the unit, fuzz, golden and stress tests and the benchmarks: tables, example zones.
+ */
 
 #ifndef SWERVE_TESTUTIL_H
 #define SWERVE_TESTUTIL_H
@@ -7,13 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 struct rrt;
 struct zone;
 
-/* Presentation name ("www.example.com." or "www.example.com") to wire form; returns its length. */
-size_t tu_name(const char *text, uint8_t *out);
-
-/* Write @text to a new temporary file and return its path (static storage, overwritten per call). */
+/* Write @text to a new temporary file and return its path (static storage, overwritten per call).
+ */
 const char *tu_write_temp(const char *text);
 
 /* Load @text as zone @origin; aborts the test on failure. */
@@ -22,22 +23,13 @@ struct zone *tu_zone(const char *origin, const char *text);
 /* A snapshot of the given zones (NULL-terminated origin/text pairs); aborts on failure. */
 struct rrt *tu_table(const char *origin, const char *text, ...);
 
-/* Query options for tu_query(). */
-struct tu_qopt {
-	uint16_t id;
-	uint16_t qclass;  /* 0 means IN. */
-	uint8_t opcode;
-	uint8_t rd, cd;
-	int edns;         /* 1: add an OPT record. */
-	uint16_t payload; /* OPT class, 0 means 1232. */
-	uint8_t version;
-	uint8_t do_bit;
-	uint16_t ext_flags;    /* Further OPT flag bits (other than DO), to test they are not echoed. */
-	const uint8_t *opts;   /* Raw OPT RDATA. */
-	uint16_t opts_len;
-};
-
-/* Build a query for @qname/@qtype into @buf; returns its length. @o may be NULL. */
-size_t tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype, const struct tu_qopt *o);
+/*
+ * The example zones every test kind shares (tests/common/zones/): the golden
+ * answers are written against them. tu_fixture_path() is the path of file
+ * @name there; tu_fixture_text() its contents (malloc'ed, NUL-terminated;
+ * aborts when it cannot be read).
+ */
+const char *tu_fixture_path(const char *name);
+char *tu_fixture_text(const char *name);
 
 #endif /* SWERVE_TESTUTIL_H */
