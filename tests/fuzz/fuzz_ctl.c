@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <jansson.h>
 
 #include "swerve/ctl.h"
 #include "swerve/evloop.h"
 #include "fuzz_util.h"
+#include "sock.h"
 
 /*
  * The server runs in this thread: each input opens a connection, sends the
@@ -256,7 +256,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t chunks[8] = {1 << 20, 1, 2, 7, 64, 512, 4096, 13};
 	static int want[70000];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char *in, *out = NULL;
 	size_t len, sent = 0, olen = 0, ocap = 0, nwant, chunk;
 	bool overlong, shut = false, eof = false;
@@ -276,11 +275,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nwant = fz_expect(in, overlong ? size - 1 : len, overlong, want,
 			  sizeof(want) / sizeof(want[0]));
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	FZ_CHECK(fd >= 0, "socket");
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fz_sock);
-	FZ_CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s",
-		 strerror(errno));
+	fd = tu_unix_connect(fz_sock, SOCK_NONBLOCK);
+	FZ_CHECK(fd >= 0, "connect: %s", strerror(errno));
 	while (!eof) {
 		FZ_CHECK(++spins < 200000, "the server never closed the connection (%zu/%zu sent)",
 			 sent, len);

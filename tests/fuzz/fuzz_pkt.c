@@ -9,6 +9,7 @@
 
 #include "swerve/pkt.h"
 #include "fuzz_util.h"
+#include "wire.h"
 
 /*
  * Input: one option octet, then the frame.
@@ -25,38 +26,6 @@
 static const uint8_t fz_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x53};
 static const uint16_t fz_mtus[4] = {1500, 1280, 9000, 576};
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* RFC 1071 sum in network order, independent of DPDK's. */
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 /* Where the headers of a frame lie, as far as its octets say. */
 struct fz_frame {
 	size_t l2;
@@ -67,9 +36,9 @@ static void
 fz_l2(const uint8_t *f, size_t len, struct fz_frame *fr)
 {
 	fr->l2 = 14;
-	fr->type = len >= 14 ? get16(f + 12) : 0;
+	fr->type = len >= 14 ? tu_get16(f + 12) : 0;
 	if (fr->type == 0x8100 && len >= 18) {
-		fr->type = get16(f + 16);
+		fr->type = tu_get16(f + 16);
 		fr->l2 = 18;
 	}
 }
@@ -87,20 +56,20 @@ fz_fixup(uint8_t *f, size_t len, uint8_t opt)
 		size_t tot = len - fr.l2;
 
 		if (opt & 1) {
-			put16(ip + 2, (uint16_t)tot);
+			tu_put16(ip + 2, (uint16_t)tot);
 			if (ihl >= 20 && tot >= ihl + 8)
-				put16(ip + ihl + 4, (uint16_t)(tot - ihl));
+				tu_put16(ip + ihl + 4, (uint16_t)(tot - ihl));
 		}
 		if ((opt & 2) && ihl >= 20 && len >= fr.l2 + ihl) {
-			put16(ip + 10, 0);
-			put16(ip + 10, (uint16_t)~fold(sum16(ip, ihl, 0)));
+			tu_put16(ip + 10, 0);
+			tu_put16(ip + 10, (uint16_t)~tu_fold(tu_sum16(ip, ihl, 0)));
 		}
 	} else if (fr.type == 0x86dd && len >= fr.l2 + 40 && (opt & 1)) {
 		size_t plen = len - fr.l2 - 40;
 
-		put16(ip + 4, (uint16_t)plen);
+		tu_put16(ip + 4, (uint16_t)plen);
 		if (plen >= 8)
-			put16(ip + 40 + 4, (uint16_t)plen);
+			tu_put16(ip + 40 + 4, (uint16_t)plen);
 	}
 }
 
@@ -159,54 +128,54 @@ fz_check_tx(const struct fz_env *e, const uint8_t *q, size_t qlen, const uint8_t
 		FZ_CHECK(res->off == ihl - 20, "off %u for IHL %zu", res->off, ihl);
 		FZ_CHECK(rip[0] == 0x45, "version/IHL %02x", rip[0]);
 		FZ_CHECK(rip[1] == qip[1], "TOS not kept");
-		FZ_CHECK(get16(rip + 2) == iplen, "IP total length %u, frame says %zu",
-			 get16(rip + 2), iplen);
+		FZ_CHECK(tu_get16(rip + 2) == iplen, "IP total length %u, frame says %zu",
+			 tu_get16(rip + 2), iplen);
 		FZ_CHECK(rip[8] == 64 && rip[9] == 17, "TTL %u proto %u", rip[8], rip[9]);
-		FZ_CHECK((get16(rip + 6) & 0x4000) && !(get16(rip + 6) & 0x3fff),
-			 "not DF / fragment bits %04x", get16(rip + 6));
+		FZ_CHECK((tu_get16(rip + 6) & 0x4000) && !(tu_get16(rip + 6) & 0x3fff),
+			 "not DF / fragment bits %04x", tu_get16(rip + 6));
 		FZ_CHECK(memcmp(rip + 12, qip + 16, 4) == 0 && memcmp(rip + 16, qip + 12, 4) == 0,
 			 "IPv4 addresses not swapped");
 		if (e->ctx.offload & PKT_OFFLOAD_IPV4_CKSUM)
 			FZ_CHECK(res->offload & PKT_OFFLOAD_IPV4_CKSUM, "IPv4 offload not requested");
 		else
-			FZ_CHECK(fold(sum16(rip, 20, 0)) == 0xffff && !(res->offload & PKT_OFFLOAD_IPV4_CKSUM),
+			FZ_CHECK(tu_fold(tu_sum16(rip, 20, 0)) == 0xffff && !(res->offload & PKT_OFFLOAD_IPV4_CKSUM),
 				 "IPv4 header checksum wrong");
 		qudp = qip + ihl;
-		qdnslen = get16(qip + 2) - ihl - 8;
-		ph = sum16(rip + 12, 8, 17 + (uint32_t)(iplen - 20));
+		qdnslen = tu_get16(qip + 2) - ihl - 8;
+		ph = tu_sum16(rip + 12, 8, 17 + (uint32_t)(iplen - 20));
 		l34 = 28;
 	} else {
 		FZ_CHECK(res->off == 0, "IPv6 response at offset %u", res->off);
 		FZ_CHECK((rip[0] >> 4) == 6, "IPv6 version");
 		FZ_CHECK((rip[0] & 0x0f) == (qip[0] & 0x0f) && memcmp(rip + 1, qip + 1, 3) == 0,
 			 "traffic class / flow label not reflected");
-		FZ_CHECK(get16(rip + 4) == iplen - 40, "payload length %u, frame says %zu",
-			 get16(rip + 4), iplen - 40);
+		FZ_CHECK(tu_get16(rip + 4) == iplen - 40, "payload length %u, frame says %zu",
+			 tu_get16(rip + 4), iplen - 40);
 		FZ_CHECK(rip[6] == 17 && rip[7] == 64, "next header %u hop limit %u", rip[6], rip[7]);
 		FZ_CHECK(memcmp(rip + 8, qip + 24, 16) == 0 && memcmp(rip + 24, qip + 8, 16) == 0,
 			 "IPv6 addresses not swapped");
 		FZ_CHECK(!(res->offload & PKT_OFFLOAD_IPV4_CKSUM), "IPv4 offload on IPv6");
 		qudp = qip + 40;
-		qdnslen = get16(qip + 4) - 8;
-		ph = sum16(rip + 8, 32, 17 + (uint32_t)(iplen - 40));
+		qdnslen = tu_get16(qip + 4) - 8;
+		ph = tu_sum16(rip + 8, 32, 17 + (uint32_t)(iplen - 40));
 		l34 = 48;
 	}
 	rudp = rip + l3;
-	FZ_CHECK(get16(rudp) == 53 && get16(rudp) == get16(qudp + 2), "source port %u",
-		 get16(rudp));
-	FZ_CHECK(get16(rudp + 2) == get16(qudp), "destination port not the query's source port");
-	FZ_CHECK(get16(rudp + 4) == iplen - l3, "UDP length %u, IP payload %zu", get16(rudp + 4),
+	FZ_CHECK(tu_get16(rudp) == 53 && tu_get16(rudp) == tu_get16(qudp + 2), "source port %u",
+		 tu_get16(rudp));
+	FZ_CHECK(tu_get16(rudp + 2) == tu_get16(qudp), "destination port not the query's source port");
+	FZ_CHECK(tu_get16(rudp + 4) == iplen - l3, "UDP length %u, IP payload %zu", tu_get16(rudp + 4),
 		 iplen - l3);
 	if (e->ctx.offload & PKT_OFFLOAD_UDP_CKSUM) {
-		uint16_t want = fold(ph);
+		uint16_t want = tu_fold(ph);
 
 		FZ_CHECK(res->offload & PKT_OFFLOAD_UDP_CKSUM, "UDP offload not requested");
-		FZ_CHECK(get16(rudp + 6) == want || (want == 0xffff && get16(rudp + 6) == 0),
-			 "UDP pseudo-header sum %04x, expected %04x", get16(rudp + 6), want);
+		FZ_CHECK(tu_get16(rudp + 6) == want || (want == 0xffff && tu_get16(rudp + 6) == 0),
+			 "UDP pseudo-header sum %04x, expected %04x", tu_get16(rudp + 6), want);
 	} else {
 		FZ_CHECK(!(res->offload & PKT_OFFLOAD_UDP_CKSUM), "UDP offload requested");
-		FZ_CHECK(get16(rudp + 6) != 0, "UDP checksum left empty");
-		FZ_CHECK(fold(sum16(rudp, iplen - l3, ph)) == 0xffff, "UDP checksum wrong");
+		FZ_CHECK(tu_get16(rudp + 6) != 0, "UDP checksum left empty");
+		FZ_CHECK(tu_fold(tu_sum16(rudp, iplen - l3, ph)) == 0xffff, "UDP checksum wrong");
 	}
 
 	/* The DNS payload is exactly what the engine answers at the room pkt_process had. */

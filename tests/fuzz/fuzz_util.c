@@ -17,6 +17,7 @@
 #include "swerve/zone.h"
 #include "fuzz_util.h"
 #include "testutil.h"
+#include "wire.h"
 
 enum {
 	FZ_T_A = 1,
@@ -72,15 +73,15 @@ fz_quiet_logs(void)
 
 /* ---- the fixed table ---- */
 
+/*
+ * The example zones of tests/common/zones/ (the golden tests' zones), and
+ * after them the records only the fuzzers need: more answer shapes and every
+ * limit (chains past the CNAME limit, 254-octet names, a 30 KB RRset, glue
+ * that does not fit, targets in a nested zone and in failover slots).
+ */
 static char fz_com[65536];
 
-static const char fz_net[] = "$ORIGIN example.net.\n"
-			     "$TTL 600\n"
-			     "@ IN SOA ns.example.net. h.example.net. 7 3600 600 86400 60\n"
-			     "@ NS ns.example.net.\n"
-			     "ns A 198.51.100.1\n"
-			     "www A 198.51.100.80\n"
-			     "back CNAME www.example.com.\n";
+static const char fz_net_extra[] = "back CNAME www.example.com.\n";
 
 /* A zone nested in example.com without a delegation: the closest enclosing zone answers. */
 static const char fz_inner[] = "$ORIGIN inner.example.com.\n"
@@ -90,92 +91,76 @@ static const char fz_inner[] = "$ORIGIN inner.example.com.\n"
 			       "www A 192.0.2.200\n"
 			       "*.w MX 10 mail.example.com.\n";
 
-static void fz_add(size_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fz_add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static void
-fz_add(size_t *n, const char *fmt, ...)
+fz_add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	*n += (size_t)vsnprintf(fz_com + *n, sizeof(fz_com) - *n, fmt, ap);
+	*n += (size_t)vsnprintf(buf + *n, cap - *n, fmt, ap);
 	va_end(ap);
-	if (*n >= sizeof(fz_com))
+	if (*n >= cap)
 		fz_fail(__FILE__, __LINE__, "zone text", "fuzz zone text too long");
 }
 
+/* The common example.com and after it the fuzz-only RRsets (none of them is in the common file). */
 static void
 fz_build_com(void)
 {
 	char l63[64], l48[49];
-	size_t n = 0;
+	char *common = tu_fixture_text("example.com.zone");
+	size_t n = 0, cap = sizeof(fz_com);
 
-	fz_add(&n, "$ORIGIN example.com.\n"
-		   "$TTL 3600\n"
-		   "@ IN SOA ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 "
-		   "300\n"
-		   "@ NS ns1\n"
-		   "@ NS ns2\n"
-		   "@ MX 10 mail\n"
-		   "ns1 A 192.0.2.1\n"
-		   "ns2 A 192.0.2.2\n"
-		   "mail A 192.0.2.25\n"
-		   "www A 192.0.2.10\n"
-		   "www A 192.0.2.11\n"
-		   "www AAAA 2001:db8::10\n"
-		   "www TXT \"hello\"\n"
-		   "WwW.Mixed A 192.0.2.12\n"
-		   "alias CNAME www\n"
-		   "chain1 CNAME chain2\n"
-		   "chain2 CNAME chain3\n"
-		   "chain3 CNAME www\n"
-		   "loop1 CNAME loop2\n"
-		   "loop2 CNAME loop1\n"
-		   "self CNAME self\n"
-		   "dangling CNAME nothere\n"
-		   "external CNAME www.example.org.\n"
-		   "cross CNAME www.example.net.\n"
-		   "crossnx CNAME nope.example.net.\n"
-		   "toinner CNAME www.inner\n"
-		   "todeleg CNAME host.sub\n"
-		   "tofo CNAME fo\n"
-		   "todead CNAME dead\n"
-		   "a.b.c A 192.0.2.20\n"
-		   "*.wild A 192.0.2.30\n"
-		   "*.wild TXT \"wild\"\n"
-		   "exists.wild A 192.0.2.31\n"
-		   "*.cwild CNAME www\n"
-		   "*.ent A 192.0.2.40\n"
-		   "deep.mid.ent A 192.0.2.41\n"
-		   "sub NS ns.sub\n"
-		   "sub NS ns.elsewhere.org.\n"
-		   "sub DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118\n"
-		   "ns.sub A 192.0.2.53\n"
-		   "ns.sub AAAA 2001:db8::53\n"
-		   "nods NS ns.elsewhere.org.\n"
-		   "srv._tcp SRV 0 5 5060 www\n"
-		   "unk TYPE666 \\# 3 abcdef\n");
+	fz_add(fz_com, cap, &n, "%s\n$ORIGIN example.com.\n$TTL 3600\n", common);
+	free(common);
+	fz_add(fz_com, cap, &n,
+	       "WwW.Mixed A 192.0.2.12\n"
+	       "www TXT \"hello\"\n"
+	       "chain1 CNAME chain2\n"
+	       "chain2 CNAME chain3\n"
+	       "chain3 CNAME www\n"
+	       "cross CNAME www.example.net.\n"
+	       "toinner CNAME www.inner\n"
+	       "tosub CNAME host.sub\n"
+	       "tofo CNAME fo\n"
+	       "todead CNAME dead\n"
+	       "a.b.c A 192.0.2.20\n"
+	       "exists.wild A 192.0.2.31\n"
+	       "*.cwild CNAME www\n"
+	       "*.ent A 192.0.2.40\n"
+	       "deep.mid.ent A 192.0.2.41\n"
+	       "sub NS ns.sub\n"
+	       "sub NS ns.elsewhere.org.\n"
+	       "sub DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118\n"
+	       "ns.sub A 192.0.2.53\n"
+	       "ns.sub AAAA 2001:db8::53\n"
+	       "nods NS ns.elsewhere.org.\n"
+	       "srv._tcp SRV 0 5 5060 www\n"
+	       "unk TYPE666 \\# 3 abcdef\n");
 	for (int i = 1; i <= 10; i++)
-		fz_add(&n, "long%d CNAME long%d\n", i, i + 1);
-	fz_add(&n, "long11 A 192.0.2.99\n");
+		fz_add(fz_com, cap, &n, "long%d CNAME long%d\n", i, i + 1);
+	fz_add(fz_com, cap, &n, "long11 A 192.0.2.99\n");
 	/* 1460 octets of TXT: more than 512 and than 1232. */
 	for (int i = 0; i < 20; i++)
-		fz_add(&n, "big TXT \"%02d%058d\"\n", i, 0);
+		fz_add(fz_com, cap, &n, "big1460 TXT \"%02d%058d\"\n", i, 0);
 	/* About 30 KB: only TCP or a 65535 capacity carries it. */
 	for (int i = 0; i < 120; i++)
-		fz_add(&n, "huge TXT \"%03d%0240d\"\n", i, 0);
+		fz_add(fz_com, cap, &n, "jumbo TXT \"%03d%0240d\"\n", i, 0);
 	/* A delegation whose NS fit in 512 octets but whose glue does not. */
 	for (int i = 1; i <= 6; i++)
-		fz_add(&n, "fat NS ns%d.fat\nns%d.fat A 192.0.2.%d\nns%d.fat AAAA 2001:db8::%d\n", i, i,
-		       100 + i, i, 100 + i);
+		fz_add(fz_com, cap, &n, "fat NS ns%d.fat\nns%d.fat A 192.0.2.%d\nns%d.fat AAAA 2001:db8::%d\n",
+		       i, i, 100 + i, i, 100 + i);
 	/* A 254-octet name, and a CNAME to it: compression pointers at their limits. */
 	memset(l63, 'a', 63);
 	l63[63] = '\0';
 	memset(l48, 'b', 48);
 	l48[48] = '\0';
-	fz_add(&n, "%s.%s.%s.%s A 192.0.2.254\n", l63, l63, l63, l48);
-	fz_add(&n, "tolong CNAME %s.%s.%s.%s\n", l63, l63, l63, l48);
-	fz_add(&n, "*.%s.%s.%s TXT \"deep wildcard\"\n", l63, l63, l63);
+	fz_add(fz_com, cap, &n, "%s.%s.%s.%s A 192.0.2.254\n", l63, l63, l63, l48);
+	fz_add(fz_com, cap, &n, "tolong CNAME %s.%s.%s.%s\n", l63, l63, l63, l48);
+	fz_add(fz_com, cap, &n, "*.%s.%s.%s TXT \"deep wildcard\"\n", l63, l63, l63);
 }
 
 static struct rrt_slot *
@@ -214,13 +199,18 @@ fz_table(void)
 {
 	static struct rrt *t;
 	struct rrt_slot *slots[4];
+	static char fz_net[4096];
 	struct zone *z[3];
 	struct sw_diag d = {0};
+	char *net;
 
 	if (t != NULL)
 		return t;
 	fz_build_com();
 	z[0] = tu_zone("example.com", fz_com);
+	net = tu_fixture_text("example.net.zone");
+	snprintf(fz_net, sizeof(fz_net), "%s\n$ORIGIN example.net.\n$TTL 600\n%s", net, fz_net_extra);
+	free(net);
 	z[1] = tu_zone("example.net", fz_net);
 	z[2] = tu_zone("inner.example.com", fz_inner);
 	slots[0] = fz_slot("fo.example.com", FZ_T_A, 30, 3);
@@ -253,12 +243,6 @@ fz_conf(unsigned idx)
 
 /* ---- an independent reading of the query and the response ---- */
 
-static uint16_t
-fz_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* What the query looks like to an independent, strict reader (the engine's contract). */
 struct fz_query {
 	bool question; /* The question parsed: it must be echoed. */
@@ -276,10 +260,10 @@ fz_read_query(const uint8_t *q, size_t len, struct fz_query *fq)
 	memset(fq, 0, sizeof(*fq));
 	if (len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xf) != 0)
 		return;
-	qd = fz_get16(q + 4);
-	an = fz_get16(q + 6);
-	ns = fz_get16(q + 8);
-	ar = fz_get16(q + 10);
+	qd = tu_get16(q + 4);
+	an = tu_get16(q + 6);
+	ns = tu_get16(q + 8);
+	ar = tu_get16(q + 10);
 	/* CONFORMANCE bad input 10: counts the packet cannot hold end the parse at the header. */
 	if (qd * 5 + (an + ns + ar) * 11 > len - 12 || qd != 1)
 		return;
@@ -297,8 +281,8 @@ fz_read_query(const uint8_t *q, size_t len, struct fz_query *fq)
 	if (len - off < 4)
 		return;
 	fq->question = true;
-	fq->qtype = fz_get16(q + off);
-	fq->qclass = fz_get16(q + off + 2);
+	fq->qtype = tu_get16(q + off);
+	fq->qclass = tu_get16(q + off + 2);
 	fq->qend = off + 4;
 }
 
@@ -451,10 +435,10 @@ fz_check_answer(const struct fz_call *c)
 	aa = (r[2] & 0x04) != 0;
 	tc = (r[2] & 0x02) != 0;
 	rcode = r[3] & 0x0f;
-	qd = fz_get16(r + 4);
-	an = fz_get16(r + 6);
-	ns = fz_get16(r + 8);
-	ar = fz_get16(r + 10);
+	qd = tu_get16(r + 4);
+	an = tu_get16(r + 6);
+	ns = tu_get16(r + 8);
+	ar = tu_get16(r + 10);
 	FZ_CHECK(tc == (info->tc != 0), "TC %d but info->tc %u", tc, info->tc);
 	FZ_CHECK((info->rcode & 0x0f) == rcode, "header rcode %u, info %u", rcode, info->rcode);
 
@@ -501,10 +485,10 @@ fz_check_answer(const struct fz_call *c)
 		FZ_CHECK(np != 0, "record %u: bad owner name at %zu", i, p);
 		FZ_CHECK(c->n - np >= 10, "record %u: fixed part cut short", i);
 		rr->owner = p;
-		rr->type = fz_get16(r + np);
-		rr->rclass = fz_get16(r + np + 2);
-		rr->ttl = (uint32_t)fz_get16(r + np + 4) << 16 | fz_get16(r + np + 6);
-		rr->rdlen = fz_get16(r + np + 8);
+		rr->type = tu_get16(r + np);
+		rr->rclass = tu_get16(r + np + 2);
+		rr->ttl = (uint32_t)tu_get16(r + np + 4) << 16 | tu_get16(r + np + 6);
+		rr->rdlen = tu_get16(r + np + 8);
 		rr->rdata = np + 10;
 		FZ_CHECK(rr->rdlen <= c->n - rr->rdata, "record %u: RDLENGTH %u past the end", i,
 			 rr->rdlen);

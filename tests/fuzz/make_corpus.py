@@ -7,8 +7,9 @@ Usage: tests/fuzz/make_corpus.py [--out DIR]   (default: the directory of this s
 
 Deterministic: the same files every run, so regenerating shows no diff unless
 this script changed. Standard library only. The names a seed is about are the
-names of the fixed table in fuzz_util.c (fuzz_dnsq, fuzz_pkt), the zone files
-of the repository (fuzz_zone) and the example configuration (fuzz_config).
+names of the fixed table in fuzz_util.c, that is tests/common/zones and the
+fuzz-only records (fuzz_dnsq, fuzz_pkt), the zone files of the repository
+(fuzz_zone) and the example configuration (fuzz_config).
 """
 
 import argparse
@@ -76,7 +77,8 @@ POSITIVE = [
     ('sub.example.com', 'NS'), ('sub.example.com', 'DS'), ('host.sub.example.com', 'A'),
     ('ns.sub.example.com', 'AAAA'), ('nods.example.com', 'DS'), ('x.nods.example.com', 'A'),
     ('srv._tcp.example.com', 'SRV'), ('unk.example.com', 'TYPE666'), ('unk.example.com', 'ANY'),
-    ('big.example.com', 'TXT'), ('huge.example.com', 'TXT'), ('fat.example.com', 'A'),
+    ('big.example.com', 'TXT'), ('huge.example.com', 'TXT'), ('big1460.example.com', 'TXT'),
+    ('jumbo.example.com', 'TXT'), ('tosub.example.com', 'A'), ('fat.example.com', 'A'),
     ('x.fat.example.com', 'A'), (LONG, 'A'), ('tolong.example.com', 'A'),
     ('x.' + LONG.split('.', 1)[1], 'TXT'), ('fo.example.com', 'A'), ('fo.example.com', 'AAAA'),
     ('fo.example.com', 'ANY'), ('dead.example.com', 'A'), ('dead.example.com', 'ANY'),
@@ -299,8 +301,8 @@ ZONE_SEEDS = {
 def zone_seeds():
     s = sorted(ZONE_SEEDS.items())
     repo = [('data-example.com', 'tests/data/zones/example.com.zone'),
-            ('golden-example.com', 'tests/golden/zones/example.com.zone'),
-            ('golden-example.net', 'tests/golden/zones/example.net.zone'),
+            ('golden-example.com', 'tests/common/zones/example.com.zone'),
+            ('golden-example.net', 'tests/common/zones/example.net.zone'),
             ('example-conf', 'control/example/example.com.zone'),
             ('include-main', 'tests/data/zones/include/main.zone'),
             ('include-part', 'tests/data/zones/include/part.zone')]

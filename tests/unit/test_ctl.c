@@ -24,6 +24,7 @@
 #include "swerve/ctl.h"
 #include "swerve/evloop.h"
 #include "swerve/log.h"
+#include "sock.h"
 
 extern char **environ;
 
@@ -262,15 +263,12 @@ struct cli {
 static struct cli *
 cli_open(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = 5};
 	struct cli *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	strcpy(sa.sun_path, path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = tu_unix_connect(path, 0);
 	assert_true(c->fd >= 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	return c;
 }

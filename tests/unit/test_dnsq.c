@@ -17,6 +17,7 @@
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 #include "testutil.h"
+#include "wire.h"
 
 enum {
 	T_A = 1,
@@ -38,163 +39,32 @@ enum {
 
 enum { R_NOERROR = 0, R_FORMERR = 1, R_SERVFAIL = 2, R_NXDOMAIN = 3, R_NOTIMP = 4, R_REFUSED = 5 };
 
-/* ---- a small, strict response decoder ---- */
-
-#define T_MAXRR 256
-
-struct t_rr {
-	char owner[1024];
-	size_t owner_off; /* Where the owner starts in the message. */
-	uint16_t type;
-	uint16_t rclass;
-	uint32_t ttl;
-	uint16_t rdlen;
-	size_t rdata_off;
-};
-
-struct t_msg {
-	const uint8_t *buf;
-	size_t len;
-	uint16_t id, qd, an, ns, ar;
-	uint8_t f1, f2;
-	char qname[1024];
-	uint16_t qtype, qclass;
-	size_t qend;
-	unsigned nrr;
-	struct t_rr rr[T_MAXRR];
-};
-
-static uint16_t
-t_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-t_get32(const uint8_t *p)
-{
-	return (uint32_t)t_get16(p) << 16 | t_get16(p + 2);
-}
-
-/* Decode the (maybe compressed) name at @off into dotted text; returns the offset past it, or 0. */
-static size_t
-t_name(const uint8_t *buf, size_t len, size_t off, char *out)
-{
-	size_t next = 0;
-	size_t o = 0;
-	unsigned hops = 0;
-
-	for (;;) {
-		uint8_t c;
-
-		if (off >= len)
-			return 0;
-		c = buf[off];
-		if (c == 0) {
-			if (next == 0)
-				next = off + 1;
-			break;
-		}
-		if ((c & 0xc0) == 0xc0) {
-			size_t target;
-
-			if (off + 1 >= len || ++hops > 64)
-				return 0;
-			target = (size_t)(c & 0x3f) << 8 | buf[off + 1];
-			if (target >= off)
-				return 0; /* the engine only ever points backwards */
-			if (next == 0)
-				next = off + 2;
-			off = target;
-			continue;
-		}
-		if (c > 63 || off + 1 + c > len || o + c + 2 > 1000)
-			return 0;
-		memcpy(out + o, buf + off + 1, c);
-		o += c;
-		out[o++] = '.';
-		off += 1 + c;
-	}
-	if (o == 0)
-		out[o++] = '.';
-	out[o] = '\0';
-	return next;
-}
-
-static int
-t_decode(const uint8_t *buf, size_t len, struct t_msg *m)
-{
-	size_t p = 12;
-
-	memset(m, 0, offsetof(struct t_msg, rr));
-	m->buf = buf;
-	m->len = len;
-	if (len < 12)
-		return -1;
-	m->id = t_get16(buf);
-	m->f1 = buf[2];
-	m->f2 = buf[3];
-	m->qd = t_get16(buf + 4);
-	m->an = t_get16(buf + 6);
-	m->ns = t_get16(buf + 8);
-	m->ar = t_get16(buf + 10);
-	if (m->qd > 1)
-		return -1;
-	if (m->qd == 1) {
-		p = t_name(buf, len, p, m->qname);
-		if (p == 0 || p + 4 > len)
-			return -1;
-		m->qtype = t_get16(buf + p);
-		m->qclass = t_get16(buf + p + 2);
-		p += 4;
-	}
-	m->qend = p;
-	if ((unsigned)m->an + m->ns + m->ar > T_MAXRR)
-		return -1;
-	for (unsigned i = 0; i < (unsigned)m->an + m->ns + m->ar; i++) {
-		struct t_rr *rr = &m->rr[i];
-
-		rr->owner_off = p;
-		p = t_name(buf, len, p, rr->owner);
-		if (p == 0 || p + 10 > len)
-			return -1;
-		rr->type = t_get16(buf + p);
-		rr->rclass = t_get16(buf + p + 2);
-		rr->ttl = t_get32(buf + p + 4);
-		rr->rdlen = t_get16(buf + p + 8);
-		rr->rdata_off = p + 10;
-		p += 10 + rr->rdlen;
-		if (p > len)
-			return -1;
-		m->nrr++;
-	}
-	return p == len ? 0 : -1;
-}
+/* ---- reading responses (the decoder is tests/common/wire.c) ---- */
 
 /* Section helpers: answer records first, then authority, then additional. */
-static const struct t_rr *
-t_an(const struct t_msg *m, unsigned i)
+static const struct tu_rr *
+t_an(const struct tu_msg *m, unsigned i)
 {
 	assert_true(i < m->an);
 	return &m->rr[i];
 }
 
-static const struct t_rr *
-t_ns(const struct t_msg *m, unsigned i)
+static const struct tu_rr *
+t_ns(const struct tu_msg *m, unsigned i)
 {
 	assert_true(i < m->ns);
 	return &m->rr[m->an + i];
 }
 
-static const struct t_rr *
-t_ar(const struct t_msg *m, unsigned i)
+static const struct tu_rr *
+t_ar(const struct tu_msg *m, unsigned i)
 {
 	assert_true(i < m->ar);
 	return &m->rr[m->an + m->ns + i];
 }
 
 static const char *
-t_rdata_ip(const struct t_msg *m, const struct t_rr *rr)
+t_rdata_ip(const struct tu_msg *m, const struct tu_rr *rr)
 {
 	static char text[64];
 
@@ -205,11 +75,11 @@ t_rdata_ip(const struct t_msg *m, const struct t_rr *rr)
 
 /* The name at the start of the RDATA (CNAME, NS) or at offset @skip in it. */
 static const char *
-t_rdata_name(const struct t_msg *m, const struct t_rr *rr, size_t skip)
+t_rdata_name(const struct tu_msg *m, const struct tu_rr *rr, size_t skip)
 {
 	static char text[1024];
 
-	assert_true(t_name(m->buf, m->len, rr->rdata_off + skip, text) != 0);
+	assert_true(tu_name_text(m->buf, m->len, rr->rdata_off + skip, text) != 0);
 	return text;
 }
 
@@ -294,7 +164,7 @@ static struct dnsq_conf g_conf;
 static uint8_t g_q[65536];
 static uint8_t g_r[65536];
 static struct dnsq_info g_info;
-static struct t_msg g_m;
+static struct tu_msg g_m;
 
 static int
 t_setup(void **state)
@@ -342,8 +212,8 @@ t_ask_t(const struct rrt *t, const uint8_t *q, size_t qlen, unsigned flags)
 		return 0;
 	}
 	assert_int_equal(g_info.verdict, DNSQ_ANSWERED);
-	assert_int_equal(t_decode(g_r, n, &g_m), 0);
-	assert_int_equal(g_m.id, t_get16(q));
+	assert_int_equal(tu_decode(g_r, n, &g_m), 0);
+	assert_int_equal(g_m.id, tu_get16(q));
 	assert_true(g_m.f1 & 0x80);
 	assert_int_equal(g_m.f1 & 0x79, q[2] & 0x79);
 	assert_int_equal(g_m.f2 & 0xf0, q[3] & 0x10);
@@ -386,7 +256,7 @@ t_expect(uint8_t rcode, int aa, int tc, uint16_t an, uint16_t ns, uint16_t ar)
 static void
 t_expect_soa(unsigned i, const char *apex, uint32_t ttl)
 {
-	const struct t_rr *soa = t_ns(&g_m, i);
+	const struct tu_rr *soa = t_ns(&g_m, i);
 
 	assert_int_equal(soa->type, T_SOA);
 	assert_int_equal(soa->rclass, 1);
@@ -620,7 +490,7 @@ test_unknown_type(void **state)
 static void
 test_cname(void **state)
 {
-	const struct t_rr *rr;
+	const struct tu_rr *rr;
 
 	(void)state;
 	t_query("alias.example.com", T_A, NULL, 0);
@@ -634,7 +504,7 @@ test_cname(void **state)
 		rr = t_an(&g_m, i);
 		assert_int_equal(rr->type, T_A);
 		assert_string_equal(rr->owner, "www.example.com.");
-		assert_int_equal(t_get16(g_r + rr->owner_off), 0xc000 | t_an(&g_m, 0)->rdata_off);
+		assert_int_equal(tu_get16(g_r + rr->owner_off), 0xc000 | t_an(&g_m, 0)->rdata_off);
 	}
 	assert_int_equal(g_info.rclass, DNSQ_CLASS_ANSWER);
 
@@ -648,7 +518,7 @@ test_cname(void **state)
 	t_query("alias.example.com", T_MX, NULL, 0);
 	t_expect(R_NOERROR, 1, 0, 1, 1, 0);
 	t_expect_soa(0, "example.com.", 300);
-	assert_int_equal(t_get16(g_r + t_ns(&g_m, 0)->owner_off),
+	assert_int_equal(tu_get16(g_r + t_ns(&g_m, 0)->owner_off),
 			 0xc000 | (t_an(&g_m, 0)->rdata_off + 4));
 }
 
@@ -716,14 +586,14 @@ test_cname_targets(void **state)
 static void
 test_wildcard(void **state)
 {
-	const struct t_rr *rr;
+	const struct tu_rr *rr;
 
 	(void)state;
 	t_query("foo.wild.example.com", T_A, NULL, 0);
 	t_expect(R_NOERROR, 1, 0, 1, 0, 0);
 	rr = t_an(&g_m, 0);
 	assert_string_equal(rr->owner, "foo.wild.example.com.");
-	assert_int_equal(t_get16(g_r + rr->owner_off), 0xc00c);
+	assert_int_equal(tu_get16(g_r + rr->owner_off), 0xc00c);
 	assert_string_equal(t_rdata_ip(&g_m, rr), "192.0.2.30");
 	assert_int_equal(g_info.rclass, DNSQ_CLASS_ANSWER);
 	/* Several labels below the closest encloser. */
@@ -768,7 +638,7 @@ test_wildcard(void **state)
 static void
 test_referral(void **state)
 {
-	const struct t_rr *rr;
+	const struct tu_rr *rr;
 
 	(void)state;
 	t_query("host.sub.example.com", T_A, NULL, 0);
@@ -777,7 +647,7 @@ test_referral(void **state)
 		rr = t_ns(&g_m, i);
 		assert_int_equal(rr->type, T_NS);
 		assert_string_equal(rr->owner, "sub.example.com.");
-		assert_int_equal(t_get16(g_r + rr->owner_off), 0xc000 | (12 + 5));
+		assert_int_equal(tu_get16(g_r + rr->owner_off), 0xc000 | (12 + 5));
 	}
 	assert_string_equal(t_rdata_name(&g_m, t_ns(&g_m, 0), 0), "ns.sub.example.com.");
 	assert_string_equal(t_rdata_name(&g_m, t_ns(&g_m, 1), 0), "ns.elsewhere.org.");
@@ -791,7 +661,7 @@ test_referral(void **state)
 	/* At the cut itself, for NS too, and for names that exist below it. */
 	t_query("sub.example.com", T_A, NULL, 0);
 	t_expect(R_NOERROR, 0, 0, 0, 2, 2);
-	assert_int_equal(t_get16(g_r + t_ns(&g_m, 0)->owner_off), 0xc00c);
+	assert_int_equal(tu_get16(g_r + t_ns(&g_m, 0)->owner_off), 0xc00c);
 	t_query("sub.example.com", T_NS, NULL, 0);
 	t_expect(R_NOERROR, 0, 0, 0, 2, 2);
 	t_query("ns.sub.example.com", T_A, NULL, 0);
@@ -875,7 +745,7 @@ static void
 test_chaos(void **state)
 {
 	struct tu_qopt ch = {.qclass = 3};
-	const struct t_rr *rr;
+	const struct tu_rr *rr;
 	char longv[601];
 
 	(void)state;
@@ -1087,7 +957,7 @@ test_failover_slot(void **state)
 static void
 t_expect_opt(uint16_t payload, uint32_t ttl)
 {
-	const struct t_rr *opt = t_ar(&g_m, g_m.ar - 1u);
+	const struct tu_rr *opt = t_ar(&g_m, g_m.ar - 1u);
 
 	assert_int_equal(opt->type, T_OPT);
 	assert_string_equal(opt->owner, ".");
@@ -1806,7 +1676,7 @@ test_null_conf(void **state)
 	(void)state;
 	qlen = tu_query(g_q, sizeof(g_q), "version.bind", T_TXT, &o);
 	n = dnsq_answer(g_t, NULL, NULL, g_q, qlen, g_r, sizeof(g_r), 0, &g_info);
-	assert_int_equal(t_decode(g_r, n, &g_m), 0);
+	assert_int_equal(tu_decode(g_r, n, &g_m), 0);
 	t_expect(R_REFUSED, 0, 0, 0, 0, 1);
 	t_expect_opt(DNSQ_EDNS_PAYLOAD_DEFAULT, 0);
 }

@@ -26,6 +26,7 @@
 #include "swerve/metrics.h"
 #include "swerve/metrics_stats.h"
 #include "swerve/stats.h"
+#include "sock.h"
 
 #define PROMTOOL "/usr/bin/promtool"
 
@@ -487,12 +488,9 @@ test_http(void **state)
 static int
 tcp_connect(uint16_t port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = tu_tcp_connect("127.0.0.1", port, 0);
 
 	assert_true(fd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
 }
 

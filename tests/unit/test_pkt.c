@@ -71,38 +71,6 @@ fopt_default(struct fopt *o)
 	o->dnslen = qlen;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* An independent ones'-complement sum (RFC 1071), not DPDK's. */
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static size_t
 mkframe(uint8_t *f, const struct fopt *o)
 {
@@ -113,29 +81,29 @@ mkframe(uint8_t *f, const struct fopt *o)
 	memcpy(f, o->dst_mac, 6);
 	memcpy(f + 6, o->src_mac, 6);
 	if (o->vlan) {
-		put16(f + 12, o->outer);
-		put16(f + 14, 0x0064); /* VLAN 100 */
-		put16(f + 16, o->v6 ? 0x86dd : 0x0800);
+		tu_put16(f + 12, o->outer);
+		tu_put16(f + 14, 0x0064); /* VLAN 100 */
+		tu_put16(f + 16, o->v6 ? 0x86dd : 0x0800);
 		l2 = 18;
 	} else {
-		put16(f + 12, o->v6 ? 0x86dd : 0x0800);
+		tu_put16(f + 12, o->v6 ? 0x86dd : 0x0800);
 	}
 	ip = f + l2;
 	if (!o->v6) {
 		l3 = 20 + (size_t)o->ip_opts;
 		ip[0] = (uint8_t)(0x40 | l3 / 4);
-		put16(ip + 2, (uint16_t)(l3 + l4 + o->ip_len_delta));
-		put16(ip + 4, 0x1234);
-		put16(ip + 6, o->frag);
+		tu_put16(ip + 2, (uint16_t)(l3 + l4 + o->ip_len_delta));
+		tu_put16(ip + 4, 0x1234);
+		tu_put16(ip + 6, o->frag);
 		ip[8] = 17; /* TTL, to see it reset */
 		ip[9] = o->proto;
-		put16(ip + 12, (uint16_t)(o->src4 >> 16));
-		put16(ip + 14, (uint16_t)o->src4);
-		put16(ip + 16, (uint16_t)(o->dst4 >> 16));
-		put16(ip + 18, (uint16_t)o->dst4);
+		tu_put16(ip + 12, (uint16_t)(o->src4 >> 16));
+		tu_put16(ip + 14, (uint16_t)o->src4);
+		tu_put16(ip + 16, (uint16_t)(o->dst4 >> 16));
+		tu_put16(ip + 18, (uint16_t)o->dst4);
 		for (int i = 0; i < o->ip_opts; i++)
 			ip[20 + i] = 1; /* NOP options */
-		put16(ip + 10, (uint16_t)~fold(sum16(ip, l3, 0)));
+		tu_put16(ip + 10, (uint16_t)~tu_fold(tu_sum16(ip, l3, 0)));
 		if (o->bad_ipsum)
 			ip[10] ^= 0x55;
 	} else {
@@ -144,17 +112,17 @@ mkframe(uint8_t *f, const struct fopt *o)
 		ip[1] = (uint8_t)(o->flow >> 16);
 		ip[2] = (uint8_t)(o->flow >> 8);
 		ip[3] = (uint8_t)o->flow;
-		put16(ip + 4, (uint16_t)(l4 + o->ip_len_delta));
+		tu_put16(ip + 4, (uint16_t)(l4 + o->ip_len_delta));
 		ip[6] = o->proto;
 		ip[7] = 17;
 		memcpy(ip + 8, o->src6, 16);
 		memcpy(ip + 24, o->dst6, 16);
 	}
 	udp = ip + l3;
-	put16(udp, o->sport);
-	put16(udp + 2, o->dport);
-	put16(udp + 4, (uint16_t)(l4 + o->udp_len_delta));
-	put16(udp + 6, 0xbeef); /* Garbage: incoming checksums are not checked. */
+	tu_put16(udp, o->sport);
+	tu_put16(udp + 2, o->dport);
+	tu_put16(udp + 4, (uint16_t)(l4 + o->udp_len_delta));
+	tu_put16(udp + 6, 0xbeef); /* Garbage: incoming checksums are not checked. */
 	memcpy(udp + 8, o->dns, o->dnslen);
 	n = l2 + l3 + l4 + (size_t)o->pad;
 	return n;
@@ -223,33 +191,33 @@ check_response(const struct fixture *x, const struct fopt *o, const struct pkt_r
 	assert_memory_equal(r, o->src_mac, 6);
 	assert_memory_equal(r + 6, our_mac, 6);
 	if (o->vlan) {
-		assert_int_equal(get16(r + 12), o->outer);
-		assert_int_equal(get16(r + 14), 0x0064);
+		assert_int_equal(tu_get16(r + 12), o->outer);
+		assert_int_equal(tu_get16(r + 14), 0x0064);
 	}
-	assert_int_equal(get16(r + l2 - 2), o->v6 ? 0x86dd : 0x0800);
+	assert_int_equal(tu_get16(r + l2 - 2), o->v6 ? 0x86dd : 0x0800);
 	if (!o->v6) {
 		uint32_t s;
 
 		assert_int_equal(res->l3_len, 20);
 		assert_int_equal(res->ipv6, 0);
 		assert_int_equal(ip[0], 0x45);
-		assert_int_equal(get16(ip + 2), res->len - l2);
-		assert_int_equal(get16(ip + 6), 0x4000);
+		assert_int_equal(tu_get16(ip + 2), res->len - l2);
+		assert_int_equal(tu_get16(ip + 6), 0x4000);
 		assert_int_equal(ip[8], 64);
 		assert_int_equal(ip[9], 17);
-		assert_int_equal((uint32_t)get16(ip + 12) << 16 | get16(ip + 14), o->dst4);
-		assert_int_equal((uint32_t)get16(ip + 16) << 16 | get16(ip + 18), o->src4);
+		assert_int_equal((uint32_t)tu_get16(ip + 12) << 16 | tu_get16(ip + 14), o->dst4);
+		assert_int_equal((uint32_t)tu_get16(ip + 16) << 16 | tu_get16(ip + 18), o->src4);
 		if (res->offload & PKT_OFFLOAD_IPV4_CKSUM)
-			assert_int_equal(get16(ip + 10), 0);
+			assert_int_equal(tu_get16(ip + 10), 0);
 		else
-			assert_int_equal(fold(sum16(ip, 20, 0)), 0xffff);
+			assert_int_equal(tu_fold(tu_sum16(ip, 20, 0)), 0xffff);
 		udp = ip + 20;
 		l4 = res->len - l2 - 20;
-		s = sum16(ip + 12, 8, 17 + (uint32_t)l4);
+		s = tu_sum16(ip + 12, 8, 17 + (uint32_t)l4);
 		if (res->offload & PKT_OFFLOAD_UDP_CKSUM)
-			assert_int_equal(get16(udp + 6), fold(s));
+			assert_int_equal(tu_get16(udp + 6), tu_fold(s));
 		else
-			assert_int_equal(fold(sum16(udp, l4, s)), 0xffff);
+			assert_int_equal(tu_fold(tu_sum16(udp, l4, s)), 0xffff);
 	} else {
 		uint32_t s;
 
@@ -259,24 +227,24 @@ check_response(const struct fixture *x, const struct fopt *o, const struct pkt_r
 		assert_int_equal(((uint32_t)(ip[0] & 0xf) << 24 | (uint32_t)ip[1] << 16 |
 				  (uint32_t)ip[2] << 8 | ip[3]),
 				 o->flow & 0x0fffffff);
-		assert_int_equal(get16(ip + 4), res->len - l2 - 40);
+		assert_int_equal(tu_get16(ip + 4), res->len - l2 - 40);
 		assert_int_equal(ip[6], 17);
 		assert_int_equal(ip[7], 64);
 		assert_memory_equal(ip + 8, o->dst6, 16);
 		assert_memory_equal(ip + 24, o->src6, 16);
 		udp = ip + 40;
 		l4 = res->len - l2 - 40;
-		s = sum16(ip + 8, 32, 17 + (uint32_t)l4);
+		s = tu_sum16(ip + 8, 32, 17 + (uint32_t)l4);
 		if (res->offload & PKT_OFFLOAD_UDP_CKSUM) {
-			assert_int_equal(get16(udp + 6), fold(s));
+			assert_int_equal(tu_get16(udp + 6), tu_fold(s));
 		} else {
-			assert_int_not_equal(get16(udp + 6), 0); /* mandatory over IPv6 */
-			assert_int_equal(fold(sum16(udp, l4, s)), 0xffff);
+			assert_int_not_equal(tu_get16(udp + 6), 0); /* mandatory over IPv6 */
+			assert_int_equal(tu_fold(tu_sum16(udp, l4, s)), 0xffff);
 		}
 	}
-	assert_int_equal(get16(udp), o->dport);
-	assert_int_equal(get16(udp + 2), o->sport);
-	assert_int_equal(get16(udp + 4), l4);
+	assert_int_equal(tu_get16(udp), o->dport);
+	assert_int_equal(tu_get16(udp + 2), o->sport);
+	assert_int_equal(tu_get16(udp + 4), l4);
 	dns = udp + 8;
 	assert_true(l4 >= 8 + 12);
 	assert_memory_equal(dns, o->dns, 2); /* ID */
@@ -483,9 +451,9 @@ test_exception(void **state)
 	/* ARP, LLDP, QinQ. */
 	fopt_default(&o);
 	n = mkframe(x->f, &o);
-	put16(x->f + 12, 0x0806);
+	tu_put16(x->f + 12, 0x0806);
 	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
-	put16(x->f + 12, 0x88cc);
+	tu_put16(x->f + 12, 0x88cc);
 	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
 	fopt_default(&o);
 	o.vlan = 1;
@@ -530,14 +498,14 @@ test_exception_csum(void **state)
 			if (tcp)
 				l4[12] = 0x50; /* data offset: 20 octets */
 			if (v6)
-				ph = sum16(ip + 8, 32, o.proto + (uint32_t)l4len);
+				ph = tu_sum16(ip + 8, 32, o.proto + (uint32_t)l4len);
 			else
-				ph = sum16(ip + 12, 8, o.proto + (uint32_t)l4len);
+				ph = tu_sum16(ip + 12, 8, o.proto + (uint32_t)l4len);
 			/* What the sender's stack leaves for the NIC. */
-			put16(l4 + off, fold(ph));
+			tu_put16(l4 + off, tu_fold(ph));
 			assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res),
 					 PKT_EXCEPTION);
-			assert_int_equal(fold(sum16(l4, l4len, ph)), 0xffff);
+			assert_int_equal(tu_fold(tu_sum16(l4, l4len, ph)), 0xffff);
 
 			/* Complete already: unchanged. */
 			memcpy(copy, x->f, n);
@@ -550,7 +518,7 @@ test_exception_csum(void **state)
 			assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res),
 					 PKT_EXCEPTION);
 			assert_memory_equal(copy, x->f, n);
-			assert_int_not_equal(fold(sum16(l4, l4len, ph)), 0xffff);
+			assert_int_not_equal(tu_fold(tu_sum16(l4, l4len, ph)), 0xffff);
 		}
 	}
 }
@@ -858,7 +826,7 @@ test_answer_from_table(void **state)
 		dns = check_response(x, &o, &res);
 		assert_int_equal(dns[3] & 0x0f, 0);
 		assert_true(dns[2] & 0x04); /* AA */
-		assert_int_equal(get16(dns + 6), 1);
+		assert_int_equal(tu_get16(dns + 6), 1);
 
 		/* About 730 octets of TXT: fits 1500, not an MTU of 600. */
 		fopt_default(&o);
@@ -867,7 +835,7 @@ test_answer_from_table(void **state)
 		o.dnslen = qlen;
 		assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
 		dns = check_response(x, &o, &res);
-		assert_int_equal(get16(dns + 6), 10);
+		assert_int_equal(tu_get16(dns + 6), 10);
 		assert_false(dns[2] & 0x02);
 		x->ctx.mtu = 600;
 		assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
@@ -921,13 +889,13 @@ test_rrl(void **state)
 			/* The slip: header and question only, TC set, the rest as it was. */
 			slipped++;
 			assert_int_equal(res.len - res.l2_len - 20 - 8, qlen - 11);
-			assert_int_equal(get16(dns + 4), 1);
-			assert_int_equal(get16(dns + 6) + get16(dns + 8) + get16(dns + 10), 0);
+			assert_int_equal(tu_get16(dns + 4), 1);
+			assert_int_equal(tu_get16(dns + 6) + tu_get16(dns + 8) + tu_get16(dns + 10), 0);
 			assert_memory_equal(dns + 12, qbuf + 12, qlen - 11 - 12);
 			assert_int_equal(dns[3] & 0xf, 0);
 		} else {
 			tx++;
-			assert_int_equal(get16(dns + 6), 1);
+			assert_int_equal(tu_get16(dns + 6), 1);
 		}
 	}
 	assert_int_equal(tx, 5);
@@ -982,7 +950,7 @@ test_rrl(void **state)
 			assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
 			dns = check_response(x, &o, &res);
 			assert_false(dns[2] & 0x02);
-			assert_int_equal(get16(dns + 6), 1);
+			assert_int_equal(tu_get16(dns + 6), 1);
 		}
 		assert_int_equal(x->st.cookie_valid, 20);
 		/* The same cookie from another address is no proof: limited again. */

@@ -23,6 +23,7 @@
 #include "swerve/rrt.h"
 #include "swerve/tcp.h"
 #include "testutil.h"
+#include "sock.h"
 
 /* ---- framing, with a stand-in answer function ---- */
 
@@ -276,14 +277,9 @@ lsn_setup(uint32_t max_clients, uint32_t idle_ms)
 static int
 lsn_connect(void)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
-	struct timeval tv = {.tv_sec = 3};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = tu_tcp_connect(LSN_ADDR, 53, 3);
 
 	assert_true(fd >= 0);
-	inet_pton(AF_INET, LSN_ADDR, &sin.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
 }
 
@@ -303,14 +299,7 @@ lsn_query(uint8_t *buf, size_t *n, uint16_t id)
 static void
 lsn_read_all(int fd, uint8_t *buf, size_t len)
 {
-	size_t have = 0;
-
-	while (have < len) {
-		ssize_t r = recv(fd, buf + have, len - have, 0);
-
-		assert_true(r > 0);
-		have += (size_t)r;
-	}
+	assert_int_equal(tu_read_all(fd, buf, len), 0);
 }
 
 /* Read one framed response and check it answers ID @id. */
