@@ -16,7 +16,9 @@
 #include "swerve/dname.h"
 #include "swerve/error.h"
 
-#include "config_int.h"
+#include "config_syntax.h"
+#include "config_xfr.h"
+#include "config_yaml.h"
 
 #define XC_KMEMBER(m) offsetof(struct cfg_tsig_key, m), sizeof(((struct cfg_tsig_key *)0)->m)
 #define XC_PMEMBER(m) offsetof(struct cfg_primary, m), sizeof(((struct cfg_primary *)0)->m)
