@@ -23,7 +23,7 @@
 #include "config_xfr.h"
 #include "config_yaml.h"
 
-#define CFG_MEMBER(m)  offsetof(struct swerve_config, m), sizeof(((struct swerve_config *)0)->m)
+#define CFG_MEMBER(m) offsetof(struct swerve_config, m), sizeof(((struct swerve_config *)0)->m)
 
 static const struct cfg_key cfg_service_keys[] = {
 	{"addresses", CFG_ADDRS, 0, 0, 0, 0},
@@ -51,8 +51,8 @@ static const struct cfg_key cfg_exception_keys[] = {
 	{"rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_pps), 1, 10000000},
 };
 
-static int cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k,
-			     const yaml_node_t *node, const char *path, void *base);
+static int cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			     const char *path, void *base);
 
 /* BIND's and Knot's RRL knobs, under the names operators know from BIND. */
 static const struct cfg_key cfg_rrl_keys[] = {
@@ -68,8 +68,7 @@ static const struct cfg_key cfg_rrl_keys[] = {
 static const struct cfg_key cfg_cookie_keys[] = {
 	{"enabled", CFG_BOOL, CFG_MEMBER(cookies_enabled), 0, 0},
 	{"secret", CFG_CUSTOM, CFG_MEMBER(cookie_secret), 0, 0, NULL, cfg_cookie_secret},
-	{"previous-secret", CFG_CUSTOM, CFG_MEMBER(cookie_previous), 0, 0, NULL,
-	 cfg_cookie_secret},
+	{"previous-secret", CFG_CUSTOM, CFG_MEMBER(cookie_previous), 0, 0, NULL, cfg_cookie_secret},
 };
 
 static const struct cfg_key cfg_tcp_keys[] = {
@@ -159,8 +158,8 @@ cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_
 
 		if (hi < 0 || lo < 0)
 			return cfg_err(p, node, SW_ECONFIG, path,
-				       "expected 32 hex digits, got \"%c%c\" at offset %zu", v[2 * i],
-				       v[2 * i + 1], 2 * i);
+				       "expected 32 hex digits, got \"%c%c\" at offset %zu",
+				       v[2 * i], v[2 * i + 1], 2 * i);
 		dst[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (dst == cfg->cookie_secret)

@@ -279,8 +279,8 @@ cfg_fo_pools(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *no
 	int rc;
 
 	(void)k;
-	rc = cfg_fo_seq_alloc(p, node, path, sizeof(*r->pools), "at least one pool is needed",
-			      &arr, &n);
+	rc = cfg_fo_seq_alloc(p, node, path, sizeof(*r->pools), "at least one pool is needed", &arr,
+			      &n);
 	if (rc < 0)
 		return rc;
 	r->pools = arr;

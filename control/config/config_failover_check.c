@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The "check:" of a failover record in swerve.yaml: the health probe's kind, timing, target and expectations. */
+/* A failover record's "check:" in swerve.yaml: the probe's kind, timing, target, expectations. */
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -111,7 +111,6 @@ cfg_fo_status(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *n
 	return 0;
 }
 
-
 /* Indexes match enum cfg_check_kind. */
 static const char *const cfg_fo_kinds[] = {"tcp", "http", "https", "manual", NULL};
 
@@ -176,4 +175,3 @@ cfg_fo_check(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *no
 		c->port = 443;
 	return 0;
 }
-

@@ -15,7 +15,8 @@
 /* A record's check: @base is its struct cfg_failover; defaults applied, then cross-key checks. */
 int cfg_fo_check(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		 const char *path, void *base);
-/* A host name or an address literal (check.host, endpoints[].check-host) into the char * at k->off. */
+/* A host name or an address literal (check.host, endpoints[].check-host) into the char * at k->off.
+ */
 int cfg_fo_host(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 		const char *path, void *base);
 

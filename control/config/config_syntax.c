@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Text forms swerve.yaml accepts, checked without YAML: service addresses, HTTP listeners, zone names. */
+/* Text forms swerve.yaml accepts, checked without YAML: addresses, listeners, zone names. */
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -141,4 +141,3 @@ config_zone_name_eq(const char *a, const char *b)
 		lb--;
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
-

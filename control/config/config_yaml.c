@@ -217,7 +217,8 @@ cfg_addrs(struct cfg_parse *p, const yaml_node_t *node, const char *path)
 	return 0;
 }
 
-/* @v resolved against the config file's directory into @full (PATH_MAX): its length, or an error. */
+/* @v resolved against the config file's directory into @full (PATH_MAX): its length, or an error.
+ */
 static int
 cfg_resolve(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v,
 	    char *full)
@@ -497,4 +498,3 @@ cfg_want_map(struct cfg_parse *p, const yaml_node_t *node, const char *path)
 	return cfg_err(p, node, SW_ECONFIG, path, "expected a mapping, got %s",
 		       cfg_describe(node, d, sizeof(d)));
 }
-

@@ -26,8 +26,8 @@
  * fall back to a default.
  */
 enum cfg_kind {
-	CFG_UINT,      /* Decimal integer in [min, max], stored in a uint8_t, uint16_t or uint32_t. */
-	CFG_STR,       /* Non-empty string of at most max octets. */
+	CFG_UINT, /* Decimal integer in [min, max], stored in a uint8_t, uint16_t or uint32_t. */
+	CFG_STR,  /* Non-empty string of at most max octets. */
 	CFG_STR_NULL,  /* As CFG_STR, or YAML null for "off" / "hidden" (stored as NULL). */
 	CFG_MODE,      /* File mode as octal digits (0660, "0660", 0o660), at most 0777. */
 	CFG_LOGLEVEL,  /* error, warning, notice, info, debug. */

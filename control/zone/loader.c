@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The zone loader thread: re-parses zone files and builds whole snapshots so the control loop never stalls. */
+/* The zone loader thread: re-parses zone files and builds whole snapshots off the control loop. */
 
 #include <errno.h>
 #include <pthread.h>

@@ -34,9 +34,9 @@ struct loader {
 	size_t nzones;
 
 	/* Loader thread (or the caller of loader_new() before it starts). */
-	struct zone **zones;		/* The parsed zones the served snapshot was built from;
-					   NULL for a secondary zone not served (no copy yet, expired). */
-	bool *dropped;			/* Unloaded (expired): a reload of every zone leaves it out. */
+	struct zone **zones; /* The parsed zones the served snapshot was built from;
+				NULL for a secondary zone not served (no copy yet, expired). */
+	bool *dropped;	     /* Unloaded (expired): a reload of every zone leaves it out. */
 	struct loader_zone_info *tinfo; /* State as the loader thread knows it. */
 	/* Scratch for one build: the zones served, their config index, the slots inside them. */
 	const struct zone **bz;

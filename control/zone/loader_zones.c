@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The loader's zone bookkeeping: parsing zones into a snapshot, and the per-zone state and metrics it keeps. */
+/* The loader's zone bookkeeping: what a build parses, and the per-zone state and metrics. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,7 +43,8 @@ loader_wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Owner names per zone in @t (empty non-terminals and glue included); @map: table zone -> config. */
+/* Owner names per zone in @t (empty non-terminals and glue included); @map: table zone -> config.
+ */
 static void
 loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap)
 {
@@ -148,7 +149,8 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt *
 			continue;
 		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
 		if (rc < 0 && initial && loader_secondary(l, i)) {
-			/* A bad local copy must not keep the daemon down: a transfer replaces it. */
+			/* A bad local copy must not keep the daemon down: a transfer replaces it.
+			 */
 			loader_diag_text(&d, rc, err, errlen);
 			l->tinfo[i].failures++;
 			snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
@@ -280,4 +282,3 @@ loader_metrics_register(struct loader *l, struct metrics *m)
 {
 	return metrics_add_source(m, loader_metrics, l);
 }
-

@@ -67,7 +67,8 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset. */
+/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset.
+ */
 static int64_t
 bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, uint32_t ttl_override)
 {
@@ -234,7 +235,8 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 		if (old[k].type == slot->type || old[k].type == TYPE_CNAME)
 			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
 					   "%s: the zone already has %s at this name", where,
-					   old[k].type == TYPE_CNAME ? "a CNAME" : "records of this type");
+					   old[k].type == TYPE_CNAME ? "a CNAME"
+								     : "records of this type");
 	}
 	if (n + 1 > UINT8_MAX)
 		return sw_diag_set(b->diag, SW_ETABLE_FULL, NULL, 0, "%s: too many RRsets", where);
@@ -263,8 +265,8 @@ bld_zones(struct bld *b)
 
 	for (size_t i = 0; i < b->nzones; i++) {
 		const struct zone *z = b->zones[i];
-		const struct rrt_node *apex = rrt_find(t, z->apex, z->apex_len,
-						       dname_hash(z->apex, z->apex_len));
+		const struct rrt_node *apex =
+			rrt_find(t, z->apex, z->apex_len, dname_hash(z->apex, z->apex_len));
 		const struct rrt_ref *ref = apex != NULL ? rrt_node_ref(t, apex, TYPE_SOA) : NULL;
 		const struct rrt_rrset *soa;
 		struct rrt_rrset *neg;
@@ -272,8 +274,8 @@ bld_zones(struct bld *b)
 		int64_t off;
 
 		if (ref == NULL)
-			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0, "%s: no SOA at the apex",
-					   z->name);
+			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0,
+					   "%s: no SOA at the apex", z->name);
 		soa = rrt_ref_rrset(t, ref);
 		off = bld_arena_alloc(b, sizeof(*soa) + soa->len);
 		if (off < 0)
@@ -282,7 +284,8 @@ bld_zones(struct bld *b)
 		neg = (struct rrt_rrset *)(void *)(t->arena + off);
 		memcpy(neg, soa, sizeof(*soa) + soa->len);
 		/* MINIMUM is the SOA RDATA's last field. */
-		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 | (uint32_t)neg->wire[neg->len - 3] << 16 |
+		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 |
+			  (uint32_t)neg->wire[neg->len - 3] << 16 |
 			  (uint32_t)neg->wire[neg->len - 2] << 8 | neg->wire[neg->len - 1];
 		ttl = neg->ttl < minimum ? neg->ttl : minimum;
 		neg->ttl = ttl;
@@ -331,7 +334,8 @@ bld_check_zones(const struct zone *const *zones, size_t nzones, struct sw_diag *
 	return rc;
 }
 
-/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and type. */
+/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and
+ * type. */
 static int
 bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 {
@@ -356,7 +360,8 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len))
 				continue;
-			ents[n++] = (struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+			ents[n++] =
+				(struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
 		}
 	}
 	qsort(ents, n, sizeof(*ents), bld_ent_cmp);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Node flags of a table being built (apex, delegation, CNAME, wildcard, below a cut) and each referral's glue. */
+/* Node flags (apex, cut, CNAME, wildcard, below a cut) and each referral's glue, in a build. */
 
 #include <string.h>
 
@@ -130,7 +130,8 @@ bld_ns_repeated(const struct rrt_rrset *ns, uint16_t at)
 
 		if (dname_len(other) != len)
 			continue;
-		for (i = 0; i < len && dname_lower_octet(other[i]) == dname_lower_octet(target[i]); i++)
+		for (i = 0; i < len && dname_lower_octet(other[i]) == dname_lower_octet(target[i]);
+		     i++)
 			;
 		if (i == len)
 			return true;
@@ -183,7 +184,8 @@ bld_glue(struct bld *b)
 		total = 0;
 		for (uint16_t o = 0; o < ns->len; o = rrt_rrset_next(ns, o))
 			if (!bld_ns_repeated(ns, o))
-				total += bld_glue_target(b, n, ns->wire + o + 12, glue->wire + total);
+				total += bld_glue_target(b, n, ns->wire + o + 12,
+							 glue->wire + total);
 		/* Count records by walking the owner names the block starts each record with. */
 		for (size_t p = 0; p < total; count++) {
 			p += dname_len(glue->wire + p);
@@ -194,4 +196,3 @@ bld_glue(struct bld *b)
 	}
 	return 0;
 }
-

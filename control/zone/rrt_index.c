@@ -90,7 +90,8 @@ bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 		return found - t->nodes;
 	if (t->nnodes >= UINT32_MAX - 1)
 		return SW_ETABLE_FULL;
-	if ((uint64_t)(t->nnodes + 1) * BUCKET_LOAD_DEN > (uint64_t)(t->mask + 1) * BUCKET_LOAD_NUM) {
+	if ((uint64_t)(t->nnodes + 1) * BUCKET_LOAD_DEN >
+	    (uint64_t)(t->mask + 1) * BUCKET_LOAD_NUM) {
 		if (t->mask >= UINT32_MAX / 2)
 			return SW_ETABLE_FULL;
 		rc = bld_rehash(b, (t->mask + 1) * 2);
@@ -122,7 +123,8 @@ bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 	return t->nnodes++;
 }
 
-/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level. */
+/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.
+ */
 int
 bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 {
@@ -166,7 +168,8 @@ bld_huge(void *p, size_t len)
 	return q;
 }
 
-/* Give back the slack of the growable arrays (memory per name is a goal); large ones go to huge pages. */
+/* Give back the slack of the growable arrays (memory per name is a goal); large ones go to huge
+ * pages. */
 int
 bld_finish(struct bld *b)
 {
@@ -187,4 +190,3 @@ bld_finish(struct bld *b)
 	t->buckets = bld_huge(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	return 0;
 }
-

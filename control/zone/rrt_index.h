@@ -17,8 +17,8 @@
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 
-#define TYPE_A     1
-#define TYPE_NS    2
+#define TYPE_A	   1
+#define TYPE_NS	   2
 #define TYPE_CNAME 5
 #define TYPE_SOA   6
 #define TYPE_AAAA  28
@@ -40,7 +40,8 @@ int64_t bld_arena_alloc(struct bld *b, size_t len);
 int bld_rehash(struct bld *b, uint32_t nbuckets);
 /* The index of the node for @name, created (as an empty non-terminal of @zone) when missing. */
 int64_t bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone);
-/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level. */
+/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.
+ */
 int bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone);
 /* Last step: give back the arrays' slack, move large ones to huge pages, size the index. */
 int bld_finish(struct bld *b);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The records of a zone being loaded: their storage, each record's checks on the way in, duplicates dropped. */
+/* The records of a zone being loaded: storage, the checks on the way in, duplicates dropped. */
 
 #include <ctype.h>
 #include <errno.h>
@@ -355,4 +355,3 @@ zl_serial(const struct zone *z)
 	}
 	return 0;
 }
-
