@@ -152,9 +152,7 @@ cfg_fo_name(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *nod
 		if (!isalnum((unsigned char)*c) && strchr("._-:", *c) == NULL)
 			return cfg_err(p, node, SW_ECONFIG, path,
 				       "bad name \"%s\" (letters, digits, '.', '_', '-', ':')", v);
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 /* A single unicast address, no prefix. k->max == 1 marks check-address. */

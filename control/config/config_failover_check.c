@@ -47,9 +47,7 @@ cfg_fo_host(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *nod
 	if (!ok)
 		return cfg_err(p, node, SW_ECONFIG, path,
 			       "bad host \"%s\" (expected a host name or an address)", v);
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 /* An origin-form request target: "/" then visible ASCII (percent-encode the rest). */
@@ -72,9 +70,7 @@ cfg_fo_urlpath(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *
 				       "\"%s\": spaces, control characters, '#' and non-ASCII "
 				       "must be percent-encoded",
 				       v);
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 static int

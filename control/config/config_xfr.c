@@ -188,9 +188,7 @@ cfg_xfr_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *
 				       "bad base64: character '%c' at offset %zu", v[i], i);
 	if (n - pad < 2)
 		return cfg_err(p, node, SW_ECONFIG, path, "bad base64: empty secret");
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 /* A primary's address: one host, so no prefix. */
@@ -290,9 +288,7 @@ cfg_xfr_zfile(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *n
 		n = snprintf(full, sizeof(full), "%s/%s", p->dir, v);
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
-	if (cfg_set_string(dst, full) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, full);
 }
 
 /*

@@ -104,6 +104,16 @@ cfg_set_string(char **dst, const char *v)
 	return 0;
 }
 
+/* cfg_set_string(), with "out of memory" reported at @node as the parse's error. */
+int
+cfg_keep_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, char **dst,
+		const char *v)
+{
+	if (cfg_set_string(dst, v) < 0)
+		return cfg_err(p, node, -ENOMEM, path, "out of memory");
+	return 0;
+}
+
 /* Strictly decimal: no sign, no leading zero (YAML 1.1 would read it as octal), no suffix. */
 int
 cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path, const struct cfg_key *k,
@@ -256,9 +266,7 @@ cfg_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const c
 	close(fd);
 	if (err)
 		return cfg_err(p, node, SW_ECONFIG, path, "%s is not a regular file", full);
-	if (cfg_set_string(dst, full) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, full);
 }
 
 /* The index of @v in the key's word list, stored in a member of k->size octets. */
@@ -301,9 +309,7 @@ cfg_path(struct cfg_parse *p, const yaml_node_t *node, const char *path, const c
 	if (full[n - 1] == '/')
 		return cfg_err(p, node, SW_ECONFIG, path, "\"%s\" names a directory, not a file",
 			       v);
-	if (cfg_set_string(dst, full) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, full);
 }
 
 /* The items of a sequence; null counts as empty. */
@@ -425,9 +431,7 @@ cfg_value(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 	default:
 		break;
 	}
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 /* Walk one mapping against its key table; @seen gets a bit per key index found. */

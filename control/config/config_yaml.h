@@ -83,6 +83,9 @@ const char *cfg_describe(const yaml_node_t *node, char *buf, size_t len);
 int cfg_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t max,
 	       const char **out);
 int cfg_set_string(char **dst, const char *v);
+/* cfg_set_string(), with "out of memory" reported at @node. */
+int cfg_keep_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, char **dst,
+		    const char *v);
 int cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path,
 	     const struct cfg_key *k, void *dst);
 /* @v resolved against the config's directory; an error unless a readable regular file. */
