@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The zone-transfer parts of swerve.yaml: keys (TSIG), xfr, and a secondary zone's primaries and timers. */
+/* Zone transfers in swerve.yaml: keys (TSIG), xfr, a secondary zone's primaries and timers. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,9 @@
 #include "swerve/dname.h"
 #include "swerve/error.h"
 
-#include "config_int.h"
+#include "config_syntax.h"
+#include "config_xfr.h"
+#include "config_yaml.h"
 
 #define XC_KMEMBER(m) offsetof(struct cfg_tsig_key, m), sizeof(((struct cfg_tsig_key *)0)->m)
 #define XC_PMEMBER(m) offsetof(struct cfg_primary, m), sizeof(((struct cfg_primary *)0)->m)
@@ -27,16 +29,16 @@
 
 static int cfg_xfr_keyname(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 			   const char *path, void *base);
-static int cfg_xfr_algorithm(struct cfg_parse *p, const struct cfg_key *k,
-			     const yaml_node_t *node, const char *path, void *base);
+static int cfg_xfr_algorithm(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			     const char *path, void *base);
 static int cfg_xfr_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 			  const char *path, void *base);
 static int cfg_xfr_paddr(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 			 const char *path, void *base);
 static int cfg_xfr_pkey(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 			const char *path, void *base);
-static int cfg_xfr_primaries(struct cfg_parse *p, const struct cfg_key *k,
-			     const yaml_node_t *node, const char *path, void *base);
+static int cfg_xfr_primaries(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
+			     const char *path, void *base);
 static int cfg_xfr_zfile(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
 			 const char *path, void *base);
 
@@ -46,7 +48,7 @@ static int cfg_xfr_zfile(struct cfg_parse *p, const struct cfg_key *k, const yam
  * refused here rather than failing at the first transfer.
  */
 static const char *const cfg_xfr_algs[] = {"hmac-sha256", "hmac-sha512", "hmac-sha1",
-					    "hmac-md5.sig-alg.reg.int", NULL};
+					   "hmac-md5.sig-alg.reg.int", NULL};
 
 static const struct cfg_key cfg_xfr_key_keys[] = {
 	{"name", CFG_CUSTOM, XC_KMEMBER(name), 0, 0, NULL, cfg_xfr_keyname},
@@ -74,9 +76,10 @@ const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS] = {
 };
 
 const struct cfg_key cfg_xfr_keys[1] = {
-	/* Below 100 ms not even a loopback SOA query is sure to finish; a day is plenty for any zone. */
-	{"timeout-ms", CFG_UINT, offsetof(struct swerve_config, xfr_timeout_ms),
-	 sizeof(uint32_t), 100, 86400000},
+	/* Below 100 ms not even a loopback SOA query is sure to finish; a day is plenty for any
+	   zone. */
+	{"timeout-ms", CFG_UINT, offsetof(struct swerve_config, xfr_timeout_ms), sizeof(uint32_t),
+	 100, 86400000},
 };
 
 /* A key name as primaries name it: lowercase with the final dot, so comparisons are plain. */
@@ -185,9 +188,7 @@ cfg_xfr_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *
 				       "bad base64: character '%c' at offset %zu", v[i], i);
 	if (n - pad < 2)
 		return cfg_err(p, node, SW_ECONFIG, path, "bad base64: empty secret");
-	if (cfg_set_string(dst, v) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, v);
 }
 
 /* A primary's address: one host, so no prefix. */
@@ -287,9 +288,7 @@ cfg_xfr_zfile(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *n
 		n = snprintf(full, sizeof(full), "%s/%s", p->dir, v);
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return cfg_err(p, node, SW_ECONFIG, path, "path too long");
-	if (cfg_set_string(dst, full) < 0)
-		return cfg_err(p, node, -ENOMEM, path, "out of memory");
-	return 0;
+	return cfg_keep_string(p, node, path, dst, full);
 }
 
 /*
@@ -298,8 +297,7 @@ cfg_xfr_zfile(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *n
  * present it must be a regular file, and its directory must be writable.
  */
 static int
-cfg_xfr_local_copy(struct cfg_parse *p, const yaml_node_t *node, const char *path,
-		   const char *file)
+cfg_xfr_local_copy(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *file)
 {
 	char dir[PATH_MAX];
 	struct stat st;
@@ -311,9 +309,8 @@ cfg_xfr_local_copy(struct cfg_parse *p, const yaml_node_t *node, const char *pat
 		int err = errno;
 
 		snprintf(dir, sizeof(dir), "%s", file);
-		return cfg_err(p, node, -err, path,
-			       "cannot write the local copy in %s: %s", dirname(dir),
-			       strerror(err));
+		return cfg_err(p, node, -err, path, "cannot write the local copy in %s: %s",
+			       dirname(dir), strerror(err));
 	}
 	return 0;
 }
@@ -335,7 +332,8 @@ cfg_xfr_zone_check(struct cfg_parse *p, const yaml_node_t *item, const char *ipa
 		if (seen & (1u << k)) {
 			snprintf(kpath, sizeof(kpath), "%s.%s", ipath, cfg_xfr_zone_keys[k].name);
 			return cfg_err(p, cfg_map_get(p, item, cfg_xfr_zone_keys[k].name),
-				       SW_ECONFIG, kpath, "only for a secondary zone (with primaries)");
+				       SW_ECONFIG, kpath,
+				       "only for a secondary zone (with primaries)");
 		}
 	/* A primary zone's file must be there now: the same check (and words) as ever. */
 	file = z->file;
@@ -412,11 +410,12 @@ cfg_xfr_finish(struct cfg_parse *p, const yaml_node_t *root)
 		for (size_t j = 0; j < cfg->nzones; j++)
 			if (j != i && strcmp(cfg->zones[j].file, cfg->zones[i].file) == 0) {
 				snprintf(path, sizeof(path), "zones[%zu].file", i);
-				return cfg_err(p, cfg_map_get(p, cfg_seq_item(p, zones, i), "file"),
-					       SW_ECONFIG, path,
-					       "%s is also zones[%zu]'s file; a secondary zone's local "
-					       "copy must be its own",
-					       cfg->zones[i].file, j);
+				return cfg_err(
+					p, cfg_map_get(p, cfg_seq_item(p, zones, i), "file"),
+					SW_ECONFIG, path,
+					"%s is also zones[%zu]'s file; a secondary zone's local "
+					"copy must be its own",
+					cfg->zones[i].file, j);
 			}
 		prim = cfg_map_get(p, cfg_seq_item(p, zones, i), "primaries");
 		for (size_t j = 0; j < cfg->zones[i].nprimaries; j++) {

@@ -4,22 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "swerve/error.h"
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 
-#define TYPE_NS    2
-#define TYPE_CNAME 5
-#define TYPE_SOA   6
-#define TYPE_A     1
-#define TYPE_AAAA  28
-#define CLASS_IN   1
-
-/* Fill the hash index to at most 3/4 so a miss ends within a few probes. */
-#define BUCKET_LOAD_NUM 3
-#define BUCKET_LOAD_DEN 4
+#include "rrt_glue.h"
+#include "rrt_index.h"
 
 /* One record of some zone, in the order the builder groups them. */
 struct bld_ent {
@@ -27,141 +18,6 @@ struct bld_ent {
 	uint16_t zone;
 	uint32_t seq; /* File order, so records keep it inside their RRset. */
 };
-
-/* Builder state. Everything is indices and offsets because the arrays move as they grow. */
-struct bld {
-	struct rrt *t;
-	size_t arena_cap;
-	size_t nodes_cap;
-	const struct zone *const *zones;
-	size_t nzones;
-	struct sw_diag *diag;
-};
-
-static int
-bld_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap != 0 ? *cap : 1024;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (np == NULL)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-/* Reserve @len octets in the arena, 4-aligned; returns the offset or a negative code. */
-static int64_t
-bld_arena_alloc(struct bld *b, size_t len)
-{
-	struct rrt *t = b->t;
-	size_t off = (t->arena_len + 3) & ~(size_t)3;
-
-	if (off + len >= UINT32_MAX)
-		return SW_ETABLE_FULL;
-	if (bld_grow((void **)&t->arena, &b->arena_cap, off + len, 1) < 0)
-		return -ENOMEM;
-	memset(t->arena + t->arena_len, 0, off + len - t->arena_len);
-	t->arena_len = off + len;
-	return (int64_t)off;
-}
-
-static int
-bld_rehash(struct bld *b, uint32_t nbuckets)
-{
-	struct rrt *t = b->t;
-	struct rrt_bucket *nb = malloc((size_t)nbuckets * sizeof(*nb));
-
-	if (nb == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < nbuckets; i++)
-		nb[i].node = RRT_NONE;
-	for (uint32_t n = 0; n < t->nnodes; n++) {
-		const struct rrt_node *node = &t->nodes[n];
-		uint64_t h = dname_hash(t->arena + node->name_off, node->name_len);
-		uint32_t i = (uint32_t)h & (nbuckets - 1);
-
-		while (nb[i].node != RRT_NONE)
-			i = (i + 1) & (nbuckets - 1);
-		nb[i].hash_hi = (uint32_t)(h >> 32);
-		nb[i].node = n;
-	}
-	free(t->buckets);
-	t->buckets = nb;
-	t->mask = nbuckets - 1;
-	return 0;
-}
-
-/* The node for @name, created (as an empty non-terminal of @zone) when missing. */
-static int64_t
-bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
-{
-	struct rrt *t = b->t;
-	uint64_t h = dname_hash(name, len);
-	const struct rrt_node *found = rrt_find(t, name, len, h);
-	struct rrt_node *n;
-	int64_t off;
-	int rc;
-
-	if (found != NULL)
-		return found - t->nodes;
-	if (t->nnodes >= UINT32_MAX - 1)
-		return SW_ETABLE_FULL;
-	if ((uint64_t)(t->nnodes + 1) * BUCKET_LOAD_DEN > (uint64_t)(t->mask + 1) * BUCKET_LOAD_NUM) {
-		if (t->mask >= UINT32_MAX / 2)
-			return SW_ETABLE_FULL;
-		rc = bld_rehash(b, (t->mask + 1) * 2);
-		if (rc < 0)
-			return rc;
-	}
-	if (bld_grow((void **)&t->nodes, &b->nodes_cap, t->nnodes + 1, sizeof(*t->nodes)) < 0)
-		return -ENOMEM;
-	off = bld_arena_alloc(b, len);
-	if (off < 0)
-		return off;
-	memcpy(t->arena + off, name, len);
-	n = &t->nodes[t->nnodes];
-	*n = (struct rrt_node){
-		.name_off = (uint32_t)off,
-		.refs_off = 0,
-		.cut = RRT_NONE,
-		.wildcard = RRT_NONE,
-		.zone = zone,
-		.name_len = (uint8_t)len,
-	};
-	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
-		if (t->buckets[i].node == RRT_NONE) {
-			t->buckets[i].hash_hi = (uint32_t)(h >> 32);
-			t->buckets[i].node = t->nnodes;
-			break;
-		}
-	}
-	return t->nnodes++;
-}
-
-/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level. */
-static int
-bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
-{
-	size_t apex_len = b->zones[zone]->apex_len;
-
-	while (len > apex_len) {
-		int64_t r;
-
-		len -= (size_t)name[0] + 1;
-		name += name[0] + 1;
-		r = bld_node_get(b, name, len, zone);
-		if (r < 0)
-			return (int)r;
-	}
-	return 0;
-}
 
 static int
 bld_ent_cmp(const void *pa, const void *pb)
@@ -211,7 +67,8 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset. */
+/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset.
+ */
 static int64_t
 bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, uint32_t ttl_override)
 {
@@ -378,7 +235,8 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 		if (old[k].type == slot->type || old[k].type == TYPE_CNAME)
 			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
 					   "%s: the zone already has %s at this name", where,
-					   old[k].type == TYPE_CNAME ? "a CNAME" : "records of this type");
+					   old[k].type == TYPE_CNAME ? "a CNAME"
+								     : "records of this type");
 	}
 	if (n + 1 > UINT8_MAX)
 		return sw_diag_set(b->diag, SW_ETABLE_FULL, NULL, 0, "%s: too many RRsets", where);
@@ -399,191 +257,6 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 	return 0;
 }
 
-/* The node one label up from @n, or NULL at the apex. */
-static struct rrt_node *
-bld_parent(struct bld *b, const struct rrt_node *n)
-{
-	const uint8_t *name = b->t->arena + n->name_off;
-	size_t skip = (size_t)name[0] + 1;
-	const struct rrt_node *p;
-
-	if (n->name_len <= b->zones[n->zone]->apex_len)
-		return NULL;
-	p = rrt_find(b->t, name + skip, n->name_len - skip,
-		     dname_hash(name + skip, n->name_len - skip));
-	return (struct rrt_node *)p;
-}
-
-/* Apex, delegation, CNAME and wildcard flags, then which nodes lie below a delegation. */
-static void
-bld_flags(struct bld *b)
-{
-	struct rrt *t = b->t;
-
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		struct rrt_node *n = &t->nodes[i];
-		const uint8_t *name = t->arena + n->name_off;
-		bool apex = n->name_len == b->zones[n->zone]->apex_len;
-
-		n->flags = apex ? RRT_NODE_APEX : 0;
-		if (!apex && rrt_node_ref(t, n, TYPE_NS) != NULL)
-			n->flags |= RRT_NODE_CUT;
-		if (rrt_node_ref(t, n, TYPE_CNAME) != NULL)
-			n->flags |= RRT_NODE_CNAME;
-		if (name[0] == 1 && name[1] == '*') {
-			struct rrt_node *p = bld_parent(b, n);
-
-			n->flags |= RRT_NODE_WILDCARD;
-			if (p != NULL)
-				p->wildcard = i;
-		}
-	}
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		struct rrt_node *n = &t->nodes[i];
-		uint32_t top = RRT_NONE;
-
-		/* The delegation closest to the apex is the one that applies. */
-		for (struct rrt_node *p = bld_parent(b, n); p != NULL; p = bld_parent(b, p))
-			if (p->flags & RRT_NODE_CUT)
-				top = (uint32_t)(p - t->nodes);
-		if (top != RRT_NONE) {
-			n->flags = (uint16_t)((n->flags & ~RRT_NODE_CUT) | RRT_NODE_BELOW_CUT);
-			n->cut = top;
-		} else if (n->flags & RRT_NODE_CUT) {
-			n->cut = i;
-		}
-	}
-}
-
-/* Drop the reserved glue reference of node @n (no glue, or no longer a delegation point). */
-static void
-bld_glue_drop(struct bld *b, struct rrt_node *n)
-{
-	struct rrt_ref *r = (struct rrt_ref *)(void *)(b->t->arena + n->refs_off);
-
-	memmove(r, r + 1, (size_t)(n->nrefs - 1) * sizeof(*r));
-	n->nrefs--;
-}
-
-/*
- * Collect the address records (A then AAAA) of NS target @target for the
- * referral at @cut: the target must be a name of the same zone, either glue
- * below a delegation or authoritative data. Appends them to @out when it is
- * not NULL; returns the octets they take.
- */
-static size_t
-bld_glue_target(struct bld *b, const struct rrt_node *cut, const uint8_t *target, uint8_t *out)
-{
-	static const uint16_t types[] = {TYPE_A, TYPE_AAAA};
-	const struct rrt *t = b->t;
-	uint8_t lname[DNAME_MAXLEN];
-	size_t len = dname_len(target);
-	const struct rrt_node *n;
-	size_t total = 0;
-
-	for (size_t i = 0; i < len; i++)
-		lname[i] = dname_lower_octet(target[i]);
-	n = rrt_find(t, lname, len, dname_hash(lname, len));
-	if (n == NULL || n->zone != cut->zone)
-		return 0;
-	for (size_t k = 0; k < 2; k++) {
-		const struct rrt_ref *ref = rrt_node_ref(t, n, types[k]);
-		const struct rrt_rrset *rs;
-
-		if (ref == NULL || (ref->flags & RRT_REF_SLOT))
-			continue;
-		rs = rrt_ref_rrset(t, ref);
-		for (uint16_t off = 0; off < rs->len; off = rrt_rrset_next(rs, off)) {
-			size_t rec = rrt_rrset_next(rs, off) - off - 2u;
-
-			if (out != NULL) {
-				memcpy(out + total, lname, len);
-				memcpy(out + total + len, rs->wire + off + 2, rec);
-			}
-			total += len + rec;
-		}
-	}
-	return total;
-}
-
-/* True when an NS record before offset @at names the same target as the one at @at. */
-static bool
-bld_ns_repeated(const struct rrt_rrset *ns, uint16_t at)
-{
-	const uint8_t *target = ns->wire + at + 12;
-	size_t len = dname_len(target);
-
-	for (uint16_t o = 0; o < at; o = rrt_rrset_next(ns, o)) {
-		const uint8_t *other = ns->wire + o + 12;
-		size_t i;
-
-		if (dname_len(other) != len)
-			continue;
-		for (i = 0; i < len && dname_lower_octet(other[i]) == dname_lower_octet(target[i]); i++)
-			;
-		if (i == len)
-			return true;
-	}
-	return false;
-}
-
-/* Fill the glue pseudo-RRset of every delegation point, or drop it when there is none. */
-static int
-bld_glue(struct bld *b)
-{
-	struct rrt *t = b->t;
-
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		struct rrt_node *n = &t->nodes[i];
-		const struct rrt_ref *r = rrt_node_refs(t, n);
-		const struct rrt_rrset *ns;
-		size_t total = 0, count = 0;
-		struct rrt_rrset *glue;
-
-		int64_t off;
-
-		if (n->nrefs == 0 || r[0].type != RRT_TYPE_GLUE)
-			continue;
-		if (!(n->flags & RRT_NODE_CUT)) {
-			bld_glue_drop(b, n);
-			continue;
-		}
-		ns = rrt_ref_rrset(t, rrt_node_ref(t, n, TYPE_NS));
-		for (uint16_t o = 0; o < ns->len; o = rrt_rrset_next(ns, o)) {
-			if (!bld_ns_repeated(ns, o))
-				total += bld_glue_target(b, n, ns->wire + o + 12, NULL);
-		}
-		if (total == 0) {
-			bld_glue_drop(b, n);
-			continue;
-		}
-		if (total > UINT16_MAX)
-			return sw_diag_set(b->diag, SW_EZONE_TOOBIG, NULL, 0,
-					   "glue of a delegation exceeds 65535 octets");
-		off = bld_arena_alloc(b, sizeof(*glue) + total);
-		if (off < 0)
-			return (int)off;
-		/* Pointers into the arena are only valid from here on. */
-		n = &t->nodes[i];
-		ns = rrt_ref_rrset(t, rrt_node_ref(t, n, TYPE_NS));
-		glue = (struct rrt_rrset *)(void *)(t->arena + off);
-		glue->type = RRT_TYPE_GLUE;
-		glue->len = (uint16_t)total;
-		total = 0;
-		for (uint16_t o = 0; o < ns->len; o = rrt_rrset_next(ns, o))
-			if (!bld_ns_repeated(ns, o))
-				total += bld_glue_target(b, n, ns->wire + o + 12, glue->wire + total);
-		/* Count records by walking the owner names the block starts each record with. */
-		for (size_t p = 0; p < total; count++) {
-			p += dname_len(glue->wire + p);
-			p += RRT_RR_FIXED + (size_t)(glue->wire[p + 8] << 8 | glue->wire[p + 9]);
-		}
-		glue->count = (uint16_t)count;
-		((struct rrt_ref *)(void *)(t->arena + n->refs_off))[0].off = (uint32_t)off;
-	}
-	return 0;
-}
-
 /* Zone entries: apex node, serial and the prebuilt negative-answer SOA (RFC 2308 section 5). */
 static int
 bld_zones(struct bld *b)
@@ -592,8 +265,8 @@ bld_zones(struct bld *b)
 
 	for (size_t i = 0; i < b->nzones; i++) {
 		const struct zone *z = b->zones[i];
-		const struct rrt_node *apex = rrt_find(t, z->apex, z->apex_len,
-						       dname_hash(z->apex, z->apex_len));
+		const struct rrt_node *apex =
+			rrt_find(t, z->apex, z->apex_len, dname_hash(z->apex, z->apex_len));
 		const struct rrt_ref *ref = apex != NULL ? rrt_node_ref(t, apex, TYPE_SOA) : NULL;
 		const struct rrt_rrset *soa;
 		struct rrt_rrset *neg;
@@ -601,8 +274,8 @@ bld_zones(struct bld *b)
 		int64_t off;
 
 		if (ref == NULL)
-			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0, "%s: no SOA at the apex",
-					   z->name);
+			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0,
+					   "%s: no SOA at the apex", z->name);
 		soa = rrt_ref_rrset(t, ref);
 		off = bld_arena_alloc(b, sizeof(*soa) + soa->len);
 		if (off < 0)
@@ -611,7 +284,8 @@ bld_zones(struct bld *b)
 		neg = (struct rrt_rrset *)(void *)(t->arena + off);
 		memcpy(neg, soa, sizeof(*soa) + soa->len);
 		/* MINIMUM is the SOA RDATA's last field. */
-		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 | (uint32_t)neg->wire[neg->len - 3] << 16 |
+		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 |
+			  (uint32_t)neg->wire[neg->len - 3] << 16 |
 			  (uint32_t)neg->wire[neg->len - 2] << 8 | neg->wire[neg->len - 1];
 		ttl = neg->ttl < minimum ? neg->ttl : minimum;
 		neg->ttl = ttl;
@@ -623,54 +297,6 @@ bld_zones(struct bld *b)
 			.apex_len = z->apex_len,
 		};
 	}
-	return 0;
-}
-
-/*
- * Large tables are read at random by every worker: on 4 KiB pages most
- * lookups of a cold name also miss the TLB (perf/README.md measured 10 % at
- * random and 30 % on a hot set from huge pages). An array of at least
- * BLD_HUGE_MIN octets moves to 2 MiB-aligned memory the kernel is asked to
- * back with transparent huge pages; the rounding wastes under 2 MiB per
- * array, nothing next to such a table. Best effort: on any failure the
- * array stays where it is. free() releases either kind.
- */
-#define BLD_HUGE_PAGE ((size_t)2 << 20)
-#define BLD_HUGE_MIN  ((size_t)8 << 20)
-
-static void *
-bld_huge(void *p, size_t len)
-{
-	size_t alloc = (len + BLD_HUGE_PAGE - 1) & ~(BLD_HUGE_PAGE - 1);
-	void *q;
-
-	if (len < BLD_HUGE_MIN || posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
-		return p;
-	(void)madvise(q, alloc, MADV_HUGEPAGE);
-	memcpy(q, p, len);
-	free(p);
-	return q;
-}
-
-/* Give back the slack of the growable arrays (memory per name is a goal); large ones go to huge pages. */
-static int
-bld_finish(struct bld *b)
-{
-	struct rrt *t = b->t;
-	uint32_t nb = 16;
-	void *p;
-
-	while ((uint64_t)t->nnodes * BUCKET_LOAD_DEN > (uint64_t)nb * BUCKET_LOAD_NUM)
-		nb *= 2;
-	if (nb != t->mask + 1 && bld_rehash(b, nb) < 0)
-		return -ENOMEM;
-	if (t->arena_len > 0 && (p = realloc(t->arena, t->arena_len)) != NULL)
-		t->arena = p;
-	if (t->nnodes > 0 && (p = realloc(t->nodes, t->nnodes * sizeof(*t->nodes))) != NULL)
-		t->nodes = p;
-	t->arena = bld_huge(t->arena, t->arena_len);
-	t->nodes = bld_huge(t->nodes, (size_t)t->nnodes * sizeof(*t->nodes));
-	t->buckets = bld_huge(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	return 0;
 }
 
@@ -708,7 +334,8 @@ bld_check_zones(const struct zone *const *zones, size_t nzones, struct sw_diag *
 	return rc;
 }
 
-/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and type. */
+/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and
+ * type. */
 static int
 bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 {
@@ -733,7 +360,8 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len))
 				continue;
-			ents[n++] = (struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+			ents[n++] =
+				(struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
 		}
 	}
 	qsort(ents, n, sizeof(*ents), bld_ent_cmp);

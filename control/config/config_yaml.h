@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Config parser internals shared by config.c (top level, sections) and config_failover.c. */
+/*
+ * config_yaml.c: the schema tables every section is written in, the parse in
+ * progress, and the typed YAML node readers with the parser's error
+ * reporting. Called by config.c, config_failover*.c and config_xfr.c, only
+ * from inside config_load(), on whichever thread calls it (swerved's control
+ * thread, at start-up and on a reload). Every reader returns 0, or a negative
+ * code after recording "path: reason" at the node's line in the parse's diag.
+ */
 
-#ifndef SWERVE_CONFIG_INT_H
-#define SWERVE_CONFIG_INT_H
+#ifndef SWERVE_CONFIG_YAML_H
+#define SWERVE_CONFIG_YAML_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -19,8 +26,8 @@
  * fall back to a default.
  */
 enum cfg_kind {
-	CFG_UINT,      /* Decimal integer in [min, max], stored in a uint8_t, uint16_t or uint32_t. */
-	CFG_STR,       /* Non-empty string of at most max octets. */
+	CFG_UINT, /* Decimal integer in [min, max], stored in a uint8_t, uint16_t or uint32_t. */
+	CFG_STR,  /* Non-empty string of at most max octets. */
 	CFG_STR_NULL,  /* As CFG_STR, or YAML null for "off" / "hidden" (stored as NULL). */
 	CFG_MODE,      /* File mode as octal digits (0660, "0660", 0o660), at most 0777. */
 	CFG_LOGLEVEL,  /* error, warning, notice, info, debug. */
@@ -76,12 +83,11 @@ const char *cfg_describe(const yaml_node_t *node, char *buf, size_t len);
 int cfg_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t max,
 	       const char **out);
 int cfg_set_string(char **dst, const char *v);
+/* cfg_set_string(), with "out of memory" reported at @node. */
+int cfg_keep_string(struct cfg_parse *p, const yaml_node_t *node, const char *path, char **dst,
+		    const char *v);
 int cfg_uint(struct cfg_parse *p, const yaml_node_t *node, const char *path,
 	     const struct cfg_key *k, void *dst);
-/* Unicast address with an optional "/prefix"; -1 when it is not one. */
-int cfg_parse_addr(const char *text, struct svc_addr *a);
-/* Presentation-form domain name without escapes; 1 when well formed. */
-int cfg_zone_name_ok(const char *n);
 /* @v resolved against the config's directory; an error unless a readable regular file. */
 int cfg_file(struct cfg_parse *p, const yaml_node_t *node, const char *path, const char *v,
 	     char **dst);
@@ -91,28 +97,7 @@ const yaml_node_t *cfg_map_get(struct cfg_parse *p, const yaml_node_t *map, cons
 /* The items of a sequence node (count in @n), or an error naming @path. */
 int cfg_seq(struct cfg_parse *p, const yaml_node_t *node, const char *path, size_t *n);
 yaml_node_t *cfg_seq_item(struct cfg_parse *p, const yaml_node_t *seq, size_t i);
+/* 0 when @node is a mapping; otherwise an error naming @path (null counts as not one). */
+int cfg_want_map(struct cfg_parse *p, const yaml_node_t *node, const char *path);
 
-/* config_failover.c */
-/* The "failover:" section: state-file and records. */
-extern const struct cfg_key cfg_failover_keys[2];
-/* Checks that need the whole file (every record inside a configured zone). */
-int cfg_failover_finish(struct cfg_parse *p, const yaml_node_t *root);
-void cfg_failover_free(struct swerve_config *cfg);
-
-/* config_xfr.c */
-/* zones[] keys: name, file, then primaries, refresh, retry, expire, ixfr (secondary zones). */
-#define CFG_XFR_NZONE_KEYS 7
-extern const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS];
-/* The "xfr:" section: timeout-ms. */
-extern const struct cfg_key cfg_xfr_keys[1];
-/* After a zone's mapping (@seen its key bits): a primary zone's file must exist, a secondary's
- * directory must be writable, timers only on secondaries. */
-int cfg_xfr_zone_check(struct cfg_parse *p, const yaml_node_t *item, const char *ipath,
-		       struct cfg_zone *z, uint32_t seen);
-/* The top-level "keys:" sequence (TSIG keys). */
-int cfg_xfr_tsig_keys(struct cfg_parse *p, const yaml_node_t *node);
-/* Checks that need the whole file (every primaries[].key names a key of keys[]). */
-int cfg_xfr_finish(struct cfg_parse *p, const yaml_node_t *root);
-void cfg_xfr_free(struct swerve_config *cfg);
-
-#endif /* SWERVE_CONFIG_INT_H */
+#endif /* SWERVE_CONFIG_YAML_H */

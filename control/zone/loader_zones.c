@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The loader's zone bookkeeping: what a build parses, and the per-zone state and metrics. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swerve/config.h"
+#include "swerve/dname.h"
+#include "swerve/error.h"
+#include "swerve/loader.h"
+#include "swerve/log.h"
+#include "swerve/metrics.h"
+#include "swerve/rrt.h"
+#include "swerve/zone.h"
+
+#include "loader_int.h"
+
+/* "file:line: reason", the form an operator can jump to. */
+static void
+loader_diag_text(const struct sw_diag *d, int rc, char *buf, size_t len)
+{
+	const char *msg = d->msg[0] != '\0' ? d->msg : sw_strerror(rc);
+
+	if (d->file[0] != '\0' && d->line != 0)
+		snprintf(buf, len, "%s:%u: %s", d->file, d->line, msg);
+	else if (d->file[0] != '\0')
+		snprintf(buf, len, "%s: %s", d->file, msg);
+	else
+		snprintf(buf, len, "%s", msg);
+}
+
+static double
+loader_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Owner names per zone in @t (empty non-terminals and glue included); @map: table zone -> config.
+ */
+static void
+loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap)
+{
+	for (size_t i = 0; i < l->nzones; i++)
+		l->tinfo[i].names = 0;
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].zone < nmap)
+			l->tinfo[map[t->nodes[i].zone]].names++;
+}
+
+static bool
+loader_secondary(const struct loader *l, size_t i)
+{
+	return l->cfg->zones[i].nprimaries > 0;
+}
+
+/*
+ * Build from the zones of @next that are there (a secondary zone may have
+ * none), binding only the failover slots that lie inside one of them: a
+ * record of a zone not served is not served either.
+ */
+static int
+loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d)
+{
+	size_t nz = 0, ns = 0;
+	int rc;
+
+	for (size_t i = 0; i < l->nzones; i++)
+		if (next[i] != NULL) {
+			l->bmap[nz] = i;
+			l->bz[nz++] = next[i];
+		}
+	for (size_t s = 0; s < l->nslots; s++)
+		for (size_t k = 0; k < nz; k++)
+			if (dname_is_below_or_at(l->slots[s]->name, l->slots[s]->name_len,
+						 l->bz[k]->apex, l->bz[k]->apex_len)) {
+				l->bslots[ns++] = l->slots[s];
+				break;
+			}
+	rc = rrt_build(l->bz, nz, l->bslots, ns, out, d);
+	if (rc == 0)
+		loader_count_names(l, *out, l->bmap, nz);
+	return rc;
+}
+
+static void
+loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now)
+{
+	/* A name too long for its text form (escapes) shows as the configured one. */
+	if (dname_text_canon(z->name, zi->apex, sizeof(zi->apex)) < 0)
+		zi->apex[0] = '\0';
+	zi->serial = z->serial;
+	zi->records = z->nrrs;
+	zi->load_time = now;
+	zi->loads++;
+	zi->last_error[0] = '\0';
+}
+
+/*
+ * Parse zone @zone (or every zone, -1) and build a snapshot from them and
+ * the zones already held. On success the loader holds the new zones and
+ * *@out is the snapshot; on failure nothing the loader holds has changed.
+ * Thread: the loader thread, or the caller of loader_new().
+ */
+int
+loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt **out, char *err,
+	     size_t errlen)
+{
+	struct zone **next = NULL;
+	bool *fresh = NULL;
+	struct sw_diag d;
+	size_t first = zone < 0 ? 0 : (size_t)zone;
+	size_t last = zone < 0 ? l->nzones : (size_t)zone + 1;
+	size_t i, failed = first;
+	double now;
+	int rc = 0;
+
+	*out = NULL;
+	memset(&d, 0, sizeof(d));
+	if (l->nzones == 0)
+		return 0;
+	next = calloc(l->nzones, sizeof(*next));
+	fresh = calloc(l->nzones, sizeof(*fresh));
+	if (next == NULL || fresh == NULL) {
+		rc = sw_diag_set(&d, -ENOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
+	memcpy(next, l->zones, l->nzones * sizeof(*next));
+	for (i = first; i < last; i++)
+		next[i] = NULL;
+	for (i = first; i < last && !unload; i++) {
+		failed = i;
+		/*
+		 * A secondary zone is served from its local copy when there is
+		 * one; without one (before the first transfer) or once expired
+		 * it is simply left out of a reload of every zone.
+		 */
+		if (zone < 0 && loader_secondary(l, i) &&
+		    (l->dropped[i] || access(l->cfg->zones[i].file, F_OK) < 0))
+			continue;
+		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
+		if (rc < 0 && initial && loader_secondary(l, i)) {
+			/* A bad local copy must not keep the daemon down: a transfer replaces it.
+			 */
+			loader_diag_text(&d, rc, err, errlen);
+			l->tinfo[i].failures++;
+			snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
+			sw_warn("secondary zone %s: local copy not served: %s",
+				l->cfg->zones[i].name, err);
+			memset(&d, 0, sizeof(d));
+			err[0] = '\0';
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		fresh[i] = true;
+	}
+	/*
+	 * A build failure (a failover slot colliding with zone data, a table
+	 * limit) belongs to the zone being reloaded; after a reload of every
+	 * zone it belongs to none in particular, and the reply carries it.
+	 */
+	failed = zone < 0 ? l->nzones : (size_t)zone;
+	rc = loader_build_table(l, next, out, &d);
+	if (rc < 0)
+		goto out;
+
+	now = loader_wall_now();
+	for (i = first; i < last; i++) {
+		if (!fresh[i] && !unload)
+			continue;
+		zone_free(l->zones[i]);
+		if (fresh[i])
+			loader_info_loaded(&l->tinfo[i], next[i], now);
+		if (zone >= 0)
+			l->dropped[i] = unload;
+	}
+	for (i = 0; i < l->nzones; i++)
+		l->tinfo[i].served = next[i] != NULL;
+	free(l->zones);
+	l->zones = next;
+	next = NULL;
+out:
+	if (rc < 0) {
+		loader_diag_text(&d, rc, err, errlen);
+		if (next != NULL)
+			for (i = first; i < last; i++)
+				if (fresh[i])
+					zone_free(next[i]);
+		if (failed < l->nzones) {
+			l->tinfo[failed].failures++;
+			snprintf(l->tinfo[failed].last_error, sizeof(l->tinfo[failed].last_error),
+				 "%s", err);
+		}
+	}
+	free(next);
+	free(fresh);
+	return rc;
+}
+
+int
+loader_zone_index(const struct loader *l, const char *name)
+{
+	for (size_t i = 0; i < l->nzones; i++)
+		if (config_zone_name_eq(l->cfg->zones[i].name, name) ||
+		    (l->cinfo[i].apex[0] != '\0' && config_zone_name_eq(l->cinfo[i].apex, name)))
+			return (int)i;
+	return -1;
+}
+
+const struct loader_zone_info *
+loader_zones(const struct loader *l, size_t *n)
+{
+	*n = l->nzones;
+	return l->cinfo;
+}
+
+/* The zone label: the apex without its trailing dot, as operators write zone names. */
+static void
+loader_zone_label(const struct loader_zone_info *zi, char *buf, size_t len)
+{
+	const char *src = zi->apex[0] != '\0' ? zi->apex : zi->name;
+	size_t n = strlen(src);
+
+	if (n > 1 && src[n - 1] == '.')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, src);
+}
+
+static void
+loader_metrics(void *ctx, struct metrics_out *o)
+{
+	struct loader *l = ctx;
+	char zone[256];
+
+	metrics_family(o, "swerve_zone_serial", "gauge", "SOA serial of the zone being served.");
+	for (size_t i = 0; i < l->nzones; i++) {
+		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_zone_serial", l->cinfo[i].serial, "zone", zone,
+				   (char *)NULL);
+	}
+	metrics_family(o, "swerve_zone_load_timestamp_seconds", "gauge",
+		       "Wall-clock time of the zone's last successful load.");
+	for (size_t i = 0; i < l->nzones; i++) {
+		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
+		metrics_sample_double(o, "swerve_zone_load_timestamp_seconds",
+				      l->cinfo[i].load_time, "zone", zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_zone_names", "gauge", "Owner names of the zone in the table.");
+	for (size_t i = 0; i < l->nzones; i++) {
+		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_zone_names", l->cinfo[i].names, "zone", zone,
+				   (char *)NULL);
+	}
+	metrics_family(o, "swerve_zone_reload_failures_total", "counter",
+		       "Reloads of the zone refused (the previous version kept serving).");
+	for (size_t i = 0; i < l->nzones; i++) {
+		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_zone_reload_failures_total", l->cinfo[i].failures,
+				   "zone", zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_zone_reloads_total", "counter",
+		       "Reload requests completed, by result.");
+	metrics_sample_u64(o, "swerve_zone_reloads_total", l->published, "result", "published",
+			   (char *)NULL);
+	metrics_sample_u64(o, "swerve_zone_reloads_total", l->refused, "result", "refused",
+			   (char *)NULL);
+}
+
+int
+loader_metrics_register(struct loader *l, struct metrics *m)
+{
+	return metrics_add_source(m, loader_metrics, l);
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The memory of a table being built: growable arrays, the arena, and the nodes' name hash index. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "swerve/error.h"
+#include "swerve/rrt.h"
+#include "swerve/zone.h"
+
+#include "rrt_index.h"
+
+/* Fill the hash index to at most 3/4 so a miss ends within a few probes. */
+#define BUCKET_LOAD_NUM 3
+#define BUCKET_LOAD_DEN 4
+
+static int
+bld_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap != 0 ? *cap : 1024;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (np == NULL)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* Reserve @len octets in the arena, 4-aligned; returns the offset or a negative code. */
+int64_t
+bld_arena_alloc(struct bld *b, size_t len)
+{
+	struct rrt *t = b->t;
+	size_t off = (t->arena_len + 3) & ~(size_t)3;
+
+	if (off + len >= UINT32_MAX)
+		return SW_ETABLE_FULL;
+	if (bld_grow((void **)&t->arena, &b->arena_cap, off + len, 1) < 0)
+		return -ENOMEM;
+	memset(t->arena + t->arena_len, 0, off + len - t->arena_len);
+	t->arena_len = off + len;
+	return (int64_t)off;
+}
+
+int
+bld_rehash(struct bld *b, uint32_t nbuckets)
+{
+	struct rrt *t = b->t;
+	struct rrt_bucket *nb = malloc((size_t)nbuckets * sizeof(*nb));
+
+	if (nb == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nbuckets; i++)
+		nb[i].node = RRT_NONE;
+	for (uint32_t n = 0; n < t->nnodes; n++) {
+		const struct rrt_node *node = &t->nodes[n];
+		uint64_t h = dname_hash(t->arena + node->name_off, node->name_len);
+		uint32_t i = (uint32_t)h & (nbuckets - 1);
+
+		while (nb[i].node != RRT_NONE)
+			i = (i + 1) & (nbuckets - 1);
+		nb[i].hash_hi = (uint32_t)(h >> 32);
+		nb[i].node = n;
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->mask = nbuckets - 1;
+	return 0;
+}
+
+/* The node for @name, created (as an empty non-terminal of @zone) when missing. */
+int64_t
+bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
+{
+	struct rrt *t = b->t;
+	uint64_t h = dname_hash(name, len);
+	const struct rrt_node *found = rrt_find(t, name, len, h);
+	struct rrt_node *n;
+	int64_t off;
+	int rc;
+
+	if (found != NULL)
+		return found - t->nodes;
+	if (t->nnodes >= UINT32_MAX - 1)
+		return SW_ETABLE_FULL;
+	if ((uint64_t)(t->nnodes + 1) * BUCKET_LOAD_DEN >
+	    (uint64_t)(t->mask + 1) * BUCKET_LOAD_NUM) {
+		if (t->mask >= UINT32_MAX / 2)
+			return SW_ETABLE_FULL;
+		rc = bld_rehash(b, (t->mask + 1) * 2);
+		if (rc < 0)
+			return rc;
+	}
+	if (bld_grow((void **)&t->nodes, &b->nodes_cap, t->nnodes + 1, sizeof(*t->nodes)) < 0)
+		return -ENOMEM;
+	off = bld_arena_alloc(b, len);
+	if (off < 0)
+		return off;
+	memcpy(t->arena + off, name, len);
+	n = &t->nodes[t->nnodes];
+	*n = (struct rrt_node){
+		.name_off = (uint32_t)off,
+		.refs_off = 0,
+		.cut = RRT_NONE,
+		.wildcard = RRT_NONE,
+		.zone = zone,
+		.name_len = (uint8_t)len,
+	};
+	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
+		if (t->buckets[i].node == RRT_NONE) {
+			t->buckets[i].hash_hi = (uint32_t)(h >> 32);
+			t->buckets[i].node = t->nnodes;
+			break;
+		}
+	}
+	return t->nnodes++;
+}
+
+/* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.
+ */
+int
+bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
+{
+	size_t apex_len = b->zones[zone]->apex_len;
+
+	while (len > apex_len) {
+		int64_t r;
+
+		len -= (size_t)name[0] + 1;
+		name += name[0] + 1;
+		r = bld_node_get(b, name, len, zone);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
+/*
+ * Large tables are read at random by every worker: on 4 KiB pages most
+ * lookups of a cold name also miss the TLB (perf/README.md measured 10 % at
+ * random and 30 % on a hot set from huge pages). An array of at least
+ * BLD_HUGE_MIN octets moves to 2 MiB-aligned memory the kernel is asked to
+ * back with transparent huge pages; the rounding wastes under 2 MiB per
+ * array, nothing next to such a table. Best effort: on any failure the
+ * array stays where it is. free() releases either kind.
+ */
+#define BLD_HUGE_PAGE ((size_t)2 << 20)
+#define BLD_HUGE_MIN  ((size_t)8 << 20)
+
+static void *
+bld_huge(void *p, size_t len)
+{
+	size_t alloc = (len + BLD_HUGE_PAGE - 1) & ~(BLD_HUGE_PAGE - 1);
+	void *q;
+
+	if (len < BLD_HUGE_MIN || posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
+		return p;
+	(void)madvise(q, alloc, MADV_HUGEPAGE);
+	memcpy(q, p, len);
+	free(p);
+	return q;
+}
+
+/* Give back the slack of the growable arrays (memory per name is a goal); large ones go to huge
+ * pages. */
+int
+bld_finish(struct bld *b)
+{
+	struct rrt *t = b->t;
+	uint32_t nb = 16;
+	void *p;
+
+	while ((uint64_t)t->nnodes * BUCKET_LOAD_DEN > (uint64_t)nb * BUCKET_LOAD_NUM)
+		nb *= 2;
+	if (nb != t->mask + 1 && bld_rehash(b, nb) < 0)
+		return -ENOMEM;
+	if (t->arena_len > 0 && (p = realloc(t->arena, t->arena_len)) != NULL)
+		t->arena = p;
+	if (t->nnodes > 0 && (p = realloc(t->nodes, t->nnodes * sizeof(*t->nodes))) != NULL)
+		t->nodes = p;
+	t->arena = bld_huge(t->arena, t->arena_len);
+	t->nodes = bld_huge(t->nodes, (size_t)t->nnodes * sizeof(*t->nodes));
+	t->buckets = bld_huge(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	return 0;
+}
