@@ -362,6 +362,9 @@ dnsq_process(struct dnsq_ctx *c)
 			c->rcode = DNSQ_RCODE_REFUSED;
 		else
 			dnsq_resolve(c);
+		/* "Responses to QCLASS=* queries can never be authoritative" (RFC 1034 3.7.1). */
+		if (caa_unlikely(q->qclass == DNSQ_CLASS_ANY))
+			c->aa = false;
 	} else if (q->qclass == DNSQ_CLASS_CH) {
 		dnsq_chaos(c);
 	} else {
@@ -402,12 +405,16 @@ dnsq_classify(const struct dnsq_ctx *c)
 	}
 }
 
-/* Responses to messages that did not parse: drops, NOTIMP (header only) and FORMERR (no OPT). */
+/*
+ * Responses to messages that did not parse: drops, NOTIMP (the header, and
+ * an OPT when the message had one: RFC 6891 6.1.1) and FORMERR (no OPT: the
+ * OPT itself may be what is wrong).
+ */
 static size_t
-dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const uint8_t *query,
-		uint8_t *resp, size_t cap, struct dnsq_info *info)
+dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const struct dnsq_conf *conf,
+		const uint8_t *query, uint8_t *resp, size_t cap, struct dnsq_info *info)
 {
-	static const uint16_t zero[DNSQ_SEC_MAX];
+	uint16_t count[DNSQ_SEC_MAX] = {0, 0, 0};
 	uint16_t id, qflags;
 	size_t len;
 	uint8_t rcode;
@@ -421,7 +428,7 @@ dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const uint8_t
 		return 0;
 	case DNSQ_PARSE_NOTIMP:
 		rcode = DNSQ_RCODE_NOTIMP;
-		len = DNSQ_HDR_LEN;
+		len = DNSQ_HDR_LEN + (q->edns ? DNSQ_OPT_LEN : 0);
 		break;
 	default:
 		rcode = DNSQ_RCODE_FORMERR;
@@ -434,9 +441,21 @@ dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const uint8_t
 	}
 	id = dnsq_get16(query);
 	qflags = dnsq_get16(query + 2);
+	if (rcode == DNSQ_RCODE_NOTIMP) {
+		struct dnsq_out out = {.buf = resp, .pos = DNSQ_HDR_LEN, .end = (uint32_t)cap};
+
+		/* RD is defined for QUERY alone: a NOTIMP answer does not echo it. */
+		qflags &= (uint16_t)~0x0100;
+		if (q->edns)
+			dnsq_write_opt(&out, conf->edns_payload, 0, q->edns_do);
+		dnsq_write_header(resp, id, qflags, false, false, rcode, 0, out.count);
+		info->rcode = rcode;
+		info->rclass = DNSQ_CLASS_ERROR;
+		return len;
+	}
 	if (resp != query)
 		memmove(resp, query, len);
-	dnsq_write_header(resp, id, qflags, false, false, rcode, len > DNSQ_HDR_LEN, zero);
+	dnsq_write_header(resp, id, qflags, false, false, rcode, len > DNSQ_HDR_LEN, count);
 	if (len > DNSQ_HDR_LEN)
 		info->qtype = q->qtype;
 	info->rcode = rcode;
@@ -478,7 +497,7 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 			}
 			rc = DNSQ_PARSE_NOTIMP;
 		}
-		return dnsq_answer_bad(rc, &q, query, resp, cap, info);
+		return dnsq_answer_bad(rc, &q, conf, query, resp, cap, info);
 	}
 	info->qtype = q.qtype;
 
@@ -492,6 +511,8 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 		badcookie = (ck & DNSQ_COOKIE_BAD) != 0;
 		opt += dnsq_cookie_room(&q);
 	}
+	/* The BADKEY TSIG goes last, after the OPT: its room is kept the same way. */
+	opt += dnsq_tsig_room(&q);
 	if (caa_unlikely(limit < q.qend + opt)) {
 		info->verdict = DNSQ_DROP_NOSPACE;
 		return 0;
@@ -521,10 +542,12 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
 
-	if (caa_likely(!badcookie))
-		dnsq_process(&c);
-	else
+	if (caa_unlikely(badcookie))
 		c.rcode = DNSQ_RCODE_BADCOOKIE;
+	else if (caa_unlikely(q.tsig))
+		c.rcode = DNSQ_RCODE_NOTAUTH; /* A key we do not have: RFC 8945 5.2.1, BADKEY. */
+	else
+		dnsq_process(&c);
 
 	info->rclass = dnsq_classify(&c);
 	if (caa_unlikely(c.out.full)) {
@@ -539,6 +562,8 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 		dnsq_write_opt(&c.out, conf->edns_payload, (uint8_t)(c.rcode >> 4), q.edns_do);
 		dnsq_write_cookie(&c.out, &q);
 	}
+	if (caa_unlikely(q.tsig))
+		dnsq_write_tsig(&c.out, &q, id);
 	dnsq_write_header(resp, id, qflags, c.aa, tc, (uint8_t)(c.rcode & 0x0f), 1, c.out.count);
 	info->rcode = c.rcode;
 	info->tc = tc;

@@ -31,6 +31,7 @@ struct rrt_rrset;
 #define DNSQ_RCODE_NXDOMAIN  3
 #define DNSQ_RCODE_NOTIMP    4
 #define DNSQ_RCODE_REFUSED   5
+#define DNSQ_RCODE_NOTAUTH   9
 #define DNSQ_RCODE_BADVERS   16
 #define DNSQ_RCODE_BADCOOKIE 23 /* RFC 7873 8: header RCODE 7, extended 1. */
 
@@ -43,6 +44,7 @@ struct rrt_rrset;
 #define DNSQ_TYPE_TXT	16
 #define DNSQ_TYPE_DS	43
 #define DNSQ_TYPE_OPT	41
+#define DNSQ_TYPE_TSIG	250
 #define DNSQ_TYPE_IXFR	251
 #define DNSQ_TYPE_AXFR	252
 #define DNSQ_TYPE_MAILB 253
@@ -50,6 +52,11 @@ struct rrt_rrset;
 #define DNSQ_TYPE_ANY	255
 
 #define DNSQ_EDNS_COOKIE 10
+
+/* TSIG (RFC 8945): the error a query signed with a key we do not have gets (BADKEY). */
+#define DNSQ_TSIG_BADKEY 17
+/* Time signed (48 bits) and fudge (16 bits), copied into our TSIG record as they came. */
+#define DNSQ_TSIG_TIME_LEN 8
 #define DNSQ_COOKIE_MAX	 40 /* Client cookie (8) and the longest server cookie (32). */
 
 /* What the parser concluded about a message. */
@@ -57,7 +64,7 @@ enum dnsq_parse_rc {
 	DNSQ_PARSE_OK = 0,
 	DNSQ_PARSE_SHORT,    /* Fewer than 12 octets: drop. */
 	DNSQ_PARSE_RESPONSE, /* QR=1: drop. */
-	DNSQ_PARSE_NOTIMP,   /* An opcode other than QUERY: NOTIMP, header only. */
+	DNSQ_PARSE_NOTIMP,   /* An opcode other than QUERY: NOTIMP, the header and an OPT. */
 	DNSQ_PARSE_NOTIFY,   /* NOTIFY (RFC 1996): for the control side over UDP, else NOTIMP. */
 	DNSQ_PARSE_FORMERR,  /* Malformed: FORMERR, with the question when q->qend > 12. */
 };
@@ -85,7 +92,29 @@ struct dnsq_query {
 	uint8_t cookie_out;
 	/* The COOKIE option's data: client cookie, then the server cookie (ours once replaced). */
 	uint8_t cookie[DNSQ_COOKIE_MAX];
+	/*
+	 * 1: the query ends with a well-formed TSIG record (RFC 8945). swerve
+	 * holds no key for queries, so the answer is NOTAUTH with an unsigned
+	 * TSIG of error BADKEY (RFC 8945 5.2.1, 5.3.2), which names the key
+	 * and the algorithm and carries the client's time and fudge. The
+	 * members below are set only when tsig is 1. Always set.
+	 */
+	uint8_t tsig;
+	uint8_t tsig_key_len;			 /* Octets in tsig_key[]. */
+	uint8_t tsig_alg_len;			 /* Octets in tsig_alg[]. */
+	uint8_t tsig_time[DNSQ_TSIG_TIME_LEN];	 /* Time signed and fudge, as sent. */
+	uint8_t tsig_key[DNAME_MAXLEN];		 /* The key name, uncompressed. */
+	uint8_t tsig_alg[DNAME_MAXLEN];		 /* The algorithm name, uncompressed. */
 };
+
+/* Octets our BADKEY TSIG record takes: owner, fixed part, RDATA with an empty MAC. */
+static inline uint32_t
+dnsq_tsig_room(const struct dnsq_query *q)
+{
+	return q->tsig ? (uint32_t)q->tsig_key_len + DNSQ_RR_FIXED + q->tsig_alg_len +
+				 DNSQ_TSIG_TIME_LEN + 2 + 2 + 2 + 2
+		       : 0;
+}
 
 /*
  * Validate the whole of @msg (@len octets) and fill @q. Work is linear in
@@ -129,6 +158,13 @@ uint32_t dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const str
 /* Append a CH TXT record, owner the qname, carrying @text split into character-strings. */
 void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);
 
+/*
+ * Append the unsigned BADKEY TSIG of a query with a TSIG record (q->tsig),
+ * the last record of the message, for the query whose ID was @id. Room was
+ * kept for it (dnsq_tsig_room()).
+ */
+void dnsq_write_tsig(struct dnsq_out *out, const struct dnsq_query *q, uint16_t id);
+
 /* Append our OPT record (class @payload, extended RCODE @ercode, DO echoed) at out->pos. */
 void dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_bit);
 
@@ -170,8 +206,8 @@ dnsq_write_cookie(struct dnsq_out *out, const struct dnsq_query *q)
 
 /*
  * Write the 12-octet header. @qflags are the query's two flag octets
- * (opcode, RD and CD are copied from them); @qdcount is 1 when the question
- * is echoed.
+ * (opcode and RD are copied from them); @qdcount is 1 when the question is
+ * echoed.
  */
 void dnsq_write_header(uint8_t *buf, uint16_t id, uint16_t qflags, bool aa, bool tc, uint8_t rcode,
 		       uint16_t qdcount, const uint16_t count[DNSQ_SEC_MAX]);

@@ -149,6 +149,69 @@ dnsq_skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *root)
 }
 
 /*
+ * Copy the name at @pos, already validated by dnsq_skip_name(), into @out
+ * uncompressed; returns its length. The pointers were checked to go
+ * backwards, so this walk ends.
+ */
+static uint8_t
+dnsq_copy_name(const uint8_t *msg, size_t pos, uint8_t *out)
+{
+	size_t o = 0;
+
+	for (;;) {
+		unsigned c = msg[pos];
+
+		if ((c & 0xc0) == 0xc0) {
+			pos = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			continue;
+		}
+		memcpy(out + o, msg + pos, c + 1u);
+		o += c + 1u;
+		if (c == 0)
+			return (uint8_t)o;
+		pos += c + 1u;
+	}
+}
+
+/*
+ * A TSIG record (RFC 8945 4.2) whose owner starts at @owner and whose fixed
+ * part starts at @p: class ANY, TTL 0, and RDATA that is exactly algorithm
+ * name, time signed, fudge, MAC, original ID, error and other data. Keeps
+ * what the BADKEY answer echoes in @q. Returns false when malformed: the
+ * answer is then FORMERR (RFC 8945 5.2).
+ */
+static __attribute__((cold, noinline)) bool
+dnsq_parse_tsig(const uint8_t *msg, size_t owner, size_t p, struct dnsq_query *q)
+{
+	size_t rd = p + DNSQ_RR_FIXED;
+	size_t end = rd + dnsq_get16(msg + p + 8);
+	size_t alg = rd;
+	bool root;
+	uint16_t maclen, otherlen;
+
+	if (dnsq_get16(msg + p + 2) != DNSQ_CLASS_ANY || dnsq_get16(msg + p + 4) != 0 ||
+	    dnsq_get16(msg + p + 6) != 0)
+		return false;
+	if (!dnsq_skip_name(msg, end, &rd, &root) || root)
+		return false;
+	/* Time signed, fudge, MAC size. */
+	if (end - rd < DNSQ_TSIG_TIME_LEN + 2)
+		return false;
+	maclen = dnsq_get16(msg + rd + DNSQ_TSIG_TIME_LEN);
+	/* Original ID, error, other length after the MAC. */
+	if (end - rd - DNSQ_TSIG_TIME_LEN - 2 < (size_t)maclen + 6)
+		return false;
+	otherlen = dnsq_get16(msg + rd + DNSQ_TSIG_TIME_LEN + 2 + maclen + 4);
+	if (end - rd != DNSQ_TSIG_TIME_LEN + 2u + maclen + 6u + otherlen)
+		return false;
+	memcpy(q->tsig_time, msg + rd, DNSQ_TSIG_TIME_LEN);
+	q->tsig_key_len = dnsq_copy_name(msg, owner, q->tsig_key);
+	q->tsig_alg_len = dnsq_copy_name(msg, alg, q->tsig_alg);
+	q->tsig = 1;
+	return true;
+}
+
+/*
  * Check the options in an OPT record's RDATA [@p, @end). Every option must
  * fit; a COOKIE must be a client cookie alone (8) or with a server cookie
  * (16 to 40), RFC 7873 5.2.2, whether cookies are enabled or not; later
@@ -195,15 +258,17 @@ dnsq_parse_cookie(const uint8_t *opt, struct dnsq_query *q)
 
 /*
  * Walk the additional section from @p: @count records. The OPT record must
- * be unique and root-owned; other records (TSIG included, which swerve does
- * not implement) are validated and ignored. Returns the offset past the
- * last record, or 0 when the section is malformed.
+ * be unique and root-owned; a TSIG record must be the last record and
+ * well-formed (RFC 8945 5.2); other records are validated and ignored.
+ * Returns the offset past the last record, or 0 when the section is
+ * malformed.
  */
 static size_t
 dnsq_parse_additional(const uint8_t *msg, size_t len, size_t p, unsigned count,
 		      struct dnsq_query *q)
 {
 	for (unsigned i = 0; i < count; i++) {
+		size_t owner = p;
 		bool root;
 		uint16_t type, rdlen;
 
@@ -229,10 +294,46 @@ dnsq_parse_additional(const uint8_t *msg, size_t len, size_t p, unsigned count,
 			q->edns_payload = dnsq_get16(msg + p + 2);
 			q->edns_version = msg[p + 5];
 			q->edns_do = (msg[p + 6] & 0x80) != 0;
+		} else if (caa_unlikely(type == DNSQ_TYPE_TSIG)) {
+			if (i + 1 != count || !dnsq_parse_tsig(msg, owner, p, q))
+				return 0;
 		}
 		p += DNSQ_RR_FIXED + rdlen;
 	}
 	return p;
+}
+
+/*
+ * The OPT record of a message with an opcode we do not implement, so that
+ * the NOTIMP answer carries one (RFC 6891 6.1.1). Every record before it
+ * must walk cleanly; anything malformed means no OPT (q->edns stays 0).
+ */
+static __attribute__((cold, noinline)) void
+dnsq_parse_other_opt(const uint8_t *msg, size_t len, struct dnsq_query *q)
+{
+	unsigned qd = dnsq_get16(msg + 4);
+	unsigned rr = (unsigned)dnsq_get16(msg + 6) + dnsq_get16(msg + 8);
+	unsigned ar = dnsq_get16(msg + 10);
+	size_t p = DNSQ_HDR_LEN;
+	bool root;
+
+	if (qd * DNSQ_MIN_QUESTION + (rr + ar) * DNSQ_MIN_RR > len - DNSQ_HDR_LEN)
+		return;
+	for (unsigned i = 0; i < qd; i++) {
+		if (!dnsq_skip_name(msg, len, &p, &root) || len - p < 4)
+			return;
+		p += 4;
+	}
+	for (unsigned i = 0; i < rr; i++) {
+		if (!dnsq_skip_name(msg, len, &p, &root) || len - p < DNSQ_RR_FIXED ||
+		    dnsq_get16(msg + p + 8) > len - p - DNSQ_RR_FIXED)
+			return;
+		p += DNSQ_RR_FIXED + dnsq_get16(msg + p + 8);
+	}
+	if (ar != 0 && dnsq_parse_additional(msg, len, p, ar, q) == 0)
+		q->edns = 0;
+	/* A TSIG here is not ours to judge either. */
+	q->tsig = 0;
 }
 
 enum dnsq_parse_rc
@@ -245,17 +346,23 @@ dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
 	q->edns = 0;
 	q->cookie_len = 0;
 	q->cookie_out = 0;
+	q->tsig = 0;
 	if (caa_unlikely(len < DNSQ_HDR_LEN))
 		return DNSQ_PARSE_SHORT;
 	if (caa_unlikely(msg[2] & 0x80))
 		return DNSQ_PARSE_RESPONSE;
 	/*
 	 * Other opcodes (NOTIFY, UPDATE) give the sections other meanings: do
-	 * not judge them. A NOTIFY is judged whole by the control side.
+	 * not judge them, only look for an OPT to answer with one. A NOTIFY is
+	 * judged whole by the control side.
 	 */
-	if (caa_unlikely(((msg[2] >> 3) & 0xf) != DNSQ_OPCODE_QUERY))
-		return ((msg[2] >> 3) & 0xf) == DNSQ_OPCODE_NOTIFY ? DNSQ_PARSE_NOTIFY
-								   : DNSQ_PARSE_NOTIMP;
+	if (caa_unlikely(((msg[2] >> 3) & 0xf) != DNSQ_OPCODE_QUERY)) {
+		/* A NOTIFY over TCP is answered NOTIMP here: it needs the OPT too. */
+		dnsq_parse_other_opt(msg, len, q);
+		if (((msg[2] >> 3) & 0xf) == DNSQ_OPCODE_NOTIFY)
+			return DNSQ_PARSE_NOTIFY;
+		return DNSQ_PARSE_NOTIMP;
+	}
 
 	qd = dnsq_get16(msg + 4);
 	an = dnsq_get16(msg + 6);

@@ -96,6 +96,32 @@ dnsq_write_chaos_txt(struct dnsq_out *out, const char *text)
 }
 
 void
+dnsq_write_tsig(struct dnsq_out *out, const struct dnsq_query *q, uint16_t id)
+{
+	uint8_t *w = out->buf + out->pos;
+	uint16_t rdlen = (uint16_t)(q->tsig_alg_len + DNSQ_TSIG_TIME_LEN + 2 + 2 + 2 + 2);
+
+	memcpy(w, q->tsig_key, q->tsig_key_len);
+	w += q->tsig_key_len;
+	dnsq_put16(w, DNSQ_TYPE_TSIG);
+	dnsq_put16(w + 2, DNSQ_CLASS_ANY);
+	memset(w + 4, 0, 4); /* TTL 0 */
+	dnsq_put16(w + 8, rdlen);
+	w += DNSQ_RR_FIXED;
+	memcpy(w, q->tsig_alg, q->tsig_alg_len);
+	w += q->tsig_alg_len;
+	/* The client's time and fudge: an unsigned error carries no time of ours. */
+	memcpy(w, q->tsig_time, DNSQ_TSIG_TIME_LEN);
+	w += DNSQ_TSIG_TIME_LEN;
+	dnsq_put16(w, 0); /* MAC size: unsigned (RFC 8945 5.3.2) */
+	dnsq_put16(w + 2, id);
+	dnsq_put16(w + 4, DNSQ_TSIG_BADKEY);
+	dnsq_put16(w + 6, 0); /* no other data */
+	out->pos += dnsq_tsig_room(q);
+	out->count[DNSQ_SEC_AR]++;
+}
+
+void
 dnsq_write_opt(struct dnsq_out *out, uint16_t payload, uint8_t ercode, bool do_bit)
 {
 	uint8_t *w = out->buf + out->pos;
@@ -166,8 +192,12 @@ dnsq_write_header(uint8_t *buf, uint16_t id, uint16_t qflags, bool aa, bool tc, 
 	dnsq_put16(buf, id);
 	/* QR, opcode and RD copied, AA and TC ours. */
 	buf[2] = (uint8_t)(0x80 | ((qflags >> 8) & 0x79) | (aa ? 0x04 : 0) | (tc ? 0x02 : 0));
-	/* RA, Z and AD clear, CD copied. */
-	buf[3] = (uint8_t)((qflags & 0x10) | (rcode & 0x0f));
+	/*
+	 * RA, Z, AD and CD clear. CD is for resolvers: "a security-aware name
+	 * server SHOULD clear the CD bit when composing an authoritative
+	 * response" (RFC 4035 3.1.6); Knot and NSD clear it too.
+	 */
+	buf[3] = (uint8_t)(rcode & 0x0f);
 	dnsq_put16(buf + 4, qdcount);
 	dnsq_put16(buf + 6, count[DNSQ_SEC_AN]);
 	dnsq_put16(buf + 8, count[DNSQ_SEC_NS]);

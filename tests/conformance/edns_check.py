@@ -7,7 +7,7 @@
 ZONE has an SOA with TTL 300 and MINIMUM 60 and a name www with an A record;
 BIGNAME a TXT RRset too big for 512 and 1232 octets. Each check sends one query
 and compares the whole response with what docs/conformance.md expects: the header
-rules of every response (QR, ID, opcode, RD and CD copied, RA, Z and AD clear,
+rules of every response (QR, ID, opcode and RD copied, RA, Z, AD and CD clear,
 the question byte for byte), the OPT rules (only when the query had one, one,
 owner root, version 0, payload 1232, DO echoed, no other flag, no option but a
 COOKIE when cookies are on), then the check's own RCODE, flags and sections.
@@ -97,8 +97,13 @@ def common(c, wire, raw, edns, cookies):
     c.expect(m.id == struct.unpack(">H", wire[:2])[0], "ID not copied")
     c.expect(m.flag("qr"), "QR clear")
     c.expect(m.opcode == (qflags >> 11) & 15, "opcode not copied")
-    c.expect(m.flag("rd") == bool(qflags & 0x0100), "RD not copied")
-    c.expect(m.flag("cd") == bool(qflags & 0x0010), "CD not copied")
+    # RD is defined for QUERY alone (opcodeflg: a NOTIMP answer clears it); CD is
+    # for resolvers and an authoritative answer clears it (RFC 4035 3.1.6).
+    if (qflags >> 11) & 15 == 0:
+        c.expect(m.flag("rd") == bool(qflags & 0x0100), "RD not copied")
+    else:
+        c.expect(not m.flag("rd"), "RD set on an answer to opcode %d" % ((qflags >> 11) & 15))
+    c.expect(not m.flag("cd"), "CD set")
     c.expect(not m.flag("ra"), "RA set")
     c.expect(not m.flag("z"), "Z set")
     c.expect(not m.flag("ad"), "AD set")
@@ -106,8 +111,6 @@ def common(c, wire, raw, edns, cookies):
     if m.counts[0] == 1:
         qlen = len(m.qraw)
         c.expect(m.qraw == wire[12:12 + qlen], "question not echoed byte for byte")
-    if m.opcode != 0:
-        return m
     if edns is None:
         c.expect(m.opt is None, "OPT in the answer to a query without one")
         return m
@@ -123,7 +126,8 @@ def common(c, wire, raw, edns, cookies):
     c.expect(o["optlen_ok"], "OPT RDATA options do not add up")
     sent_cookie = [v for k, v in edns.get("options", []) if k == 10]
     codes = [k for k, _ in o["options"]]
-    if cookies and sent_cookie and len(sent_cookie[0]) >= 8:
+    # A NOTIMP answer to another opcode: the message is not understood, its OPT is bare.
+    if cookies and sent_cookie and len(sent_cookie[0]) >= 8 and m.opcode == 0:
         got = [v for k, v in o["options"] if k == 10]
         c.expect(codes == [10], "options %s, expected COOKIE alone" % codes)
         c.expect(len(got) == 1 and got[0][:8] == sent_cookie[0][:8] and len(got[0]) in (24, 40) and
@@ -251,8 +255,8 @@ def main():
     positive_soa(c, run(c, v4, z, "SOA", ck, edns=e0, z=True), "SOA")
     c.done()
 
-    c = Check("header-flags", "AA, TC, AD, CD, RD in the query: AA from the answer, TC/AD/RA clear, "
-              "RD and CD copied")
+    c = Check("header-flags", "AA, TC, AD, CD, RD in the query: AA from the answer, TC/AD/RA/CD "
+              "clear, RD copied")
     positive_soa(c, run(c, v4, z, "SOA", ck, edns=e0, aa=True, tc=True, ad=True, cd=True, rd=True), "SOA")
     c.done()
 
@@ -267,11 +271,12 @@ def main():
     for op in (3, 9, 15):
         for e in (None, e0):
             c = Check("opcode%d%s" % (op, "-edns" if e else ""),
-                      "unknown opcode %d: NOTIMP, all counts 0, no OPT" % op)
-            m = run(c, v4, z, "SOA", ck, edns=e, opcode=op)
+                      "unknown opcode %d, RD and CD set: NOTIMP, RD and CD clear, no question, "
+                      "an OPT iff the query had one (RFC 6891 6.1.1)" % op)
+            m = run(c, v4, z, "SOA", ck, edns=e, opcode=op, rd=True, cd=True)
             if m is not None:
                 c.expect(m.rcode == 4, "RCODE %s" % m.rcode_name())
-                c.expect(m.counts == (0, 0, 0, 0), "counts %s" % (m.counts,))
+                c.expect(m.counts == (0, 0, 0, 1 if e else 0), "counts %s" % (m.counts,))
                 c.expect(not m.flag("aa"), "AA set")
             c.done()
 

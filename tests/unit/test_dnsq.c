@@ -196,8 +196,10 @@ t_each(void **state)
 
 /*
  * Answer @q (@qlen octets) from @t into g_r, decode it into g_m and check
- * the header rules that hold for every response: QR set, ID, opcode, RD and
- * CD copied, RA, Z and AD clear, the question echoed octet for octet.
+ * the header rules that hold for every response: QR set, ID and opcode
+ * copied, RD copied for QUERY (clear for other opcodes: it is defined for
+ * QUERY alone), RA, Z, AD and CD clear (CD: RFC 4035 3.1.6), the question
+ * echoed octet for octet.
  */
 static size_t
 t_ask_t(const struct rrt *t, const uint8_t *q, size_t qlen, unsigned flags)
@@ -215,8 +217,8 @@ t_ask_t(const struct rrt *t, const uint8_t *q, size_t qlen, unsigned flags)
 	assert_int_equal(tu_decode(g_r, n, &g_m), 0);
 	assert_int_equal(g_m.id, tu_get16(q));
 	assert_true(g_m.f1 & 0x80);
-	assert_int_equal(g_m.f1 & 0x79, q[2] & 0x79);
-	assert_int_equal(g_m.f2 & 0xf0, q[3] & 0x10);
+	assert_int_equal(g_m.f1 & 0x79, q[2] & (((q[2] >> 3) & 0xf) == 0 ? 0x79 : 0x78));
+	assert_int_equal(g_m.f2 & 0xf0, 0);
 	if (g_m.qd == 1)
 		assert_memory_equal(g_r + 12, q + 12, g_m.qend - 12);
 	assert_int_equal(g_info.tc, TC(&g_m));
@@ -365,7 +367,7 @@ test_header_rules(void **state)
 	assert_int_equal(g_r[0], 0xbe);
 	assert_int_equal(g_r[1], 0xef);
 	assert_int_equal(g_r[2], 0x80 | 0x04 | 0x01); /* QR, AA, RD */
-	assert_int_equal(g_r[3], 0x10);		      /* CD, NOERROR */
+	assert_int_equal(g_r[3], 0x00);		      /* CD clear, NOERROR */
 	assert_string_equal(g_m.qname, "WwW.ExAmPlE.CoM.");
 	t_expect(R_NOERROR, 1, 0, 2, 0, 0);
 	/* The answer's owner is a pointer to the qname, so it keeps the query's case. */
@@ -814,9 +816,9 @@ test_classes(void **state)
 	o.qclass = 254; /* NONE */
 	t_query("www.example.com", T_A, &o, 0);
 	t_expect(R_REFUSED, 0, 0, 0, 0, 0);
-	o.qclass = 255; /* ANY: answered from IN */
+	o.qclass = 255; /* ANY: answered from IN, never authoritative (RFC 1034 3.7.1) */
 	t_query("www.example.com", T_A, &o, 0);
-	t_expect(R_NOERROR, 1, 0, 2, 0, 0);
+	t_expect(R_NOERROR, 0, 0, 2, 0, 0);
 	assert_int_equal(g_m.qclass, 255);
 	assert_int_equal(t_an(&g_m, 0)->rclass, 1);
 }
@@ -835,15 +837,36 @@ test_opcode(void **state)
 	for (size_t i = 0; i < sizeof(opcodes); i++) {
 		size_t n;
 
+		/* With an OPT: the answer carries ours (RFC 6891 6.1.1); RD and CD clear. */
 		o.opcode = opcodes[i];
+		o.edns = 1;
 		n = t_query("www.example.com", T_A, &o, DNSQ_TCP);
-		assert_int_equal(n, 12);
+		assert_int_equal(n, 12 + 11);
 		assert_int_equal(RCODE(&g_m), R_NOTIMP);
 		assert_int_equal((g_m.f1 >> 3) & 0xf, opcodes[i]);
+		assert_int_equal(g_m.f1 & 0x01, 0);
+		assert_int_equal(g_m.f2 & 0x10, 0);
 		assert_int_equal(AA(&g_m), 0);
-		assert_int_equal(g_m.qd + g_m.an + g_m.ns + g_m.ar, 0);
+		assert_int_equal(g_m.qd + g_m.an + g_m.ns, 0);
+		assert_int_equal(g_m.ar, 1);
+		assert_int_equal(t_ar(&g_m, 0)->type, T_OPT);
+		assert_int_equal(t_ar(&g_m, 0)->rclass, DNSQ_EDNS_PAYLOAD_DEFAULT);
 		assert_int_equal(g_info.rcode, R_NOTIMP);
 		assert_int_equal(g_info.rclass, DNSQ_CLASS_ERROR);
+		/* Without one: the header alone. */
+		o.edns = 0;
+		n = t_query("www.example.com", T_A, &o, DNSQ_TCP);
+		assert_int_equal(n, 12);
+		assert_int_equal(g_m.qd + g_m.an + g_m.ns + g_m.ar, 0);
+	}
+	/* A message whose sections do not walk: no OPT can be trusted, none is sent. */
+	o.opcode = 5;
+	o.edns = 1;
+	{
+		size_t qlen = tu_query(g_q, sizeof(g_q), "www.example.com", T_A, &o);
+
+		g_q[7] = 1; /* ANCOUNT 1, but no such record: the OPT is read as it */
+		assert_int_equal(t_ask(g_q, qlen, DNSQ_TCP), 12);
 	}
 }
 
@@ -1532,12 +1555,51 @@ test_bad_trailing(void **state)
 	t_expect_formerr(&b, 1);
 }
 
+/* A TSIG record: owner @key (a pointer to the qname when NULL), class @rclass, a MAC of @mac octets. */
 static void
-test_tsig_ignored(void **state)
+tb_tsig(struct t_buf *b, const char *key, uint16_t rclass, uint16_t mac, int bad_rdlen)
+{
+	static const uint8_t time_fudge[8] = {0, 0, 0x65, 0x12, 0x34, 0x56, 0x01, 0x2c};
+	size_t rdlen_at;
+
+	if (key != NULL) {
+		tb_name(b, key);
+	} else {
+		tb_u16(b, 0xc00c);
+	}
+	tb_u16(b, T_TSIG);
+	tb_u16(b, rclass);
+	tb_u32(b, 0);
+	rdlen_at = b->n;
+	tb_u16(b, 0);
+	tb_name(b, "hmac-sha256");
+	tb_bytes(b, time_fudge, sizeof(time_fudge));
+	tb_u16(b, mac);
+	for (uint16_t i = 0; i < mac; i++)
+		b->b[b->n++] = (uint8_t)i;
+	tb_u16(b, 0x4242); /* original ID */
+	tb_u16(b, 0);	   /* error */
+	tb_u16(b, 0);	   /* other length */
+	tu_put16(b->b + rdlen_at, (uint16_t)(b->n - rdlen_at - 2 + (size_t)bad_rdlen));
+	if (bad_rdlen > 0)
+		b->n += (size_t)bad_rdlen;
+}
+
+/*
+ * TSIG (RFC 8945 5.2): swerve holds no key for queries, so a well-formed
+ * TSIG gets NOTAUTH with an unsigned TSIG of error BADKEY (the key name, the
+ * algorithm, the client's time and fudge, MAC size 0); a malformed one, or
+ * one that is not the last record, gets FORMERR.
+ */
+static void
+test_tsig(void **state)
 {
 	struct t_buf b;
+	const struct tu_rr *rr;
+	const uint8_t *rd;
 
 	(void)state;
+	/* Malformed RDATA (three octets) */
 	tb_hdr(&b, 1, 0, 0, 2);
 	tb_question(&b, "www.example.com", T_A);
 	tb_opt(&b, NULL, 0);
@@ -1547,9 +1609,55 @@ test_tsig_ignored(void **state)
 	tb_u32(&b, 0);
 	tb_u16(&b, 3);
 	tb_bytes(&b, "xyz", 3);
+	t_expect_formerr(&b, 1);
+
+	/* Well-formed, unknown key: NOTAUTH, BADKEY. */
+	tb_hdr(&b, 1, 0, 0, 2);
+	tb_question(&b, "www.example.com", T_A);
+	tb_opt(&b, NULL, 0);
+	tb_tsig(&b, "Key.Example", 255, 32, 0);
 	assert_true(t_ask(b.b, b.n, 0) > 0);
-	t_expect(R_NOERROR, 1, 0, 2, 0, 1);
-	assert_int_equal(g_info.edns, 1);
+	t_expect(9, 0, 0, 0, 0, 2);
+	assert_int_equal(g_info.rclass, DNSQ_CLASS_ERROR);
+	assert_int_equal(t_ar(&g_m, 0)->type, T_OPT);
+	rr = t_ar(&g_m, 1);
+	assert_int_equal(rr->type, T_TSIG);
+	assert_int_equal(rr->rclass, 255);
+	assert_int_equal(rr->ttl, 0);
+	assert_string_equal(rr->owner, "Key.Example.");
+	rd = g_r + rr->rdata_off;
+	assert_int_equal(rr->rdlen, 13 + 8 + 2 + 2 + 2 + 2);
+	assert_memory_equal(rd, "\013hmac-sha256", 13);
+	assert_memory_equal(rd + 13, "\0\0\x65\x12\x34\x56\x01\x2c", 8);
+	assert_int_equal(tu_get16(rd + 21), 0);	     /* MAC size */
+	assert_int_equal(tu_get16(rd + 23), 0x4242); /* original ID: the query's */
+	assert_int_equal(tu_get16(rd + 25), 17);     /* BADKEY */
+	assert_int_equal(tu_get16(rd + 27), 0);
+
+	/* The key name compressed against the qname is written out in full; no OPT needed. */
+	tb_hdr(&b, 1, 0, 0, 1);
+	tb_question(&b, "www.example.com", T_A);
+	tb_tsig(&b, NULL, 255, 0, 0);
+	assert_true(t_ask(b.b, b.n, 0) > 0);
+	t_expect(9, 0, 0, 0, 0, 1);
+	assert_string_equal(t_ar(&g_m, 0)->owner, "www.example.com.");
+
+	/* Not the last record: FORMERR. */
+	tb_hdr(&b, 1, 0, 0, 2);
+	tb_question(&b, "www.example.com", T_A);
+	tb_tsig(&b, "key.example", 255, 32, 0);
+	tb_opt(&b, NULL, 0);
+	t_expect_formerr(&b, 1);
+
+	/* Class IN, and an RDLENGTH one past the fields: FORMERR. */
+	tb_hdr(&b, 1, 0, 0, 1);
+	tb_question(&b, "www.example.com", T_A);
+	tb_tsig(&b, "key.example", 1, 32, 0);
+	t_expect_formerr(&b, 1);
+	tb_hdr(&b, 1, 0, 0, 1);
+	tb_question(&b, "www.example.com", T_A);
+	tb_tsig(&b, "key.example", 255, 32, 1);
+	t_expect_formerr(&b, 1);
 }
 
 /* ---- in place, capacity ---- */
@@ -1726,7 +1834,7 @@ main(void)
 		cmocka_unit_test_setup(test_bad_opt, t_each),
 		cmocka_unit_test_setup(test_bad_option_length, t_each),
 		cmocka_unit_test_setup(test_bad_trailing, t_each),
-		cmocka_unit_test_setup(test_tsig_ignored, t_each),
+		cmocka_unit_test_setup(test_tsig, t_each),
 		cmocka_unit_test_setup(test_in_place, t_each),
 		cmocka_unit_test_setup(test_capacity, t_each),
 		cmocka_unit_test_setup(test_null_conf, t_each),
