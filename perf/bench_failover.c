@@ -55,7 +55,8 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
-#include "../control/failover/failover_int.h"
+#include "../control/failover/failover_core.h"
+#include "../control/failover/failover_ctl.h"
 #include "swerve/dname.h"
 #include "swerve/dnsq.h"
 #include "swerve/error.h"

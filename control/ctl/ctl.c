@@ -19,6 +19,9 @@
 #include "swerve/evloop.h"
 #include "swerve/log.h"
 
+#include "ctl_listen.h"
+#include "ctl_request.h"
+
 /*
  * Output limits. While more than CTL_OUT_HIGH bytes of replies wait for a
  * client to read them, its further requests are not read (back-pressure
@@ -35,10 +38,6 @@
 /* When accept() runs out of descriptors, the listener rests this long instead of spinning. */
 #define CTL_ACCEPT_PAUSE_MS 1000
 
-/* Longest request text copied into a log line. */
-#define CTL_LOG_REQ_MAX 300
-
-static const char ctl_refusal[] = "{\"ok\":false,\"error\":\"too many control connections\"}\n";
 static const char ctl_idle_msg[] = "{\"ok\":false,\"error\":\"idle timeout\"}\n";
 
 struct ctl;
@@ -84,77 +83,10 @@ struct ctl {
 	unsigned idle_ms;
 	unsigned nclients;
 	uint64_t next_id;
-	const struct ctl_cmd **cmds;
-	size_t ncmds;
+	struct ctl_table table;
 	struct ctl_client_list clients;
 	struct evloop_timer accept_pause;
 };
-
-/* A JSON string from text that may not be valid UTF-8 (a truncated message, a peer's bytes). */
-static json_t *
-ctl_json_text(const char *s)
-{
-	json_t *j = json_string(s);
-	char *copy;
-	size_t i;
-
-	if (j != NULL)
-		return j;
-	copy = strdup(s);
-	if (copy == NULL)
-		return NULL;
-	for (i = 0; copy[i] != '\0'; i++)
-		if ((unsigned char)copy[i] >= 0x80 || (unsigned char)copy[i] < 0x20)
-			copy[i] = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
-int
-ctl_fail(json_t *reply, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	json_object_set_new(reply, "error", ctl_json_text(msg));
-	return -EINVAL;
-}
-
-int
-ctl_arg_str(const struct ctl_req *req, json_t *reply, const char *name, bool required,
-	    const char **out)
-{
-	const json_t *v = json_object_get(req->args, name);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return ctl_fail(reply, "%s: missing argument \"%s\"", req->cmd, name);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return ctl_fail(reply, "%s: argument \"%s\" must be a string", req->cmd, name);
-	*out = json_string_value(v);
-	return 0;
-}
-
-int
-ctl_arg_bool(const struct ctl_req *req, json_t *reply, const char *name, bool *out)
-{
-	const json_t *v = json_object_get(req->args, name);
-
-	*out = false;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return ctl_fail(reply, "%s: argument \"%s\" must be true or false", req->cmd, name);
-	*out = json_is_true(v);
-	return 0;
-}
 
 /* ---- output ---- */
 
@@ -247,108 +179,31 @@ ctl_client_write(struct ctl_client *cl, const char *s, size_t len)
 	ctl_client_flush(cl);
 }
 
-/*
- * Send the reply line: "ok" first, then the handler's members on success,
- * or only "error" on failure (a failed handler's partial results are
- * dropped). Consumes @reply.
- */
+/* Send the reply line (see ctl_reply_encode()). Consumes @reply. */
 static void
 ctl_client_reply(struct ctl_client *cl, bool ok, int rc, json_t *reply)
 {
 	static const char fallback[] = "{\"ok\":false,\"error\":\"reply could not be encoded\"}\n";
-	json_t *msg = json_object();
-	char *text = NULL;
+	char *text = ctl_reply_encode(ok, rc, reply);
 
-	if (msg == NULL)
-		goto fallback;
-	json_object_set_new(msg, "ok", json_boolean(ok));
-	if (ok && reply != NULL) {
-		json_object_del(reply, "ok");
-		json_object_update(msg, reply);
-	} else if (!ok) {
-		json_t *err = reply == NULL ? NULL : json_object_get(reply, "error");
-
-		if (json_is_string(err))
-			json_object_set(msg, "error", err);
-		else
-			json_object_set_new(
-				msg, "error",
-				json_string(rc < 0 ? sw_strerror(rc) : "command failed"));
+	if (text == NULL) {
+		ctl_client_write(cl, fallback, sizeof(fallback) - 1);
+		return;
 	}
-	text = json_dumps(msg, JSON_COMPACT);
-	if (text == NULL)
-		goto fallback;
 	/* json_dumps never emits a raw newline, so one line per reply holds. */
 	ctl_client_write(cl, text, strlen(text));
 	ctl_client_write(cl, "\n", 1);
 	free(text);
-	json_decref(msg);
-	json_decref(reply);
-	return;
-fallback:
-	json_decref(msg);
-	json_decref(reply);
-	ctl_client_write(cl, fallback, sizeof(fallback) - 1);
 }
 
 /* ---- requests ---- */
 
-static const struct ctl_cmd *
-ctl_find(const struct ctl *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->ncmds; i++)
-		if (strcmp(c->cmds[i]->name, name) == 0)
-			return c->cmds[i];
-	return NULL;
-}
-
-static int
-ctl_help(const struct ctl *c, json_t *reply)
-{
-	json_t *list = json_array();
-	json_t *e;
-	size_t i;
-
-	if (list == NULL)
-		return -ENOMEM;
-	e = json_pack("{s:s, s:b, s:s}", "name", "help", "mutating", 0, "usage", "help");
-	json_array_append_new(list, e);
-	for (i = 0; i < c->ncmds; i++) {
-		const struct ctl_cmd *cmd = c->cmds[i];
-
-		e = json_pack("{s:s, s:b, s:s}", "name", cmd->name, "mutating", cmd->mutating,
-			      "usage", cmd->usage != NULL ? cmd->usage : cmd->name);
-		json_array_append_new(list, e);
-	}
-	json_object_set_new(reply, "commands", list);
-	return 0;
-}
-
-static void
-ctl_log_mutation(const struct ctl_client *cl, const json_t *req)
-{
-	char *text = json_dumps(req, JSON_COMPACT);
-	size_t len;
-
-	if (text == NULL)
-		return;
-	len = strlen(text);
-	sw_notice("control: uid %u pid %d: %.*s%s", (unsigned)cl->uid, (int)cl->pid,
-		  (int)(len > CTL_LOG_REQ_MAX ? CTL_LOG_REQ_MAX : len), text,
-		  len > CTL_LOG_REQ_MAX ? "..." : "");
-	free(text);
-}
-
-/* Run one request line (without its newline). */
+/* Run one request line (without its newline) and answer it, now or once a deferred reply comes. */
 static void
 ctl_client_dispatch(struct ctl_client *cl, const char *line, size_t len)
 {
-	const struct ctl_cmd *cmd;
-	struct ctl_req r;
-	json_error_t jerr;
-	json_t *req, *reply, *name;
+	struct ctl_req r = {.uid = cl->uid, .gid = cl->gid, .pid = cl->pid, .client = cl->id};
+	json_t *reply;
 	int rc;
 
 	reply = json_object();
@@ -356,48 +211,12 @@ ctl_client_dispatch(struct ctl_client *cl, const char *line, size_t len)
 		cl->dead = true;
 		return;
 	}
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (req == NULL) {
-		rc = ctl_fail(reply, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-		goto done;
-	}
-	if (!json_is_object(req)) {
-		rc = ctl_fail(reply, "a request must be a JSON object");
-		goto done;
-	}
-	name = json_object_get(req, "cmd");
-	if (name == NULL) {
-		rc = ctl_fail(reply, "missing \"cmd\" member (try {\"cmd\":\"help\"})");
-		goto done;
-	}
-	if (!json_is_string(name)) {
-		rc = ctl_fail(reply, "\"cmd\" must be a string");
-		goto done;
-	}
-	if (strcmp(json_string_value(name), "help") == 0) {
-		rc = ctl_help(cl->c, reply);
-		goto done;
-	}
-	cmd = ctl_find(cl->c, json_string_value(name));
-	if (cmd == NULL) {
-		rc = ctl_fail(reply, "unknown command \"%.64s\" (try \"help\")",
-			      json_string_value(name));
-		goto done;
-	}
-	if (cmd->mutating)
-		ctl_log_mutation(cl, req);
-	r.cmd = cmd->name;
-	r.args = req;
-	r.uid = cl->uid;
-	r.gid = cl->gid;
-	r.pid = cl->pid;
-	r.client = cl->id;
+	/* A handler may call ctl_reply_deferred() before it returns: see cl->early. */
 	cl->dispatching = true;
-	rc = cmd->fn(cmd->ctx, &r, reply);
+	rc = ctl_table_run(&cl->c->table, line, len, &r, reply);
 	cl->dispatching = false;
 	if (rc == CTL_DEFERRED) {
 		json_decref(reply);
-		json_decref(req);
 		if (cl->early != NULL) {
 			/* The handler completed before returning: answer now. */
 			reply = cl->early;
@@ -411,12 +230,10 @@ ctl_client_dispatch(struct ctl_client *cl, const char *line, size_t len)
 	}
 	if (cl->early != NULL) {
 		sw_warn("control: %s answered both at once and deferred; deferred reply dropped",
-			cmd->name);
+			r.cmd);
 		json_decref(cl->early);
 		cl->early = NULL;
 	}
-done:
-	json_decref(req);
 	ctl_client_reply(cl, rc >= 0, rc, reply);
 }
 
@@ -584,19 +401,6 @@ ctl_client_idle(void *arg)
 	ctl_client_finish(cl);
 }
 
-static void
-ctl_peer(int fd, struct ucred *cred)
-{
-	socklen_t len = sizeof(*cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0) {
-		/* Unknown peer: log it as nobody rather than as root. */
-		cred->uid = (uid_t)-1;
-		cred->gid = (gid_t)-1;
-		cred->pid = 0;
-	}
-}
-
 static int
 ctl_client_new(struct ctl *c, int fd)
 {
@@ -612,7 +416,7 @@ ctl_client_new(struct ctl *c, int fd)
 		free(cl);
 		return -ENOMEM;
 	}
-	ctl_peer(fd, &cred);
+	ctl_listen_peer(fd, &cred);
 	cl->c = c;
 	cl->fd = fd;
 	cl->id = ++c->next_id;
@@ -634,20 +438,6 @@ ctl_client_new(struct ctl *c, int fd)
 	c->nclients++;
 	sw_debug("control: connection from uid %u pid %d", (unsigned)cl->uid, (int)cl->pid);
 	return 0;
-}
-
-static void
-ctl_refuse(struct ctl *c, int fd)
-{
-	struct ucred cred;
-
-	ctl_peer(fd, &cred);
-	sw_warn("control: refusing connection from uid %u pid %d: %u connections open",
-		(unsigned)cred.uid, (int)cred.pid, c->nclients);
-	/* Best effort: a fresh socket's buffer takes this line unless the peer is gone. */
-	if (send(fd, ctl_refusal, sizeof(ctl_refusal) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		sw_debug("control: refusal not sent: %s", strerror(errno));
-	close(fd);
 }
 
 static void
@@ -681,7 +471,7 @@ ctl_accept(void *arg, int lfd, uint32_t events)
 			return;
 		}
 		if (c->nclients >= c->max_clients) {
-			ctl_refuse(c, fd);
+			ctl_listen_refuse(fd, c->nclients);
 			continue;
 		}
 		if (ctl_client_new(c, fd) < 0) {
@@ -693,81 +483,12 @@ ctl_accept(void *arg, int lfd, uint32_t events)
 
 /* ---- the listening socket ---- */
 
-/* Create the socket's directory (one level, 0750) when it is missing. */
-static int
-ctl_make_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-
-	if (slash == NULL || slash == path)
-		return 0;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			sw_err("control: %s is not a directory", dir);
-			return -ENOTDIR;
-		}
-		return 0;
-	}
-	if (errno != ENOENT || mkdir(dir, 0750) < 0 || chmod(dir, 0750) < 0) {
-		int rc = -errno;
-
-		sw_err("control: cannot create directory %s: %s", dir, strerror(errno));
-		return rc;
-	}
-	return 0;
-}
-
-/*
- * Remove a socket file left by a previous run. Another kind of file is an
- * operator's mistake we must not paper over; a socket someone still listens
- * on belongs to a running daemon.
- */
-static int
-ctl_remove_stale(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, rc;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		sw_err("control: %s exists and is not a socket; refusing to replace it",
-		       sa->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	if (rc == 0 || errno == EAGAIN) {
-		close(fd);
-		sw_err("control: %s is in use by a running process", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	rc = errno;
-	close(fd);
-	if (rc != ECONNREFUSED) {
-		sw_err("control: cannot probe %s: %s", sa->sun_path, strerror(rc));
-		return -rc;
-	}
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-		return -errno;
-	sw_info("control: removed stale socket %s", sa->sun_path);
-	return 0;
-}
-
 int
 ctl_open(struct evloop *loop, const char *path, unsigned mode, unsigned max_clients,
 	 unsigned idle_ms, struct ctl **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct ctl *c = NULL;
-	struct stat st;
-	mode_t old;
 	int rc;
 
 	if (path == NULL || path[0] == '\0' || max_clients == 0 || idle_ms == 0 || mode > 07777)
@@ -791,38 +512,11 @@ ctl_open(struct evloop *loop, const char *path, unsigned mode, unsigned max_clie
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = ctl_make_parent(path);
-	if (rc < 0)
-		goto fail;
-	rc = ctl_remove_stale(&sa);
-	if (rc < 0)
-		goto fail;
-	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->lfd = ctl_listen_open(&sa, mode, &c->dev, &c->ino);
 	if (c->lfd < 0) {
-		rc = -errno;
+		rc = c->lfd;
 		goto fail;
 	}
-	/*
-	 * The file is born 0600 so that no one can connect between bind()
-	 * and chmod(). umask is per process: this runs at start-up, before
-	 * other threads create files.
-	 */
-	old = umask(0177);
-	rc = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0) {
-		rc = -errno;
-		sw_err("control: cannot bind %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (chmod(path, mode) < 0 || lstat(path, &st) < 0 || listen(c->lfd, SOMAXCONN) < 0) {
-		rc = -errno;
-		sw_err("control: cannot set up %s: %s", path, strerror(errno));
-		unlink(path);
-		goto fail;
-	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
 	rc = evloop_add(loop, c->lfd, EPOLLIN, ctl_accept, c);
 	if (rc < 0) {
 		unlink(path);
@@ -854,7 +548,7 @@ ctl_close(struct ctl *c)
 	if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == c->dev &&
 	    st.st_ino == c->ino)
 		unlink(c->path);
-	free(c->cmds);
+	ctl_table_free(&c->table);
 	free(c->path);
 	free(c);
 }
@@ -862,25 +556,7 @@ ctl_close(struct ctl *c)
 int
 ctl_register(struct ctl *c, const struct ctl_cmd *cmds, size_t n)
 {
-	const struct ctl_cmd **p;
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		if (cmds[i].name == NULL || cmds[i].fn == NULL)
-			return -EINVAL;
-		if (strcmp(cmds[i].name, "help") == 0 || ctl_find(c, cmds[i].name) != NULL)
-			return -EEXIST;
-		for (j = 0; j < i; j++)
-			if (strcmp(cmds[i].name, cmds[j].name) == 0)
-				return -EEXIST;
-	}
-	p = realloc(c->cmds, (c->ncmds + n) * sizeof(*p));
-	if (p == NULL)
-		return -ENOMEM;
-	c->cmds = p;
-	for (i = 0; i < n; i++)
-		c->cmds[c->ncmds++] = &cmds[i];
-	return 0;
+	return ctl_table_add(&c->table, cmds, n);
 }
 
 void

@@ -10,7 +10,11 @@
 
 #include <jansson.h>
 
-#include "failover_int.h"
+#include "failover_core.h"
+#include "failover_ctl.h"
+#include "failover_lookup.h"
+#include "failover_ops.h"
+#include "failover_state.h"
 #include "swerve/ctl.h"
 #include "swerve/metrics.h"
 

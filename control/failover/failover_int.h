@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Failover internals shared by failover.c, failover_state.c, failover_ctl.c and the unit test. */
+/* The failover data model (records, endpoints, selections, events) all failover files read. */
 
 #ifndef SWERVE_FAILOVER_INT_H
 #define SWERVE_FAILOVER_INT_H
@@ -15,6 +15,16 @@
 #include "swerve/evloop.h"
 #include "swerve/failover.h"
 #include "swerve/health.h"
+
+/*
+ * Types and constants only: each file's functions are declared in its own
+ * header (failover_lookup.h, failover_state.h, failover_publish.h,
+ * failover_core.h, failover_ops.h, failover_ctl.h), lowest first.
+ */
+
+/* The record types a failover record can have. */
+#define FO_TYPE_A    1
+#define FO_TYPE_AAAA 28
 
 /*
  * Bounded event history. 1024 transitions cover hours of a flapping
@@ -75,7 +85,7 @@ struct fo_endpoint {
 	/* Scheduling: one timer, at most one probe in flight. */
 	struct evloop_timer timer;
 	struct health_probe *probe;
-	uint64_t skipped;	 /* Ticks skipped because a probe was still in flight. */
+	uint64_t skipped; /* Ticks skipped because a probe was still in flight. */
 };
 
 /* The selection a record serves: which endpoints and with which TTL. */
@@ -143,38 +153,5 @@ struct failover {
 	uint64_t rng;
 	struct ctl_cmd cmds[FO_NCMDS]; /* Registered with the control socket; must outlive it. */
 };
-
-/* failover.c */
-extern const double fo_lat_bounds[FO_LAT_BUCKETS];
-uint64_t fo_realtime_ms(void);
-const char *fo_type_name(uint16_t type);
-const char *fo_serving_name(const struct fo_record *r, int serving, char *buf, size_t len);
-struct fo_record *fo_record_find(struct failover *f, const char *name, uint16_t type,
-				 size_t *nmatch);
-struct fo_endpoint *fo_endpoint_find(struct fo_record *r, const char *name_or_addr);
-int fo_pool_find(const struct fo_record *r, const char *name_or_index);
-void fo_select(const struct fo_record *r, struct fo_sel *sel);
-void fo_record_changed(struct fo_record *r);
-void fo_endpoint_result(struct fo_endpoint *ep, bool ok, uint32_t latency_us, const char *reason);
-void fo_record_publish(struct fo_record *r);
-int fo_drain(struct failover *f, struct fo_endpoint *const *eps, size_t n, bool drain,
-	     const char *who);
-int fo_force(struct failover *f, struct fo_record *r, int pool, const char *who);
-int fo_manual_set(struct failover *f, struct fo_endpoint *const *eps, size_t n, bool up,
-		  const char *who);
-
-/* failover_ctl.c: fill f->cmds (also lets the unit test call the handlers directly). */
-size_t fo_ctl_commands(struct failover *f, const struct ctl_cmd **cmds);
-
-/* failover_state.c */
-int fo_events_init(struct fo_events *ev);
-void fo_events_fini(struct fo_events *ev);
-void fo_event_add(struct failover *f, const struct fo_record *r, const char *endpoint,
-		  const char *from, const char *to, const char *reason);
-/* The @i-th oldest of the last @n events (i < n <= fo_events_count()). */
-size_t fo_events_count(const struct fo_events *ev);
-const struct fo_event *fo_events_get(const struct fo_events *ev, size_t n, size_t i);
-void fo_state_load(struct failover *f);
-int fo_state_save(const struct failover *f);
 
 #endif /* SWERVE_FAILOVER_INT_H */

@@ -13,7 +13,8 @@
 
 #include <jansson.h>
 
-#include "failover_int.h"
+#include "failover_lookup.h"
+#include "failover_state.h"
 #include "swerve/error.h"
 #include "swerve/log.h"
 
@@ -268,11 +269,13 @@ fo_state_apply_record(struct failover *f, const char *path, const json_t *jr)
 	int p;
 
 	if (strcasecmp(type, "A") != 0 && strcasecmp(type, "AAAA") != 0) {
-		sw_warn("failover: state file %s: record %s has type \"%s\" (not A or AAAA), dropped",
+		sw_warn("failover: state file %s: record %s has type \"%s\" (not A or AAAA), "
+			"dropped",
 			path, name, type);
 		return;
 	}
-	r = fo_record_find(f, name, strcasecmp(type, "AAAA") == 0 ? 28 : 1, &nmatch);
+	r = fo_record_find(f, name, strcasecmp(type, "AAAA") == 0 ? FO_TYPE_AAAA : FO_TYPE_A,
+			   &nmatch);
 	if (r == NULL) {
 		sw_warn("failover: state file %s: record %s %s is not configured, dropped", path,
 			name, type);

@@ -10,7 +10,8 @@
 #include <sys/epoll.h>
 #include <time.h>
 
-#include "health_int.h"
+#include "health_http.h"
+#include "health_probe.h"
 
 /*
  * How much of a body we keep for the substring match. Health pages are
@@ -124,23 +125,34 @@ health_http_fini(struct health *h)
 	curl_global_cleanup();
 }
 
-void
-health_http_release(struct health_probe *p)
+/* Format @sa's address for a URL ("192.0.2.1", "[2001:db8::1]") and return its port. */
+static int
+health_addr_text(const struct sockaddr_storage *sa, char *buf, size_t len, uint16_t *port)
 {
-	if (p->easy != NULL) {
-		/* Removing also drops a completion message still queued for this handle. */
-		curl_multi_remove_handle(p->h->multi, p->easy);
-		curl_easy_cleanup(p->easy);
-		p->easy = NULL;
+	char text[INET6_ADDRSTRLEN];
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text)) == NULL)
+			return -errno;
+		*port = ntohs(in->sin_port);
+		if ((size_t)snprintf(buf, len, "%s", text) >= len)
+			return -ENOSPC;
+		return 0;
 	}
-	curl_slist_free_all(p->headers);
-	p->headers = NULL;
-	curl_slist_free_all(p->connect_to);
-	p->connect_to = NULL;
-	free(p->body);
-	p->body = NULL;
-	p->body_len = 0;
-	p->body_alloc = 0;
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text)) == NULL)
+			return -errno;
+		*port = ntohs(in6->sin6_port);
+		/* Brackets: the text goes into URLs and CURLOPT_CONNECT_TO entries. */
+		if ((size_t)snprintf(buf, len, "[%s]", text) >= len)
+			return -ENOSPC;
+		return 0;
+	}
+	return -EAFNOSUPPORT;
 }
 
 /* ---- verdicts ---- */
@@ -344,7 +356,7 @@ health_http_setup(struct health_probe *p, const struct health_spec *spec, char *
 	const char *path = spec->path != NULL && spec->path[0] != '\0' ? spec->path : "/";
 	const char *slash = path[0] == '/' ? "" : "/";
 	const char *scheme = spec->kind == HEALTH_HTTPS ? "https" : "http";
-	uint16_t port;
+	uint16_t port = 0; /* Set on success; 0 only quiets -Wmaybe-uninitialized once inlined. */
 	int rc;
 
 	rc = health_addr_text(&spec->addr, addr, sizeof(addr), &port);

@@ -4,18 +4,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "swerve/config.h"
-#include "swerve/dname.h"
 #include "swerve/error.h"
 #include "swerve/evloop.h"
 #include "swerve/loader.h"
@@ -23,10 +20,9 @@
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
 
-#include "secondary_int.h"
+#include "secondary_core.h"
+#include "secondary_xfr.h"
 
-/* Before a zone has any data there is no SOA to take RETRY from. */
-#define SEC_BOOT_RETRY_S 30
 /* Defaults when a held zone's SOA cannot be read (never for a zone that loaded). */
 #define SEC_DEF_REFRESH_S 3600
 #define SEC_DEF_EXPIRE_S  604800
@@ -85,8 +81,8 @@ sec_arm_expire(struct sec_zone *z, double last_ok)
 	evloop_timer_arm(z->s->loop, &z->expire_t, left);
 }
 
-static void
-sec_error(struct sec_zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sec_error(struct sec_zone *z, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 sec_error(struct sec_zone *z, const char *fmt, ...)
@@ -160,8 +156,8 @@ sec_load(struct sec_zone *z, enum sec_load what)
 	uint64_t cookie = ((uint64_t)z->idx + 1) << 1;
 	int rc;
 
-	rc = what == SEC_LOAD_UNLOAD ? loader_unload(z->s->loader, z->idx, cookie) :
-				       loader_reload(z->s->loader, z->idx, cookie);
+	rc = what == SEC_LOAD_UNLOAD ? loader_unload(z->s->loader, z->idx, cookie)
+				     : loader_reload(z->s->loader, z->idx, cookie);
 	if (rc < 0) {
 		sec_error(z, "cannot queue the zone load: %s", sw_strerror(rc));
 		ldns_rr_list_deep_free(z->pending);
@@ -242,7 +238,7 @@ sec_refresh_post(struct sec_zone *z)
 	}
 }
 
-static void
+void
 sec_on_results(void *arg, int fd, uint32_t events)
 {
 	struct secondary *s = arg;
@@ -355,7 +351,7 @@ sec_refresh(struct sec_zone *z, bool axfr)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void
+void
 sec_on_refresh(void *arg)
 {
 	struct sec_zone *z = arg;
@@ -364,7 +360,7 @@ sec_on_refresh(void *arg)
 	sec_refresh(z, false);
 }
 
-static void
+void
 sec_on_expire(void *arg)
 {
 	struct sec_zone *z = arg;
@@ -406,202 +402,14 @@ secondary_zone_info(const struct secondary *s, int zone)
 	z->info.busy = z->busy;
 	z->info.last_error = z->last_error;
 	/* Deadlines are monotonic; show them as wall clock (in real seconds). */
-	z->info.next_refresh = z->next_ms != 0 ?
-				       now_wall + (double)(z->next_ms > now ? z->next_ms - now : 0) /
-							  z->s->ops.ms_per_s :
-				       0;
-	z->info.expires = z->expire_ms != 0 && !z->info.expired ?
-				  now_wall + (double)(z->expire_ms > now ? z->expire_ms - now : 0) /
-						     z->s->ops.ms_per_s :
-				  0;
+	z->info.next_refresh =
+		z->next_ms != 0 ? now_wall + (double)(z->next_ms > now ? z->next_ms - now : 0) /
+						     z->s->ops.ms_per_s
+				: 0;
+	z->info.expires =
+		z->expire_ms != 0 && !z->info.expired
+			? now_wall + (double)(z->expire_ms > now ? z->expire_ms - now : 0) /
+					     z->s->ops.ms_per_s
+			: 0;
 	return &z->info;
-}
-
-/* ---- life cycle ---- */
-
-static int
-sec_zone_init(struct secondary *s, struct sec_zone *z, int idx)
-{
-	const struct cfg_zone *cz = &s->cfg->zones[idx];
-	int rc;
-
-	z->s = s;
-	z->idx = idx;
-	z->cz = cz;
-	z->retry_boot = SEC_BOOT_RETRY_S;
-	rc = dname_text_canon(cz->name, z->apex, sizeof(z->apex));
-	if (rc < 0)
-		return rc;
-	z->prims = calloc(cz->nprimaries, sizeof(*z->prims));
-	z->tsigs = calloc(cz->nprimaries, sizeof(*z->tsigs));
-	if (z->prims == NULL || z->tsigs == NULL)
-		return -ENOMEM;
-	z->nprims = cz->nprimaries;
-	for (size_t i = 0; i < cz->nprimaries; i++) {
-		const struct cfg_primary *cp = &cz->primaries[i];
-		struct xfr_primary *p = &z->prims[i];
-
-		if (cp->addr.family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
-
-			sin->sin_family = AF_INET;
-			sin->sin_addr = cp->addr.v4;
-			sin->sin_port = htons(cp->port);
-			p->addrlen = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&p->addr;
-
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = cp->addr.v6;
-			sin6->sin6_port = htons(cp->port);
-			p->addrlen = sizeof(*sin6);
-		}
-		if (cp->key >= 0) {
-			const struct cfg_tsig_key *k = &s->cfg->keys[cp->key];
-
-			z->tsigs[i] = (struct xfr_tsig){k->name, k->algorithm, k->secret};
-			p->tsig = &z->tsigs[i];
-		}
-	}
-	evloop_timer_init(&z->refresh_t, sec_on_refresh, z);
-	evloop_timer_init(&z->expire_t, sec_on_expire, z);
-	return 0;
-}
-
-int
-secondary_new(const struct swerve_config *cfg, struct loader *l, struct evloop *loop,
-	      const struct secondary_ops *ops, struct secondary **out)
-{
-	struct secondary *s;
-	size_t n = 0;
-	int rc = -ENOMEM;
-
-	*out = NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return -ENOMEM;
-	s->cfg = cfg;
-	s->loader = l;
-	s->loop = loop;
-	s->efd = -1;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if (ops != NULL)
-		s->ops = *ops;
-	if (s->ops.soa_serial == NULL)
-		s->ops.soa_serial = xfr_soa_serial;
-	if (s->ops.transfer == NULL)
-		s->ops.transfer = xfr_transfer;
-	if (s->ops.zone_write == NULL)
-		s->ops.zone_write = xfr_zone_write;
-	if (s->ops.zone_read == NULL)
-		s->ops.zone_read = xfr_zone_read;
-	if (s->ops.ms_per_s == 0)
-		s->ops.ms_per_s = 1000;
-	for (size_t i = 0; i < cfg->nzones; i++)
-		n += cfg->zones[i].nprimaries > 0;
-	s->by_cfg = calloc(cfg->nzones + 1, sizeof(*s->by_cfg));
-	s->zones = calloc(n + 1, sizeof(*s->zones));
-	if (s->by_cfg == NULL || s->zones == NULL)
-		goto fail;
-	for (size_t i = 0; i < cfg->nzones; i++) {
-		s->by_cfg[i] = -1;
-		if (cfg->zones[i].nprimaries == 0)
-			continue;
-		s->by_cfg[i] = (int)s->nzones;
-		rc = sec_zone_init(s, &s->zones[s->nzones++], (int)i);
-		if (rc < 0)
-			goto fail;
-	}
-	*out = s;
-	return 0;
-fail:
-	secondary_free(s);
-	return rc;
-}
-
-int
-secondary_start(struct secondary *s)
-{
-	const struct loader_zone_info *li;
-	sigset_t all, old;
-	size_t n;
-	int rc;
-
-	if (s->nzones == 0)
-		return 0;
-	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (s->efd < 0)
-		return -errno;
-	rc = evloop_add(s->loop, s->efd, EPOLLIN, sec_on_results, s);
-	if (rc < 0)
-		goto fail;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = -pthread_create(&s->thread, NULL, sec_thread, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc < 0) {
-		evloop_del(s->loop, s->efd);
-		goto fail;
-	}
-	pthread_setname_np(s->thread, "swerve-xfr");
-	s->running = true;
-	li = loader_zones(s->loader, &n);
-	for (size_t i = 0; i < s->nzones; i++) {
-		struct sec_zone *z = &s->zones[i];
-
-		/* A local copy the loader served at start: its records are read back first. */
-		z->info.have_data = (size_t)z->idx < n && li[z->idx].served;
-		z->info.serial = z->info.have_data ? li[z->idx].serial : 0;
-		sec_refresh(z, false);
-	}
-	return 0;
-fail:
-	close(s->efd);
-	s->efd = -1;
-	return rc;
-}
-
-void
-secondary_free(struct secondary *s)
-{
-	struct sec_job *j;
-
-	if (s == NULL)
-		return;
-	sec_notify_close(s);
-	if (s->running) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = true;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-		s->running = false;
-	}
-	while ((j = sec_queue_pop(&s->req)) != NULL)
-		free(j);
-	while ((j = sec_queue_pop(&s->res)) != NULL) {
-		xfr_result_clear(&j->res);
-		ldns_rr_list_deep_free(j->read);
-		free(j);
-	}
-	if (s->efd >= 0) {
-		evloop_del(s->loop, s->efd);
-		close(s->efd);
-	}
-	for (size_t i = 0; i < s->nzones; i++) {
-		struct sec_zone *z = &s->zones[i];
-
-		evloop_timer_cancel(s->loop, &z->refresh_t);
-		evloop_timer_cancel(s->loop, &z->expire_t);
-		ldns_rr_list_deep_free(z->current);
-		ldns_rr_list_deep_free(z->pending);
-		free(z->prims);
-		free(z->tsigs);
-	}
-	free(s->zones);
-	free(s->by_cfg);
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
 }

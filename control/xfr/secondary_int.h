@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Secondary zone internals shared by secondary.c (state machine, thread) and secondary_notify.c. */
+/* The secondary zones' data model (zones, jobs, queues) every secondary*.c file reads. */
 
 #ifndef SWERVE_SECONDARY_INT_H
 #define SWERVE_SECONDARY_INT_H
@@ -14,6 +14,14 @@
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
 
+/*
+ * Types and constants only: each file's functions are declared in its own
+ * header (secondary_xfr.h, secondary_core.h, secondary_notify.h).
+ */
+
+/* Before a zone has any data there is no SOA to take RETRY from. */
+#define SEC_BOOT_RETRY_S 30
+
 struct sec_zone;
 
 /* One refresh, handed to the transfer thread and back. */
@@ -25,11 +33,11 @@ struct sec_job {
 	const ldns_rr_list *current; /* Borrowed from the zone: untouched while the job runs. */
 	/* Results. */
 	int rc;
-	bool uptodate;		/* The primary's serial is not newer than ours. */
-	struct xfr_result res;	/* Transferred: the new zone, already on disk. */
-	ldns_rr_list *read;	/* read_local: the copy's records (or NULL). */
-	double mtime;		/* read_local: the copy's modification time. */
-	int primary;		/* Index of the primary that answered, or -1. */
+	bool uptodate;	       /* The primary's serial is not newer than ours. */
+	struct xfr_result res; /* Transferred: the new zone, already on disk. */
+	ldns_rr_list *read;    /* read_local: the copy's records (or NULL). */
+	double mtime;	       /* read_local: the copy's modification time. */
+	int primary;	       /* Index of the primary that answered, or -1. */
 	char err[512];
 };
 
@@ -45,9 +53,9 @@ enum sec_load {
 
 struct sec_zone {
 	struct secondary *s;
-	int idx;	   /* In cfg->zones. */
+	int idx; /* In cfg->zones. */
 	const struct cfg_zone *cz;
-	char apex[256];	   /* Lowercase, final dot. */
+	char apex[256]; /* Lowercase, final dot. */
 	struct xfr_primary *prims;
 	struct xfr_tsig *tsigs; /* One per primary; prims[i].tsig points here or is NULL. */
 	size_t nprims;
@@ -56,12 +64,12 @@ struct sec_zone {
 	ldns_rr_list *pending; /* Transferred and on disk, waiting for the loader. */
 	enum xfr_kind pending_kind;
 	int pending_primary;
-	bool busy;	       /* A job or a load is in flight. */
+	bool busy;		/* A job or a load is in flight. */
 	bool again, again_axfr; /* A refresh was asked for meanwhile. */
-	bool notified;	       /* Under s->mu: a NOTIFY asked for a refresh (any thread). */
+	bool notified;		/* Under s->mu: a NOTIFY asked for a refresh (any thread). */
 	enum sec_load load;
-	bool started;	       /* The local copy has been looked at. */
-	uint32_t retry_boot;   /* Retry before the zone has data. */
+	bool started;	     /* The local copy has been looked at. */
+	uint32_t retry_boot; /* Retry before the zone has data. */
 
 	struct evloop_timer refresh_t;
 	struct evloop_timer expire_t;
@@ -94,20 +102,5 @@ struct secondary {
 	/* Any thread (NOTIFY may come over TCP, on the TCP thread): atomics. */
 	uint64_t notify_ok, notify_refused, notify_bad;
 };
-
-/* secondary_xfr.c: the job queues (under s->mu) and the transfer thread. */
-void sec_queue_push(struct sec_queue *q, struct sec_job *j);
-struct sec_job *sec_queue_pop(struct sec_queue *q);
-void *sec_thread(void *arg);
-/* secondary_xfr.c: the SOA's serial (2) or a timer (3 refresh, 4 retry, 5 expire) of @rrs. */
-bool sec_soa_field(const ldns_rr_list *rrs, size_t field, uint32_t *out);
-/* secondary.c: start a refresh of @z (or remember one for after the running one). */
-void sec_refresh(struct sec_zone *z, bool axfr);
-/* secondary.c: from any thread, have the control thread refresh @z soon. */
-void sec_refresh_post(struct sec_zone *z);
-/* secondary.c: wall clock now, seconds. */
-double sec_wall_now(void);
-/* secondary_notify.c: close the NOTIFY sockets. */
-void sec_notify_close(struct secondary *s);
 
 #endif /* SWERVE_SECONDARY_INT_H */

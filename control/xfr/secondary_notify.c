@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NOTIFY (RFC 1996) for secondary zones on the kernel side of the service addresses, and metrics. */
+/* NOTIFY (RFC 1996) for secondary zones on the kernel side of the service addresses, and metrics.
+ */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,8 @@
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
 
-#include "secondary_int.h"
+#include "secondary_core.h"
+#include "secondary_notify.h"
 
 #define SEC_RCODE_NOERROR 0
 #define SEC_RCODE_REFUSED 5
@@ -41,7 +43,8 @@ sec_from_primary(const struct xfr_primary *p, const struct sockaddr *from)
 			      sizeof(struct in6_addr)) == 0;
 	/* A v4-mapped source on an IPv6 socket. */
 	if (from->sa_family == AF_INET6 && p->addr.ss_family == AF_INET) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)from)->sin6_addr;
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr;
 
 		return IN6_IS_ADDR_V4MAPPED(a) &&
 		       memcmp(&a->s6_addr[12],
@@ -108,7 +111,8 @@ secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
 			break;
 		}
 		if (p == NULL)
-			p = c; /* Remember it was a primary: a key problem is NOTAUTH, not REFUSED. */
+			p = c; /* Remember it was a primary: a key problem is NOTAUTH, not REFUSED.
+				*/
 	}
 	if (p == NULL) {
 		sw_notice("NOTIFY for %s from %s refused: not a primary of the zone", z->apex, who);
@@ -117,8 +121,8 @@ secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
 	if (p->tsig != NULL && !(n.signed_ && strcasecmp(n.key_name, p->tsig->name) == 0 &&
 				 xfr_notify_verify(msg, len, p->tsig) == 0)) {
 		sw_notice("NOTIFY for %s from %s refused: %s", z->apex, who,
-			  n.signed_ ? "TSIG does not verify with the zone's key" :
-				      "unsigned, the zone's primary has a key");
+			  n.signed_ ? "TSIG does not verify with the zone's key"
+				    : "unsigned, the zone's primary has a key");
 		return sec_reply(s, msg, len, NULL, SEC_RCODE_NOTAUTH, resp, cap);
 	}
 	__atomic_add_fetch(&z->info.notifies, 1, __ATOMIC_RELAXED);
@@ -143,15 +147,16 @@ sec_on_notify(void *arg, int fd, uint32_t events)
 	for (int i = 0; i < 32; i++) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from,
-				     &fl);
+		ssize_t r =
+			recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		size_t out;
 
 		if (r < 0)
 			return;
 		out = secondary_notify_input(s, msg, (size_t)r, (struct sockaddr *)&from, resp,
 					     sizeof(resp));
-		if (out > 0 && sendto(fd, resp, out, MSG_DONTWAIT, (struct sockaddr *)&from, fl) < 0)
+		if (out > 0 &&
+		    sendto(fd, resp, out, MSG_DONTWAIT, (struct sockaddr *)&from, fl) < 0)
 			sw_debug("NOTIFY reply: %s", strerror(errno));
 	}
 }
@@ -294,13 +299,15 @@ sec_metrics(void *ctx, struct metrics_out *o)
 	}
 	metrics_family(o, "swerve_notify_total", "counter",
 		       "NOTIFY messages received, by result (malformed ones are not answered).");
-	metrics_sample_u64(o, "swerve_notify_total", __atomic_load_n(&s->notify_ok, __ATOMIC_RELAXED),
-			   "result", "accepted", (char *)NULL);
+	metrics_sample_u64(o, "swerve_notify_total",
+			   __atomic_load_n(&s->notify_ok, __ATOMIC_RELAXED), "result", "accepted",
+			   (char *)NULL);
 	metrics_sample_u64(o, "swerve_notify_total",
 			   __atomic_load_n(&s->notify_refused, __ATOMIC_RELAXED), "result",
 			   "refused", (char *)NULL);
-	metrics_sample_u64(o, "swerve_notify_total", __atomic_load_n(&s->notify_bad, __ATOMIC_RELAXED),
-			   "result", "malformed", (char *)NULL);
+	metrics_sample_u64(o, "swerve_notify_total",
+			   __atomic_load_n(&s->notify_bad, __ATOMIC_RELAXED), "result", "malformed",
+			   (char *)NULL);
 }
 
 int

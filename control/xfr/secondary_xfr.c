@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The secondary module's transfer thread: reads local copies back, asks primaries, writes new copies. */
+/* The secondary transfer thread: reads local copies back, asks primaries, writes new copies. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
 
-#include "secondary_int.h"
+#include "secondary_xfr.h"
 
 /* RFC 1982 serial arithmetic, kept local so the state machine does not need the xfr library. */
 static bool
@@ -112,7 +112,8 @@ sec_job_run(const struct secondary *s, struct sec_job *j)
 				j->uptodate = true;
 				j->primary = (int)i;
 				if (serial != have)
-					sw_info("secondary zone %s: primary serial %u is older than "
+					sw_info("secondary zone %s: primary serial %u is older "
+						"than "
 						"ours (%u): kept",
 						z->apex, serial, have);
 				break;
@@ -136,9 +137,9 @@ sec_job_run(const struct secondary *s, struct sec_job *j)
 			break;
 		}
 		/* Every primary's reason, so one down and one broken both show. */
-		used += (size_t)snprintf(j->err + used, used < sizeof(j->err) ? sizeof(j->err) - used : 0,
-					 "%s%s", used > 0 ? "; " : "",
-					 err[0] != '\0' ? err : sw_strerror(rc));
+		used += (size_t)snprintf(
+			j->err + used, used < sizeof(j->err) ? sizeof(j->err) - used : 0, "%s%s",
+			used > 0 ? "; " : "", err[0] != '\0' ? err : sw_strerror(rc));
 		if (used >= sizeof(j->err))
 			used = sizeof(j->err) - 1;
 	}

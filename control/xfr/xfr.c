@@ -21,7 +21,11 @@
 #include <unistd.h>
 
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_ixfr.h"
+#include "xfr_net.h"
+#include "xfr_serial.h"
+#include "xfr_tsig.h"
 
 /* xfr_check(): the primary refused IXFR (NOTIMP, REFUSED, FORMERR): ask for AXFR instead. */
 #define XFR_FALLBACK 1
@@ -48,21 +52,6 @@ struct xfr_stream {
 	bool done;	      /* The closing SOA was read. */
 	bool uptodate;	      /* The primary's serial is not newer than ours. */
 };
-
-bool
-xfr_serial_newer(uint32_t a, uint32_t b)
-{
-	/* RFC 1982 3.2: a difference of exactly 2^31 is undefined; not newer. */
-	return (int32_t)(a - b) > 0;
-}
-
-uint32_t
-xfr_soa_rr_serial(const ldns_rr *soa)
-{
-	const ldns_rdf *r = ldns_rr_rdf(soa, 2);
-
-	return r != NULL && ldns_rdf_size(r) == 4 ? ldns_rdf2native_int32(r) : 0;
-}
 
 void
 xfr_result_clear(struct xfr_result *res)

@@ -20,7 +20,9 @@
 #include <string.h>
 
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_ixfr.h"
+#include "xfr_serial.h"
 
 struct xfr_ent {
 	ldns_rr *rr;  /* Owned; NULL once deleted. */

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_net.h"
 
 uint64_t
 xfr_now_ms(void)

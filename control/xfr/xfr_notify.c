@@ -8,7 +8,9 @@
 
 #include "swerve/dname.h"
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_serial.h"
+#include "xfr_tsig.h"
 
 /* @rdf in presentation form, lowercase with the final dot, into @buf. */
 static int

@@ -25,7 +25,8 @@
 #include <time.h>
 
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_tsig.h"
 
 /* RFC 8945 5.2 error codes worth naming in a message. */
 static const char *

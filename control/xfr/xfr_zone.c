@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "swerve/error.h"
-#include "xfr_int.h"
+#include "swerve/xfr.h"
+#include "xfr_serial.h"
 
 static int
 xfr_zerr(char *err, size_t errlen, int code, const char *path, const char *what)

@@ -15,7 +15,10 @@
 #include "swerve/evloop.h"
 #include "swerve/rrt.h"
 #include "fuzz_util.h"
-#include "../../control/failover/failover_int.h"
+#include "../../control/failover/failover_core.h"
+#include "../../control/failover/failover_ops.h"
+#include "../../control/failover/failover_publish.h"
+#include "../../control/failover/failover_state.h"
 
 /*
  * health_http.c's verdict helpers are static: the file is compiled into

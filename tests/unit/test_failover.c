@@ -22,7 +22,9 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
-#include "../../control/failover/failover_int.h"
+#include "../../control/failover/failover_core.h"
+#include "../../control/failover/failover_ctl.h"
+#include "../../control/failover/failover_state.h"
 #include "swerve/ctl.h"
 #include "swerve/error.h"
 #include "swerve/evloop.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals shared by health.c (lifecycle, tcp) and health_http.c (http/https via libcurl). */
+/* The prober and a probe in flight (health_probe.c), shared by health.c (tcp) and health_http.c. */
 
-#ifndef SWERVE_HEALTH_INT_H
-#define SWERVE_HEALTH_INT_H
+#ifndef SWERVE_HEALTH_PROBE_H
+#define SWERVE_HEALTH_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,6 +62,16 @@ struct health_probe {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/*
+ * health_probe.c, the lowest health file: it calls neither health.c nor
+ * health_http.c. Callers: health.c (start, cancel, the tcp check) and
+ * health_http.c (the http verdicts). Thread: the loop's thread.
+ */
+
+/* A probe of @spec on @h: allocated, linked into h->probes, its timer set for finish_later. */
+struct health_probe *health_probe_new(struct health *h, const struct health_spec *spec,
+				      health_done_fn done, void *arg);
+
 /* Deliver @p's verdict: release everything, unlink, free @p, then call its callback. */
 void health_probe_finish(struct health_probe *p, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -70,17 +80,4 @@ void health_probe_finish(struct health_probe *p, bool ok, const char *fmt, ...)
 void health_probe_finish_later(struct health_probe *p, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Set up libcurl's multi handle on @h's loop; undone by health_http_fini(). */
-int health_http_init(struct health *h);
-void health_http_fini(struct health *h);
-
-/* Start an http(s) probe; failures after @p exists are reported through finish_later. */
-void health_http_start(struct health_probe *p, const struct health_spec *spec);
-
-/* Detach @p's easy handle from the multi handle and free what it holds. Idempotent. */
-void health_http_release(struct health_probe *p);
-
-/* Format @sa's address for a URL ("192.0.2.1", "[2001:db8::1]") and return its port. */
-int health_addr_text(const struct sockaddr_storage *sa, char *buf, size_t len, uint16_t *port);
-
-#endif /* SWERVE_HEALTH_INT_H */
+#endif /* SWERVE_HEALTH_PROBE_H */
