@@ -80,37 +80,19 @@ if [ "$frames" -lt 32 ] || [ "$frames" -gt 32768 ]; then
 	exit 2
 fi
 
-tmp=$(mktemp -d /tmp/swerve-bench.XXXXXX)
+# No veth lab here, only the library's process and clean-up handling: the EXIT trap
+# (lab_cleanup) stops the tracked testpmd or swerved by PID, removes the DPDK runtime files of
+# both file prefixes and $tmp (kept with -k).
+# shellcheck source=tests/common/lab.sh
+. "$src/tests/common/lab.sh"
 prefix="swbench$$"
-pids=()
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "/var/run/dpdk/$prefix-tp" "/var/run/dpdk/$prefix-sw"
-	if [ "$keep" = 1 ]; then
-		echo "kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+LAB_PREFIX=$prefix-sw
+LAB_PREFIXES=$prefix-tp
+[ "$keep" = 1 ] && LAB_KEEP=1
+lab_init "" /tmp/swerve-bench.XXXXXX
 
 # Wait for @pid to exit, at most @1 seconds, then kill it; its exit status is not wanted.
-reap() {
-	local pid=$1 bound=$2 i
-	for ((i = 0; i < bound * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pids=()
-}
+reap() { lab_reap "$1" "$2" || true; }
 
 # lcore map: the main lcore on CPU 0; with 2 workers on 2 CPUs, lcore 1 (worker 0) shares CPU 0 with it.
 lcores_for() {
@@ -192,7 +174,7 @@ run_testpmd() {
 		--rxq="$w" --txq="$w" --total-num-mbufs="$nmbufs" --mbcache=256 --burst=32 \
 		--stats-period=1 </dev/null >"$log" 2>&1 &
 	pid=$!
-	pids=("$pid")
+	lab_track "$pid"
 	# A second for start-up (pool, pcap loaded into the ring), then the warm-up.
 	sleep $((warmup + 1))
 	t0=$(lcore_ticks "$pid")
@@ -215,7 +197,7 @@ run_swerved() {
 		--file-prefix "$prefix-sw" --lcores "$(lcores_for "$w")" --vdev "$(vdev_for "$m" "$w")" \
 		-- -c bench.yaml) >"$log" 2>&1 &
 	pid=$!
-	pids=("$pid")
+	lab_track "$pid"
 	# Creating the namespace can wait a while when other jobs churn namespaces.
 	for ((i = 0; i < 600; i++)); do
 		grep -qs 'swerved: serving' "$log" && break

@@ -93,26 +93,11 @@ swerved=$build/control/swerved
 [ -x "$swerved" ] || { echo "bench_flood: $swerved not found (meson setup $build && ninja -C $build)" >&2; exit 2; }
 command -v kxdpgun >/dev/null || { echo "bench_flood: kxdpgun not found (apt-get install knot-dnsutils)" >&2; exit 2; }
 
-tmp=$(mktemp -d /tmp/pf-benchflood.XXXXXX)
-zone=$tmp/bench.zone
-results=$tmp/results
-gen_pid=
 # shellcheck source=perf/bench_peers.sh
 . "$here/bench_peers.sh"
-
-cleanup()
-{
-	trap - EXIT INT TERM
-	[ -n "$gen_pid" ] && kill "$gen_pid" 2>/dev/null
-	peers_cleanup
-	if [ -n "$outdir" ]; then
-		mkdir -p "$outdir" && cp -r "$tmp"/. "$outdir"/
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+peers_lab pf-benchflood
+zone=$tmp/bench.zone
+results=$tmp/results
 
 echo "bench_flood: zone of $names names, $nqueries queries (realistic mix)"
 python3 "$here/gen_zone.py" "$names" "$zone" || exit 1
@@ -154,9 +139,10 @@ measure()
 	read -r a0 s0 t0 < <(cpu_ticks 0)
 	read -r b0 q0 u0 < <(cpu_ticks 1)
 	srv0=$(ns_ticks "$SWERVE_SRV")
-	incl nice -n "$nice" taskset -c 0 timeout "$((secs + 20))" kxdpgun -t "$secs" -Q "$rate" -F 0 \
-		-i "$tmp/queries.txt" -I "$SWERVE_CL" "$SERVICE4" >"$out" 2>&1 &
+	lab_cl_bg nice -n "$nice" taskset -c 0 timeout "$((secs + 20))" kxdpgun -t "$secs" -Q "$rate" -F 0 \
+		-i "$tmp/queries.txt" -I "$SWERVE_CL" "$SERVICE4" >"$out" 2>&1
 	gen_pid=$!
+	lab_track "$gen_pid"
 	g=0
 	if [ "$profile" = 1 ] && [ "$round" = 1 ] && [ -n "$pid" ] && [ "$rate" = "${rates##* }" ]; then
 		sleep 1
@@ -174,6 +160,7 @@ measure()
 		sleep 0.05
 	done
 	wait "$gen_pid"
+	lab_untrack "$gen_pid"
 	gen_pid=
 	srv1=$(ns_ticks "$SWERVE_SRV")
 	read -r a1 s1 t1 < <(cpu_ticks 0)

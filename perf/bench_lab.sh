@@ -122,24 +122,11 @@ if [ ! -x "$swerved" ]; then
 	exit 2
 fi
 
-tmp=$(mktemp -d /tmp/pf-benchlab.XXXXXX)
-zone=$tmp/bench.zone
-results=$tmp/results
 # shellcheck source=perf/bench_peers.sh
 . "$here/bench_peers.sh"
-
-cleanup()
-{
-	trap - EXIT INT TERM
-	peers_cleanup
-	if [ -n "$outdir" ]; then
-		mkdir -p "$outdir" && cp -r "$tmp"/. "$outdir"/
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+peers_lab pf-benchlab
+zone=$tmp/bench.zone
+results=$tmp/results
 
 echo "bench_lab: zone of $names names, $nqueries queries (realistic mix)"
 python3 "$here/gen_zone.py" "$names" "$zone" || exit 1
@@ -189,7 +176,7 @@ measure()
 	read -r k0 kw0 _ <"/proc/$ksoftirqd1/schedstat"
 	s0=$(ns_ticks "$SWERVE_SRV")
 	# dnsperf starts in the background so that its CPU time can be read before it exits.
-	incl nice -n "$nice" taskset -c 0 dnsperf "${args[@]}" >"$out" 2>&1 &
+	lab_cl_bg nice -n "$nice" taskset -c 0 dnsperf "${args[@]}" >"$out" 2>&1
 	dpid=$!
 	d0=0
 	d1=0

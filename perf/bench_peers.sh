@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Sourced by perf/bench_lab.sh, bench_flood.sh and bench_scale.sh: the veth lab and the peers (swerved, knotd, nsd) started in it by PID.
+# Sourced by perf/bench_lab.sh, bench_flood.sh and bench_scale.sh: the peers (swerved, knotd, nsd) started by PID in the lab of tests/common/lab.sh.
 # shellcheck shell=bash disable=SC2154,SC2034
 #
-# The caller sets: src (source tree), swerved (its binary), tmp (scratch
-# directory), zone (the zone file, origin bench.example), driver (auto, af_xdp
-# or af_packet), and calls peers_init once. Then, per peer:
+# The caller sets src (source tree) and swerved (its binary), sources this
+# (which sources tests/common/lab.sh), calls peers_lab NAME (the lab's names,
+# $tmp, the EXIT trap), sets zone (the zone file, origin bench.example) and
+# driver (auto, af_xdp or af_packet), and calls peers_init once. Then, per peer:
 #   start_swerved BACKOFF_US | start_knot udp|xdp | start_nsd
-# builds a fresh lab (scripts/lab.sh with a server namespace), starts the peer
-# there under taskset -c 1 and returns once it answers from the client
+# builds a fresh lab (lab_up), starts the peer in its server namespace under
+# taskset -c 1 and returns once it answers from the client
 # namespace; $pid is the daemon, $mode says how it runs, $t_launch is the
 # time (date +%s.%N) just before the daemon was started. A caller that wants
 # to know when the process was launched defines peer_launched (run right after).
@@ -15,8 +16,29 @@
 # nice, when set, the nice level of every peer; xdp_args, when set, more
 # net_af_xdp devargs for swerved (for experiments, e.g. busy_budget=0).
 # reload_zone asks the running peer to reload its zone file; stop_server stops
-# the peer (by PID) and removes the lab; peers_cleanup (for the EXIT trap) also
-# removes the DPDK runtime directory.
+# the peer (by PID) and removes the lab. The peer is also tracked (lab_track),
+# so lab_cleanup stops it at exit.
+
+# shellcheck source=tests/common/lab.sh
+. "$src/tests/common/lab.sh"
+
+# peers_lab NAME: the benchmark's own lab (short names pf<PID>: interface names hold 15
+# characters; a server namespace), $tmp (/tmp/NAME.XXXXXX) and the EXIT trap: lab_cleanup stops
+# every peer by PID, removes the lab, the DPDK files and $tmp, once lab_on_exit copied $tmp to
+# $outdir (when set).
+peers_lab()
+{
+	export SWERVE_NEIGH=static
+	LAB_PREFIX=pf-bench-$$
+	LAB_KILL_NS=1
+	lab_init "pf$$" "/tmp/$1.XXXXXX"
+}
+lab_on_exit()
+{
+	if [ -n "${outdir:-}" ]; then
+		mkdir -p "$outdir" && cp -r "$tmp"/. "$outdir"/
+	fi
+}
 
 # Debian packages: install what is missing, and stop whatever daemon the
 # package starts (the ones running after the install that did not before).
@@ -49,13 +71,6 @@ peers_need_pkgs()
 peers_init()
 {
 	peers_need_pkgs || { echo "bench: cannot install knot and nsd" >&2; return 1; }
-	# Short names: interface names hold 15 characters.
-	export SWERVE_LAB=pf$$
-	export SWERVE_SRV=$SWERVE_LAB-sv
-	export SWERVE_NEIGH=static
-	lab=$src/scripts/lab.sh
-	eval "$("$lab" env)"
-	prefix=pf-bench-$$
 	pid=
 	mode=
 	t_launch=
@@ -64,50 +79,18 @@ peers_init()
 	return 0
 }
 
-incl() { ip netns exec "$SWERVE_NS" "$@"; }
-
 stop_server()
 {
-	local p
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		# swerved shuts down on SIGINT, knotd and nsd on SIGTERM.
-		kill -INT "$pid" 2>/dev/null
-		kill -TERM "$pid" 2>/dev/null
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	[ -n "$pid" ] && wait "$pid" 2>/dev/null
+	# swerved shuts down on SIGINT, knotd and nsd on SIGTERM.
+	lab_stop_pid "$pid" 10 INT TERM
 	pid=
-	# Whatever is left in the server namespace is ours (nsd's children).
-	for p in $(ip netns pids "$SWERVE_SRV" 2>/dev/null); do
-		kill -KILL "$p" 2>/dev/null
-	done
-	"$lab" down
-}
-
-peers_cleanup()
-{
-	[ -n "${lab:-}" ] || return 0
-	stop_server
-	rm -rf "/var/run/dpdk/$prefix"
+	# Whatever is left in the lab's namespaces is ours (nsd's children).
+	lab_kill_ns
+	lab_down
 }
 
 # Wait until the server answers the probe from the client namespace (or dies).
-wait_ready()
-{
-	for _ in $(seq 600); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if [ "$(incl dig +short +time=1 +tries=1 @"$SERVICE4" "$probe_name" A 2>/dev/null)" = \
-			"$probe_addr" ]; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
-}
+wait_ready() { lab_wait_answer -n 600 -i 0.2 "$probe_name" A "$probe_addr"; }
 
 # knotd pins its UDP worker n to CPU n by itself (so worker 0 to CPU 0,
 # dnsperf's): put every thread of the peer back on CPU 1 and print the CPUs
@@ -126,7 +109,7 @@ pin_server()
 # A fresh lab; kernel peers get ARP and the service address on the server end.
 lab_for()
 {
-	"$lab" up >/dev/null || return 1
+	lab_up >/dev/null || return 1
 	if [ "$1" = kernel ]; then
 		ip -n "$SWERVE_SRV" link set "$SWERVE_DP" arp on
 		ip -n "$SWERVE_SRV" addr add "$SERVICE4/24" dev "$SWERVE_DP"
@@ -143,25 +126,10 @@ launched()
 
 swerved_conf()
 {
-	cat <<EOF
-service:
-    addresses: [$SERVICE4/24, $SERVICE6/64]
-zones:
-    - name: bench.example
-      file: $zone
-dataplane:
-    idle-backoff-us: $1
-exception:
-    interface: $SWERVE_LAB-x
-control:
-    socket: $tmp/swerve.sock
-failover:
-    state-file: ~
-metrics:
-    listen: ~
-log:
-    level: info
-EOF
+	lab_yaml -o - -z "bench.example=$zone" -b "$1" -m '~' -c "$tmp/swerve.sock" "exception:
+  interface: $EXC" "failover:
+  state-file: ~" "log:
+  level: info"
 }
 
 start_swerved()
@@ -174,11 +142,9 @@ start_swerved()
 		vdev="net_${d}0,iface=$SWERVE_DP"
 		[ "$d" = af_xdp ] && [ -n "${xdp_args:-}" ] && vdev="$vdev,$xdp_args"
 		t_launch=$(date +%s.%N)
-		# shellcheck disable=SC2086
-		"$lab" srv nice -n "${nice:-0}" taskset -c 1 env ${swerved_env:-} "$swerved" --lcores 0@1,1@1 --no-pci --no-huge -m 512 \
-			--file-prefix "$prefix" --vdev "$vdev" -- -c "$tmp/swerve.yaml" \
-			>"$tmp/swerved-$backoff-$d.log" 2>&1 &
-		pid=$!
+		lab_swerved_start -p "nice -n ${nice:-0} taskset -c 1 env ${swerved_env:-}" -l 0@1,1@1 \
+			-v "$vdev" -L "$tmp/swerved-$backoff-$d.log"
+		lab_track "$pid"
 		launched
 		if wait_ready; then
 			mode="$d, busy poll"
@@ -225,8 +191,9 @@ start_knot()
 	knot_conf "$xdp" >"$tmp/knot-$xdp.conf"
 	if [ "$xdp" = xdp ]; then lab_for dpdk; else lab_for kernel; fi || return 1
 	t_launch=$(date +%s.%N)
-	"$lab" srv nice -n "${nice:-0}" taskset -c 1 knotd -c "$tmp/knot-$xdp.conf" >"$tmp/knot-$xdp.log" 2>&1 &
+	lab_srv_bg nice -n "${nice:-0}" taskset -c 1 knotd -c "$tmp/knot-$xdp.conf" >"$tmp/knot-$xdp.log" 2>&1
 	pid=$!
+	lab_track "$pid"
 	launched
 	if wait_ready; then
 		mode="kernel UDP socket"
@@ -273,8 +240,9 @@ start_nsd()
 	nsd_conf >"$tmp/nsd.conf"
 	lab_for kernel || return 1
 	t_launch=$(date +%s.%N)
-	"$lab" srv nice -n "${nice:-0}" taskset -c 1 nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
+	lab_srv_bg nice -n "${nice:-0}" taskset -c 1 nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1
 	pid=$!
+	lab_track "$pid"
 	launched
 	if wait_ready; then
 		mode="kernel UDP socket, RRL off"
@@ -311,7 +279,7 @@ start_bare()
 		# The client end needs NAPI to take XDP_TX frames: an XDP program
 		# gives it that (kxdpgun loads its own, dnsperf needs this one).
 		[ "${2:-}" = client-xdp ] &&
-			{ incl ip link set dev "$SWERVE_CL" xdpdrv obj "$tmp/xdp_pass.o" sec xdp || return 1; }
+			{ lab_cl ip link set dev "$SWERVE_CL" xdpdrv obj "$tmp/xdp_pass.o" sec xdp || return 1; }
 		mode="XDP_TX reflector, no DNS work"
 	else
 		mode="no server (the kernel drops)"
@@ -323,8 +291,8 @@ start_bare()
 reload_zone()
 {
 	case $1 in
-	swerved*) "$lab" srv "$(dirname "$swerved")/swervectl" -s "$tmp/swerve.sock" zone-reload bench.example ;;
-	knot) "$lab" srv knotc -s "$tmp/knot-udp/knot.sock" zone-reload bench.example ;;
-	nsd) "$lab" srv nsd-control -c "$tmp/nsd.conf" reload bench.example ;;
+	swerved*) lab_srv "$(dirname "$swerved")/swervectl" -s "$tmp/swerve.sock" zone-reload bench.example ;;
+	knot) lab_srv knotc -s "$tmp/knot-udp/knot.sock" zone-reload bench.example ;;
+	nsd) lab_srv nsd-control -c "$tmp/nsd.conf" reload bench.example ;;
 	esac
 }

@@ -89,27 +89,13 @@ for f in "$swerved" "$build/control/swervectl"; do
 	fi
 done
 
-tmp=$(mktemp -d /tmp/pf-benchscale.XXXXXX)
+# shellcheck source=perf/bench_peers.sh
+. "$here/bench_peers.sh"
+peers_lab pf-benchscale
 zone=$tmp/base.zone
 results=$tmp/results
 probe_pid=
 limit=120
-# shellcheck source=perf/bench_peers.sh
-. "$here/bench_peers.sh"
-
-cleanup()
-{
-	trap - EXIT INT TERM
-	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
-	peers_cleanup
-	if [ -n "$outdir" ]; then
-		mkdir -p "$outdir" && cp -r "$tmp"/. "$outdir"/
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # The probe: asks QNAME/QTYPE every 5 ms until the answer carries WANT (the
 # A address, or the SOA serial), then prints the seconds since T0.
@@ -166,15 +152,17 @@ EOF
 # Start the probe in the client namespace once the daemon is launched.
 probe_start()
 {
-	incl nice -n "$nice" taskset -c 0 python3 "$tmp/probe.py" "$SERVICE4" "$1" "$2" "$3" "$4" "$limit" \
-		>"$tmp/probe.out" 2>&1 &
+	lab_cl_bg nice -n "$nice" taskset -c 0 python3 "$tmp/probe.py" "$SERVICE4" "$1" "$2" "$3" "$4" "$limit" \
+		>"$tmp/probe.out" 2>&1
 	probe_pid=$!
+	lab_track "$probe_pid"
 }
 
 # probe_wait VAR: wait for the probe, put what it printed in VAR.
 probe_wait()
 {
 	wait "$probe_pid"
+	lab_untrack "$probe_pid"
 	probe_pid=
 	printf -v "$1" '%s' "$(cat "$tmp/probe.out")"
 }
@@ -182,7 +170,7 @@ probe_wait()
 peer_launched()
 {
 	# swerved falling back from af_xdp to af_packet launches twice.
-	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null && wait "$probe_pid" 2>/dev/null
+	[ -n "$probe_pid" ] && lab_stop_pid "$probe_pid"
 	probe_start "$probe_name" A "$probe_addr" "$t_launch"
 }
 
@@ -281,7 +269,7 @@ load_one()
 {
 	pid=
 	if ! start_peer "$server"; then
-		[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
+		[ -n "$probe_pid" ] && lab_stop_pid "$probe_pid"
 		probe_pid=
 		eval "first_$1=failed pss_$1=0 rss_$1=0"
 		return 1

@@ -32,10 +32,9 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-swerved=$build/control/swerved
-swervectl=$build/control/swervectl
+# shellcheck source=tests/common/lab.sh
+. "$top/tests/common/lab.sh"
 httpd=$top/tests/integration/httpd.py
-lab=$top/scripts/lab.sh
 config=${SWERVE_CONFIG:-$top/control/example/swerve.yaml}
 lcores=${SWERVE_DEMO_LCORES:-0@0,1@1}
 
@@ -72,13 +71,11 @@ if [ ! -x "$swerved" ]; then
 	exit 2
 fi
 
-eval "$("$lab" env)"
-tmp=$(mktemp -d /tmp/swerve-demo.XXXXXX)
-log=$tmp/swerved.log
-pid=
-prefix=swerve-demo-$$
+# The lab's names from the environment (see tests/common/lab.sh); lab_cleanup, the EXIT trap,
+# stops swerved and the HTTP servers by PID and removes the lab, the DPDK files and $tmp.
+LAB_PREFIX=swerve-demo-$$
+lab_init "" /tmp/swerve-demo.XXXXXX
 primary_pid=
-backup_pid=
 ctlsock=/run/swerve/control.sock
 if [ "$scripted" -eq 1 ]; then
 	# A private socket and state file: the show must not disturb, or be
@@ -92,48 +89,33 @@ if [ "$scripted" -eq 1 ]; then
 	config=$tmp/swerve.yaml
 fi
 
-cleanup()
+lab_on_exit()
 {
-	trap - EXIT INT TERM
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -INT "$pid"
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		# Ctrl-C also stopped the log follower: show how swerved ended.
-		[ "$scripted" -eq 0 ] && sed -n '/shutting down/,$p' "$log"
+	# Ctrl-C also stopped the log follower: show how swerved ended.
+	if [ "$scripted" -eq 0 ] && [ "$LAB_STOPPED_SWERVED" = 1 ]; then
+		sed -n '/shutting down/,$p' "$log"
 	fi
-	for p in $primary_pid $backup_pid; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	"$lab" down
-	rm -rf "$tmp" "/var/run/dpdk/$prefix"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-incl() { ip netns exec "$SWERVE_NS" "$@"; }
-ctl() { "$lab" srv "$swervectl" -s "$ctlsock" "$@"; }
+incl() { lab_cl "$@"; }
+ctl() { lab_srv "$swervectl" -s "$ctlsock" "$@"; }
 
 # The failover record's endpoints: HTTP servers where swerved (and so its health checks) runs.
+# Started in this shell (so the cleanup can stop them): the PID is in http_pid.
+http_pid=
 start_http()
 {
-	"$lab" srv python3 "$httpd" "$1" >/dev/null 2>&1 &
-	local p=$!
+	lab_srv_bg python3 "$httpd" "$1" >/dev/null 2>&1
+	http_pid=$!
+	lab_track "$http_pid"
 	for _ in $(seq 50); do
-		if "$lab" srv python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" \
+		if lab_srv python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" \
 			2>/dev/null; then
-			echo "$p"
 			return 0
 		fi
 		sleep 0.1
 	done
-	kill "$p" 2>/dev/null
+	lab_stop_pid "$http_pid"
 	return 1
 }
 
@@ -147,34 +129,23 @@ start()
 	af_packet) vdev="net_af_packet0,iface=$SWERVE_DP" ;;
 	esac
 	echo "demo: starting swerved on $1 ($SWERVE_DP)"
-	"$lab" srv "$swerved" --lcores "$lcores" --no-pci --no-huge -m 512 \
-		--file-prefix "$prefix" --vdev "$vdev" -- -c "$config" >"$log" 2>&1 &
-	pid=$!
+	lab_swerved_start -l "$lcores" -v "$vdev" -c "$config"
 	if [ "$scripted" -eq 0 ]; then
 		tail -n +1 -f "$log" --pid "$pid" &
 	fi
-	for _ in $(seq 40); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid" 2>/dev/null
-			pid=
-			return 1
-		fi
-		if incl dig +short +time=1 +tries=1 @"$SERVICE4" example.com SOA 2>/dev/null |
-			grep -q .; then
-			return 0
-		fi
-		sleep 0.5
-	done
-	kill -INT "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	if lab_wait_answer -n 40 example.com SOA; then
+		return 0
+	fi
+	lab_stop_pid "$pid" 10 INT
 	pid=
 	return 1
 }
 
-"$lab" up >/dev/null || { echo "demo: cannot bring up the lab" >&2; exit 1; }
-"$lab" srv ip link set lo up
-primary_pid=$(start_http 8081) || echo "demo: cannot start the primary's HTTP server on 127.0.0.1:8081" >&2
-backup_pid=$(start_http 8082) || echo "demo: cannot start the backup's HTTP server on 127.0.0.1:8082" >&2
+lab_up >/dev/null || { echo "demo: cannot bring up the lab" >&2; exit 1; }
+lab_srv ip link set lo up
+start_http 8081 && primary_pid=$http_pid ||
+	echo "demo: cannot start the primary's HTTP server on 127.0.0.1:8081" >&2
+start_http 8082 || echo "demo: cannot start the backup's HTTP server on 127.0.0.1:8082" >&2
 used=
 for d in af_xdp af_packet; do
 	[ "$driver" = auto ] || [ "$driver" = "$d" ] || continue
@@ -292,14 +263,13 @@ wait_app()
 echo "\$ dig app.example.com (primary 198.18.1.10 healthy)"
 wait_app 198.18.1.10
 echo "\$ kill $primary_pid   # the primary's HTTP server"
-kill "$primary_pid" 2>/dev/null
-wait "$primary_pid" 2>/dev/null
+lab_stop_pid "$primary_pid"
 primary_pid=
 wait_app 198.18.1.20
 echo "\$ swervectl failover-show app.example.com"
 ctl failover-show app.example.com 2>&1 | sed 's/^/    /'
 echo "\$ python3 httpd.py 8081   # the primary comes back"
-primary_pid=$(start_http 8081) || { echo "    FAIL: cannot restart the primary"; failures=$((failures + 1)); }
+start_http 8081 || { echo "    FAIL: cannot restart the primary"; failures=$((failures + 1)); }
 wait_app 198.18.1.10
 echo "\$ swervectl events"
 ctl events 2>&1 | tail -n 6 | sed 's/^/    /'

@@ -3,7 +3,7 @@
 # Integration: the common DNS clients accept swerved's answers: dig, kdig, drill and dnsperf,
 # over UDP and TCP, IPv4 and IPv6.
 #
-# swerved runs in the lab (serverns.sh: net_af_packet, exception tap, TCP
+# swerved runs in the lab (tests/common/lab.sh: net_af_packet, exception tap, TCP
 # listener). For each client, transport and family: an A query, a NXDOMAIN, a
 # NODATA and (over TCP, or UDP with the client's own TCP retry) the 30-record
 # TXT answer; the client must report the expected status and records and no
@@ -13,14 +13,12 @@
 # Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
-export SWERVE_LAB=cfc$(($$ % 10000))
-. "$(dirname "$0")/serverns.sh"
-for t in kdig drill dnsperf; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test cfc$(($$ % 10000)) ping dig python3 kdig drill dnsperf
 start_s=$SECONDS
 
-srv_start "exception:
+lab_start "exception:
   interface: $EXC
 tcp:
   max-clients: 64"
@@ -98,6 +96,6 @@ for addr in 198.18.0.53 2001:2::53; do
 	done
 done
 
-srv_shutdown
+lab_shutdown
 echo "clients: $((SECONDS - start_s)) s"
-srv_verdict
+lab_verdict

@@ -5,25 +5,20 @@
 # unknown command, wrong types, a 1 MiB line, a silent client, one that hangs up mid-request,
 # 100 connections at once) with DNS still answered after it; metrics scraped with curl and checked
 # by promtool; the socket's mode; "stop" ends swerved with exit 0 and removes the socket.
-# swerved runs in a server namespace of its own (serverns.sh); the socket is a file in $tmp.
+# swerved runs in a server namespace of its own (tests/common/lab.sh); the socket is a file in $tmp.
 set -u
 
-export SWERVE_LAB=cs$(($$ % 100000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test cs$(($$ % 100000)) ping dig python3 curl promtool
 
-swervectl=$build/control/swervectl
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-for t in curl promtool; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
 
 IDLE_MS=1000
 MAX_CLIENTS=16
 METRICS=127.0.0.1:9153
-# serverns.sh writes "metrics: listen: null"; turn the endpoint on before swerved starts.
-srv_pre_start() { sed -i "s/^  listen: null$/  listen: $METRICS/" "$tmp/swerve.yaml"; }
-# The first lines continue serverns.sh's "control:" section.
-srv_start "  mode: 0660
+# The metrics endpoint on; the first lines continue lab_yaml's "control:" section.
+lab_start -m "$METRICS" "  mode: 0660
   max-clients: $MAX_CLIENTS
   idle-timeout-ms: $IDLE_MS
 exception:
@@ -94,7 +89,7 @@ check "zone-list --json" 0 '"records": ?[0-9]+' --json zone-list
 
 # stats: the counters move with queries; a reset starts the reply's counters again but never
 # touches the workers' own (the metrics counter keeps growing).
-for _ in 1 2 3; do qdig @198.18.0.53 www.example.test A >/dev/null; done
+for _ in 1 2 3; do lab_dig @198.18.0.53 www.example.test A >/dev/null; done
 js=$(ctl --json stats)
 q1=$(jget "$js" 'r["total"]["dns_queries"]')
 [ "${q1:-0}" -ge 3 ] 2>/dev/null && pass "stats: $q1 queries counted" || fail "stats: $js"
@@ -105,7 +100,7 @@ check "stats --reset" 0 '"reset": ?true' --json stats --reset
 js=$(ctl --json stats)
 q2=$(jget "$js" 'r["total"]["dns_queries"]')
 [ "${q2:-99}" -lt "$q1" ] 2>/dev/null && pass "stats after reset: $q2 < $q1" || fail "stats after reset: $q2 (before $q1)"
-qdig @198.18.0.53 www.example.test A >/dev/null
+lab_dig @198.18.0.53 www.example.test A >/dev/null
 m2=$(ip netns exec "$SRV" curl -sf "http://$METRICS/metrics" | awk '/^swerve_queries_total/ { s += $2 } END { print s + 0 }')
 [ "$m2" -gt "$m1" ] && pass "metrics counter untouched by the reset ($m1 -> $m2)" ||
 	fail "metrics counter after reset: $m1 -> $m2"
@@ -127,14 +122,14 @@ check "log-level back to info" 0 "info" log-level info
 # zone-reload: a new serial, an unknown zone, a broken file (the old zone keeps serving).
 sed -i 's/hostmaster 1 /hostmaster 2 /' "$tmp/example.test.zone"
 check "zone-reload ZONE" 0 '"serial": ?2' --json zone-reload example.test
-[ "$(qdig @198.18.0.53 example.test SOA | awk '{ print $3 }')" = 2 ] &&
+[ "$(lab_dig @198.18.0.53 example.test SOA | awk '{ print $3 }')" = 2 ] &&
 	pass "serial 2 served after the reload" || fail "serial 2 not served"
 check "zone-reload (all)" 0 "example\.test" zone-reload
 check "zone-reload unknown zone" 1 "unknown zone" zone-reload example.org
 cp "$tmp/example.test.zone" "$tmp/good.zone"
 sed -i 's/hostmaster 2 /hostmaster 3 /; s/^www\tIN A 192.0.2.80$/www\tIN A 192.0.2.800/' "$tmp/example.test.zone"
 check "zone-reload of a broken file is refused with file:line" 1 "example\.test\.zone:6:" zone-reload example.test
-[ "$(qdig @198.18.0.53 example.test SOA | awk '{ print $3 }')" = 2 ] &&
+[ "$(lab_dig @198.18.0.53 example.test SOA | awk '{ print $3 }')" = 2 ] &&
 	pass "serial 2 still served after the refused reload" || fail "the refused reload changed the zone"
 check "zone-list shows the last error" 0 'example\.test\.zone:6:' --json zone-list
 cp "$tmp/good.zone" "$tmp/example.test.zone"
@@ -158,7 +153,7 @@ code=$(ip netns exec "$SRV" curl -s -o /dev/null -w '%{http_code}' "http://$METR
 
 # A failover record keeps its slot and state across zone reloads (the slot is bound into every
 # snapshot), and --check validates failover records against the zones.
-app() { qdig @198.18.0.53 app.example.test A | sort | tr '\n' ' '; }
+app() { lab_dig @198.18.0.53 app.example.test A | sort | tr '\n' ' '; }
 [ "$(app)" = "198.18.1.10 " ] && pass "failover record served from pool primary" || fail "failover answer: '$(app)'"
 check "endpoint-set p1 down" 0 "." endpoint-set app.example.test p1 down
 for _ in $(seq 20); do [ "$(app)" = "198.18.1.20 " ] && break; sleep 0.1; done
@@ -323,9 +318,9 @@ while read -r line; do
 done <"$tmp/abuse.out"
 
 kill -0 "$pid" 2>/dev/null && pass "swerved survived the malformed traffic" || fail "swerved died"
-[ "$(qdig @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && pass "DNS still answered (UDP)" ||
+[ "$(lab_dig @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && pass "DNS still answered (UDP)" ||
 	fail "DNS not answered after the control traffic"
-[ "$(qdig +tcp @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && pass "DNS still answered (TCP)" ||
+[ "$(lab_dig +tcp @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && pass "DNS still answered (TCP)" ||
 	fail "DNS over TCP not answered after the control traffic"
 check "status still works" 0 "example\.test" status
 
@@ -339,21 +334,14 @@ grep -q 'stats: worker 0' "$tmp/swerved.log" && pass "SIGUSR1 logs the counters"
 
 # ---- stop: replies, then swerved exits 0 and removes its socket ----
 check "stop" 0 '"stopping": ?true' --json stop
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-if kill -0 "$pid" 2>/dev/null; then
-	fail "swerved still running after stop"
+if lab_reap "$pid" 10; then
+	[ "$LAB_RC" -eq 0 ] && pass "swerved exited 0 after stop" || fail "swerved exited $LAB_RC after stop"
 else
-	wait "$pid"
-	rc=$?
-	[ "$rc" -eq 0 ] && pass "swerved exited 0 after stop" || fail "swerved exited $rc after stop"
-	pid=
+	fail "swerved still running after stop"
 fi
+pid=
 [ -e "$sock" ] && fail "socket left behind" || pass "socket removed at exit"
 grep -q "control: uid 0 pid [0-9]*: .*zone-reload" "$tmp/swerved.log" &&
 	pass "mutating commands logged with uid and pid" || fail "no uid/pid log line for zone-reload"
-if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$tmp/swerved.log"; then
-	fail "sanitizer report in the log"
-fi
-
-echo "control_socket: $failures failure(s)"
-srv_verdict
+lab_sanitizer_check
+lab_verdict

@@ -4,23 +4,21 @@
 # The lab gets unique names and a server namespace, so the example config's tap stays out of the root namespace.
 set -u
 
-top=${SWERVE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${SWERVE_BUILDDIR:-$top/build}
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in ip dig dnsperf; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_need_root
+lab_need ip dig dnsperf
 
 export SWERVE_LAB=dm$(($$ % 100000))
 export SWERVE_SRV=$SWERVE_LAB-sv
+lab_names
 export BUILD=$build
 "$top/scripts/demo.sh" --scripted
 rc=$?
 # The demo must have removed its lab whatever happened.
-if ip netns list | grep -qE "^($SWERVE_LAB-ns|$SWERVE_SRV)( |$)"; then
+if ip netns list | grep -qE "^($SWERVE_NS|$SWERVE_SRV)( |$)"; then
 	echo "FAIL: the demo left its namespaces behind"
-	"$top/scripts/lab.sh" down
+	lab_down
 	exit 1
 fi
 [ "$rc" -eq 0 ] && echo "ok: demo --scripted" || echo "FAIL: demo --scripted exited $rc"

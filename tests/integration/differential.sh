@@ -14,66 +14,29 @@
 # zone). Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
-top=${SWERVE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${SWERVE_BUILDDIR:-$top/build}
-lab=$top/scripts/lab.sh
-conf=$top/tests/conformance
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
 py=/usr/bin/python3
+lab_test cf$(($$ % 100000)) dig knotd nsd $py
+conf=$top/tests/conformance
 # The driver imports its helpers from the source tree: no __pycache__ left there.
 export PYTHONDONTWRITEBYTECODE=1
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in ip dig knotd nsd $py; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
-[ -x "$build/control/swerved" ] || { echo "FAIL: $build/control/swerved not built"; exit 1; }
-
-export SWERVE_LAB=cf$(($$ % 100000))
-export SWERVE_SRV=$SWERVE_LAB-sv
-eval "$("$lab" env)"
-tmp=$(mktemp -d /tmp/cfdiff.XXXXXX)
-pids=()
-failures=0
+[ -n "${DIFF_KEEP:-}" ] && LAB_KEEP=1
+LAB_KILL_NS=1 # nsd's children, also at exit
 start_s=$SECONDS
 
+# Stop the round's servers (swerved on SIGINT, knotd and nsd on SIGTERM), nsd's children, the lab.
 stop_all() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -0 "$p" 2>/dev/null && kill -INT "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-	# nsd forks its server and xfrd children: whatever is left in our namespaces is ours.
-	for p in $(ip netns pids "$SWERVE_NS" 2>/dev/null) $(ip netns pids "$SWERVE_SRV" 2>/dev/null); do
-		kill -KILL "$p" 2>/dev/null
-	done
-	"$lab" down
-	rm -rf "/var/run/dpdk/$SWERVE_LAB"
+	lab_stop_all INT TERM
+	pid=
+	lab_kill_ns
+	lab_down
 }
-cleanup() {
-	stop_all
-	[ -n "${DIFF_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 incl() { ip netns exec "$SWERVE_NS" "$@"; }
 
-# wait_answer HOST PORT NAME: until a server answers NAME SOA (NOERROR) from the client namespace.
-wait_answer() {
-	local i
-	for i in $(seq 100); do
-		if incl dig +time=1 +tries=1 -p "$2" @"$1" "$3" SOA 2>/dev/null | grep -q 'status: NOERROR'; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
-}
+# wait_answer HOST PORT NAME: until a server answers NAME SOA from the client namespace.
+wait_answer() { lab_wait_answer -P -n 100 -i 0.2 -s "$1" -o "$2" "$3" SOA; }
 
 # round NAME ORIGIN=FILE...: serve the zones from all three servers and compare.
 round() {
@@ -82,24 +45,12 @@ round() {
 	d=$tmp/$name
 	mkdir -p "$d/knot" "$d/nsd"
 	# Zone files are copied with their includes (relative $INCLUDE paths resolve the same for all).
-	{
-		echo "service:"
-		echo "  addresses: [198.18.0.53/24, 2001:2::53/64]"
-		echo "zones:"
-		for z in "$@"; do echo "  - name: ${z%%=*}"; echo "    file: ${z#*=}"; done
-		echo "dataplane:"
-		echo "  idle-backoff-us: 20"
-		echo "exception:"
-		echo "  interface: $SWERVE_LAB-x"
-		echo "tcp:"
-		echo "  max-clients: 64"
-		echo "metrics:"
-		echo "  listen: null"
-		echo "failover:"
-		echo "  state-file: ~"
-		echo "control:"
-		echo "  socket: $d/control.sock"
-	} >"$d/swerve.yaml"
+	local zs=()
+	for z in "$@"; do zs+=(-z "$z"); done
+	lab_yaml -o "$d/swerve.yaml" "${zs[@]}" -b 20 -c "$d/control.sock" "exception:
+  interface: $EXC" "tcp:
+  max-clients: 64" "failover:
+  state-file: ~"
 	{
 		echo "server:"
 		echo "    rundir: $d/knot"
@@ -153,15 +104,13 @@ round() {
 		done
 	} >"$d/nsd.conf"
 
-	"$lab" up >/dev/null || { echo "FAIL: lab up"; failures=$((failures + 1)); return; }
-	(cd "$tmp" && exec "$lab" srv "$build/control/swerved" --lcores 0@0,1@1 --no-pci --no-huge -m 512 \
-		--file-prefix "$SWERVE_LAB" --vdev "net_af_packet0,iface=$SWERVE_DP" -- \
-		-c "$d/swerve.yaml" >"$d/swerved.log" 2>&1) &
-	pids+=($!)
+	lab_up >/dev/null || { echo "FAIL: lab up"; failures=$((failures + 1)); return; }
+	lab_swerved_start -C "$tmp" -c "$d/swerve.yaml" -L "$d/swerved.log"
+	lab_track "$pid"
 	(cd "$tmp" && exec ip netns exec "$SWERVE_NS" knotd -c "$d/knot.conf" >"$d/knot.log" 2>&1) &
-	pids+=($!)
+	lab_track $!
 	(cd "$tmp" && exec ip netns exec "$SWERVE_NS" nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1) &
-	pids+=($!)
+	lab_track $!
 	local first=${1%%=*}
 	wait_answer 198.18.0.53 53 "$first" || { echo "FAIL: swerved not answering"; tail "$d/swerved.log"; }
 	wait_answer 127.0.0.1 5301 "$first" || { echo "FAIL: knotd not answering"; tail "$d/knot.log"; }
@@ -197,9 +146,4 @@ cp "$tmp/data/include/sub/leaf.zone" "$tmp/data/include/leaf.zone"
 nsd_zonesdir=$tmp/data/include round data example.com="$tmp/data/example.com.zone" inc.example="$tmp/data/include/main.zone"
 
 echo "differential: $((SECONDS - start_s)) s"
-if [ "$failures" -ne 0 ]; then
-	echo "differential: $failures round(s) failed"
-	exit 1
-fi
-echo "differential: all passed"
-exit 0
+lab_verdict differential

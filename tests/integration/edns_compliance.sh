@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Integration: the ISC EDNS compliance tester's checks and RFC 8906 section 8 against swerved.
 #
-# swerved runs in the lab (serverns.sh: net_af_packet, its own server
+# swerved runs in the lab (tests/common/lab.sh: net_af_packet, its own server
 # namespace, exception tap and TCP listener); tests/conformance/edns_check.py
 # sends from the client namespace: plain DNS, EDNS 0, EDNS 1 (BADVERS),
 # unknown option, unknown flag, option list, cookies, DO, Z bit, header
@@ -13,8 +13,9 @@
 # Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
-export SWERVE_LAB=cfe$(($$ % 10000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test cfe$(($$ % 10000)) ping dig python3
 conf=$top/tests/conformance
 export PYTHONDONTWRITEBYTECODE=1
 start_s=$SECONDS
@@ -36,15 +37,15 @@ base="exception:
 tcp:
   max-clients: 16"
 
-srv_start "$base"
+lab_start "$base"
 check off
-srv_shutdown
-"$lab" down
+lab_shutdown
+lab_down
 
-srv_start "$base
+lab_start "$base
 cookies:
   enabled: true"
 check on
-srv_shutdown
+lab_shutdown
 echo "edns_compliance: $((SECONDS - start_s)) s"
-srv_verdict
+lab_verdict

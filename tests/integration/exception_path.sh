@@ -3,15 +3,16 @@
 # Integration: the exception path. swerved on net_af_packet with the exception tap; from the client
 # namespace ping and ARP/ND reach the kernel through it, and a flood of non-DNS frames is rate
 # limited (the counters move) while DNS is still answered.
-# The lab's DPDK end runs in a server namespace of its own (serverns.sh).
+# The lab's DPDK end runs in a server namespace of its own (tests/common/lab.sh).
 set -u
 
-export SWERVE_LAB=xp$(($$ % 100000))
 export SWERVE_NEIGH=dynamic # ARP and ND must be answered through the exception path.
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test xp$(($$ % 100000)) ping dig python3
 
 PPS=200 # Low, so a flood from one client is far above it.
-srv_start "exception:
+lab_start "exception:
   interface: $EXC
   rate-limit-pps: $PPS"
 
@@ -106,7 +107,7 @@ t0=$(date +%s.%N)
 sleep 0.5
 answered=0
 for _ in 1 2 3 4 5; do
-	[ "$(qdig @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && answered=$((answered + 1))
+	[ "$(lab_dig @198.18.0.53 www.example.test A)" = 192.0.2.80 ] && answered=$((answered + 1))
 	sleep 0.2
 done
 wait "$flood"
@@ -136,5 +137,5 @@ else
 	fail "ping after the flood"
 fi
 
-srv_shutdown
-srv_verdict
+lab_shutdown
+lab_verdict

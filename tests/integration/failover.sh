@@ -9,13 +9,12 @@
 # checked.
 set -u
 
-export SWERVE_LAB=fo$(($$ % 100000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test fo$(($$ % 100000)) ping dig python3 openssl
 
-swervectl=$build/control/swervectl
 httpd=$top/tests/integration/httpd.py
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
 
 INTERVAL=300
 FALL=2
@@ -29,15 +28,14 @@ P_TLS_EXP=18444
 P_TLS_HOST=18445
 P_TLS_SOON=18446
 
-httpd_pids=()
 # start_httpd NAME PORT [ARGS]: one server in the server namespace, its PID kept by NAME.
 declare -A hpid
 start_httpd() {
 	local name=$1 port=$2
 	shift 2
-	ip netns exec "$SRV" python3 "$httpd" "$port" "$@" >/dev/null 2>&1 &
+	lab_srv_bg python3 "$httpd" "$port" "$@" >/dev/null 2>&1
 	hpid[$name]=$!
-	httpd_pids+=($!)
+	lab_track $!
 	for _ in $(seq 50); do
 		ip netns exec "$SRV" python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" \
 			2>/dev/null && return 0
@@ -49,16 +47,9 @@ start_httpd() {
 stop_httpd() {
 	local p=${hpid[$1]:-}
 	[ -n "$p" ] || return 0
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	lab_stop_pid "$p"
 	hpid[$1]=
 }
-all_stop() {
-	for p in "${httpd_pids[@]}"; do kill "$p" 2>/dev/null; done
-	[ -n "${loadpid:-}" ] && kill "$loadpid" 2>/dev/null
-	srv_stop
-}
-trap all_stop EXIT
 
 ctl() { ip netns exec "$SRV" "$swervectl" -s "$tmp/control.sock" "$@"; }
 cdig() { ip netns exec "$SWERVE_NS" dig +time=1 +tries=3 @198.18.0.53 "$@"; }
@@ -203,9 +194,9 @@ YAML
 }
 
 mkcerts || { echo "FAIL: cannot make test certificates"; exit 1; }
-# Called by srv_start once the lab is up and before swerved starts: the health-check targets
+# Called by lab_start once the lab is up and before swerved starts: the health-check targets
 # live on the server namespace's loopback, where swerved's checks run.
-srv_pre_start() {
+lab_pre_start() {
 	ip -n "$SRV" link set lo up
 	start_httpd web1 $P_WEB1 || exit 1
 	start_httpd web2 $P_WEB2 || exit 1
@@ -215,7 +206,7 @@ srv_pre_start() {
 	start_httpd tlshost $P_TLS_HOST --cert "$tmp/pki/wronghost.pem" --key "$tmp/pki/wronghost.key" || exit 1
 	start_httpd tlssoon $P_TLS_SOON --cert "$tmp/pki/soon.pem" --key "$tmp/pki/soon.key" || exit 1
 }
-srv_start "$(fo_yaml)"
+lab_start "$(fo_yaml)"
 
 # ---- the primary serves, with the full TTL ----
 t=$(wait_for web.example.test 198.18.1.10 5) && pass "web serves the primary" || fail "web primary: $t"
@@ -277,18 +268,9 @@ ctl failover-show web.example.test | grep -qi drain && pass "failover-show shows
 
 # ---- restart swerved: the drain survives ----
 srv_restart() {
-	kill -INT "$pid"
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-	wait "$pid" 2>/dev/null
-	ip netns exec "$SRV" "$swerved" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
-		-l 0,1 --vdev="net_af_packet0,iface=$SWERVE_DP" -- -c "$tmp/swerve.yaml" \
-		>>"$tmp/swerved.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 60); do
-		[ "$(qdig @198.18.0.53 www.example.test A 2>/dev/null)" = 192.0.2.80 ] && return 0
-		sleep 0.5
-	done
-	return 1
+	lab_stop_pid "$pid" 10 INT
+	lab_swerved_start -a
+	lab_wait_answer www.example.test A 192.0.2.80
 }
 srv_restart || fail "swerved did not come back"
 [ "$(addrs web.example.test)" = 198.18.1.20 ] && pass "drain restored after a restart" ||
@@ -307,6 +289,7 @@ printf 'flip.example.test AAAA\nwww.example.test A\n' >"$tmp/q.txt"
 ip netns exec "$SWERVE_NS" dnsperf -s 198.18.0.53 -d "$tmp/q.txt" -l 25 -Q 5000 -c 4 -t 2 \
 	>"$tmp/dnsperf.txt" 2>&1 &
 loadpid=$!
+lab_track $loadpid
 # A checker that validates every answer it gets: exactly one of the two valid RRsets, well formed.
 cat >"$tmp/check.py" <<'PY'
 import random, socket, struct, sys, time
@@ -359,7 +342,7 @@ t1=$(date +%s)
 wait "$checkpid" && pass "every checked answer valid: $(cat "$tmp/check.txt")" ||
 	fail "answer check: $(cat "$tmp/check.txt")"
 wait "$loadpid"
-loadpid=
+lab_untrack "$loadpid"
 lost=$(awk '/Queries lost:/ {print $3}' "$tmp/dnsperf.txt")
 completed=$(awk '/Queries completed:/ {print $3}' "$tmp/dnsperf.txt")
 if [ "${lost:-x}" = 0 ] && [ "${completed:-0}" -gt 0 ]; then
@@ -371,5 +354,5 @@ fi
 ctl --json failover-show flip.example.test >/dev/null && pass "failover-show after the flips" ||
 	fail "failover-show after flips"
 
-srv_shutdown
-srv_verdict
+lab_shutdown
+lab_verdict

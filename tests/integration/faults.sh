@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Integration: faults. swerved in the lab (serverns.sh) is started three times, each with one
+# Integration: faults. swerved in the lab (tests/common/lab.sh) is started three times, each with one
 # resource made scarce, and flooded from the client namespace; each time it must count what it
 # lost, stay up, and answer normally once the flood ends:
 #   A. mempool exhaustion: an mbuf pool far too small (SWERVE_MBUF_POOL) under a dnsperf flood.
@@ -17,12 +17,11 @@
 #      resumes.
 set -u
 
-export SWERVE_LAB=hdft$(($$ % 1000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test hdft$(($$ % 1000)) ping dig python3 dnsperf
 
-swervectl=$build/control/swervectl
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-command -v dnsperf >/dev/null || { echo "SKIP: dnsperf missing"; exit 77; }
 
 POOL=${HD_POOL:-100}	# mbufs: the tap holds 64 of them, leaving 36 for the port
 FLOOD=${HD_FLOOD_SECONDS:-6}
@@ -37,44 +36,18 @@ print(' '.join(map(str, v)) if isinstance(v, tuple) else v)" 2>/dev/null
 }
 # The Prometheus text, as swervectl's JSON carries it.
 mtext() { ctl --json metrics | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])'; }
-answers() { [ "$(qdig @198.18.0.53 www.example.test A 2>/dev/null)" = 192.0.2.80 ]; }
+answers() { [ "$(lab_dig @198.18.0.53 www.example.test A 2>/dev/null)" = 192.0.2.80 ]; }
 
-# hd_start VDEV DATAPLANE YAML: like srv_start, with the port's devargs, extra dataplane keys
+# hd_start VDEV DATAPLANE YAML: like lab_start, with the port's devargs, extra dataplane keys
 # (indented by two) and extra sections chosen by the caller.
 hd_start() {
-	srv_zone
-	cat >"$tmp/swerve.yaml" <<EOF
-service:
-  addresses: [198.18.0.53/24, 2001:2::53/64]
-zones:
-  - name: example.test
-    file: example.test.zone
-dataplane:
-  idle-backoff-us: 50
-$2
-metrics:
-  listen: 127.0.0.1:19153
-control:
-  socket: $tmp/control.sock
-exception:
+	{ lab_zone 'www	IN AAAA 2001:db8::80'; lab_zone_big; } >"$tmp/example.test.zone"
+	lab_yaml -d "$2" -m 127.0.0.1:19153 "exception:
   interface: $EXC
-$3
-EOF
-	"$lab" up >/dev/null || { echo "FAIL: lab up"; exit 1; }
-	dpmac=$(ip netns exec "$SRV" cat "/sys/class/net/$SWERVE_DP/address")
-	# The metrics listener (on the server namespace's own loopback; read through swervectl).
-	ip -n "$SRV" link set lo up
-	ip netns exec "$SRV" "$swerved" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
-		-l 0,1 --vdev="$1" -- -c "$tmp/swerve.yaml" >"$tmp/swerved.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 60); do
-		kill -0 "$pid" 2>/dev/null || break
-		answers && return 0
-		sleep 0.5
-	done
-	echo "FAIL: swerved did not answer; its log:"
-	cat "$tmp/swerved.log"
-	exit 1
+$3"
+	lab_up >/dev/null || { echo "FAIL: lab up"; exit 1; }
+	# The metrics listener is on the server namespace's own loopback (read through swervectl).
+	lab_swerved_up -O "" -v "$1" || exit 1
 }
 
 # dnsperf from the client namespace: flood SECONDS [extra dnsperf args], output in $tmp/perf.out.
@@ -132,7 +105,7 @@ sleep 1
 grep -q 'mbuf pool recovered' "$tmp/swerved.log" && pass "recovery logged" || fail "recovery not logged"
 free=$(jget watchdog 'r["pool_free"]')
 [ "${free:-0}" -ge 32 ] && pass "pool free again: $free mbufs" || fail "pool still low: $free"
-srv_shutdown
+lab_shutdown
 
 # ---- B. TX ring full ----
 echo "== B. tx-ring 64, af_packet ring of 16 frames, large answers"
@@ -154,7 +127,7 @@ fi
 echo "    watchdog during the tx flood: $(jget watchdog '("stuck_total", r["stuck_total"])')"
 echo 'www.example.test A' >"$tmp/q"
 recovered "tx"
-srv_shutdown
+lab_shutdown
 
 # ---- C. exception-path flood ----
 echo "== C. non-DNS flood through the exception path"
@@ -243,5 +216,5 @@ if grep -q 'TEST HOOKS compiled in' "$tmp/swerved.log"; then
 else
 	echo "note: swerved built without -Dtest_hooks=true: the stuck-worker check (D) is skipped"
 fi
-srv_shutdown
-srv_verdict
+lab_shutdown
+lab_verdict

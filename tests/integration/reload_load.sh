@@ -21,14 +21,11 @@
 # go backwards in capture order.
 set -u
 
-export SWERVE_LAB=rl$(($$ % 100000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test rl$(($$ % 100000)) ping dig python3 dnsperf tcpdump
 
-swervectl=$build/control/swervectl
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-for t in dnsperf tcpdump; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
 
 RELOADS=20      # good reloads; one broken file comes after the tenth
 BROKEN_SERIAL=999
@@ -60,8 +57,8 @@ zone_version() {
 	mv -f "$tmp/zone.new" "$tmp/example.test.zone"
 }
 
-srv_pre_start() { zone_version 1; }
-srv_start "exception:
+lab_pre_start() { zone_version 1; }
+lab_start "exception:
   interface: $EXC"
 
 sock=$tmp/control.sock
@@ -121,8 +118,7 @@ n=$(wc -w <<<"$good")
 
 wait "$perfpid"
 sleep 0.5
-kill -INT "$tdpid" 2>/dev/null
-wait "$tdpid" 2>/dev/null
+lab_stop_pid "$tdpid" 10 INT
 
 sed -n '/Statistics:/,/Average Latency/p' "$tmp/dnsperf.out" | sed 's/^/    /'
 sent=$(awk '/Queries sent:/ { print $3 }' "$tmp/dnsperf.out")
@@ -256,6 +252,5 @@ js=$(ctl --json zone-list)
 python3 -c 'import json,sys; z=json.loads(sys.argv[1])["zones"][0]; sys.exit(0 if z["failures"] == 1 and z["last_error"] is None else 1)' "$js" &&
 	pass "zone-list: one refused reload, no error since" || fail "zone-list: $js"
 
-srv_shutdown
-echo "reload_load: $failures failure(s)"
-srv_verdict
+lab_shutdown
+lab_verdict

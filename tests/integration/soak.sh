@@ -17,14 +17,13 @@
 #   SOAK_REPORT    a file that receives the figures as "key=value" lines
 set -u
 
-export SWERVE_LAB=hdsk$(($$ % 1000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test hdsk$(($$ % 1000)) ping dig python3 dnsperf
 
-swervectl=$build/control/swervectl
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-command -v dnsperf >/dev/null || { echo "SKIP: dnsperf missing"; exit 77; }
 
-# A sanitizer build: leak detection runs at exit (srv_shutdown fails on any report), RSS is not flat.
+# A sanitizer build: leak detection runs at exit (lab_shutdown fails on any report), RSS is not flat.
 asan=0
 if ldd "$swerved" 2>/dev/null | grep -q libasan; then
 	asan=1
@@ -57,9 +56,9 @@ zone_version() {
 	} >"$tmp/zone.new"
 	mv -f "$tmp/zone.new" "$tmp/example.test.zone"
 }
-srv_zone() { zone_version 1; }
+zone_version 1
 
-srv_start "exception:
+lab_start "exception:
   interface: $EXC
 failover:
   state-file: $tmp/failover.json
@@ -92,7 +91,7 @@ if [ "$QPS" = auto ]; then
 	ip netns exec "$SWERVE_NS" timeout 30 dnsperf -s 198.18.0.53 -d "$tmp/queries" -l 5 -c 8 -T 2 \
 		-q 1000 >"$tmp/capacity.out" 2>&1
 	capacity=$(awk '/Queries per second:/ { printf "%d", $4 }' "$tmp/capacity.out")
-	[ -n "$capacity" ] && [ "$capacity" -gt 0 ] || { fail "capacity run gave no figure"; srv_verdict; }
+	[ -n "$capacity" ] && [ "$capacity" -gt 0 ] || { fail "capacity run gave no figure"; lab_verdict; }
 	QPS=$((capacity * ${SOAK_PCT:-80} / 100))
 	echo "soak: measured capacity ${capacity} qps (5 s, no rate limit); soak at ${SOAK_PCT:-80} %"
 	sleep 2
@@ -214,5 +213,5 @@ watchdog_stuck_total=$wd
 EOF
 fi
 
-srv_shutdown
-srv_verdict
+lab_shutdown
+lab_verdict

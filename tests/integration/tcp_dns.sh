@@ -3,15 +3,16 @@
 # Integration: DNS over TCP (RFC 7766) through the exception path to swerved's listener: dig and
 # kdig over IPv4 and IPv6, pipelined queries on one connection answered in order, a truncated UDP
 # answer retried over TCP, the idle timeout and the connection limit.
-# The lab's DPDK end runs in a server namespace of its own (serverns.sh).
+# The lab's DPDK end runs in a server namespace of its own (tests/common/lab.sh).
 set -u
 
-export SWERVE_LAB=td$(($$ % 100000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test td$(($$ % 100000)) ping dig python3
 
 IDLE_MS=1000
 MAX=3
-srv_start "exception:
+lab_start "exception:
   interface: $EXC
 tcp:
   max-clients: $MAX
@@ -19,9 +20,9 @@ tcp:
 
 # ---- dig and kdig over TCP, both families ----
 for s in 198.18.0.53 2001:2::53; do
-	got=$(qdig +tcp @"$s" www.example.test A)
+	got=$(lab_dig +tcp @"$s" www.example.test A)
 	[ "$got" = 192.0.2.80 ] && pass "dig +tcp @$s A" || fail "dig +tcp @$s A: '$got'"
-	got=$(qdig +tcp @"$s" www.example.test AAAA)
+	got=$(lab_dig +tcp @"$s" www.example.test AAAA)
 	[ "$got" = 2001:db8::80 ] && pass "dig +tcp @$s AAAA" || fail "dig +tcp @$s AAAA: '$got'"
 	if command -v kdig >/dev/null; then
 		got=$(ip netns exec "$SWERVE_NS" kdig +tcp +short +timeout=2 @"$s" www.example.test A)
@@ -152,6 +153,6 @@ done
 if out=$(client idle 198.18.0.53 "$IDLE_MS"); then pass "$out"; else fail "idle timeout: $out"; fi
 if out=$(client limit 2001:2::53 "$MAX"); then pass "$out"; else fail "connection limit: $out"; fi
 
-srv_shutdown
+lab_shutdown
 grep -q 'tcp: stopped' "$tmp/swerved.log" && pass "listener stopped" || fail "no 'tcp: stopped' in log"
-srv_verdict
+lab_verdict

@@ -15,29 +15,16 @@
 # Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
-top=${SWERVE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${SWERVE_BUILDDIR:-$top/build}
-asan_build=${SWERVE_ASAN_BUILDDIR:-$top/build-asan}
-lab=$top/scripts/lab.sh
-here=$top/tests/integration
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in ip dig kdig; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
-[ -x "$build/control/swerved" ] || { echo "FAIL: $build/control/swerved not built"; exit 1; }
-
-export SWERVE_LAB=ua$(($$ % 100000))
-export SWERVE_SRV=$SWERVE_LAB-sv
-eval "$("$lab" env)"
-EXC=$SWERVE_LAB-x
-tmp=$(mktemp -d)
-log=$tmp/swerved.log
-pid=
+lab_test ua$(($$ % 100000)) dig kdig
+asan_build=${SWERVE_ASAN_BUILDDIR:-$top/build-asan}
+here=$top/tests/integration
 nworkers=1
-tag=
-failures=0
+LAB_TAG=
+# What fails the run: a sanitizer's ERROR line or a UBSan report.
+LAB_SAN_RE='ERROR: (Address|Leak)Sanitizer|runtime error:'
 
 # af_xdp's PMD leaves libxdp's UMEM bookkeeping behind at close (DPDK 22.11 with
 # libxdp 1.3): not ours, so the sanitizer run ignores that one allocation site.
@@ -45,109 +32,31 @@ echo "leak:xsk_umem__create" >"$tmp/lsan.supp"
 export LSAN_OPTIONS=suppressions=$tmp/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1
 
-pass() { echo "ok: $* [$tag]"; }
-fail() {
-	echo "FAIL: $* [$tag]"
-	failures=$((failures + 1))
-}
-
-stop_swerved() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -INT "$pid"
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	pid=
-}
-cleanup() {
-	stop_swerved
-	"$lab" down
-	rm -rf "$tmp" "/var/run/dpdk/$SWERVE_LAB"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-{
-	echo '$ORIGIN example.test.'
-	echo '$TTL 300'
-	echo '@	IN SOA ns1 hostmaster 1 3600 600 86400 60'
-	echo '	IN NS ns1'
-	echo 'ns1	IN A 198.18.0.53'
-	echo 'www	IN A 192.0.2.80'
-	echo 'www	IN AAAA 2001:db8::80'
-	echo 'alias	IN CNAME www'
-	echo '*.wild	IN A 192.0.2.99'
-	echo 'a.b.ent	IN A 192.0.2.7'
-	echo 'sub	IN NS ns.sub'
-	echo 'ns.sub	IN A 192.0.2.53'
-	for i in $(seq -w 1 30); do
-		printf 'big	IN TXT "%s-%0200d"\n' "$i" 0
-	done
-} >"$tmp/example.test.zone"
-
-cat >"$tmp/swerve.yaml" <<EOF
-service:
-  addresses: [198.18.0.53/24, 2001:2::53/64]
-zones:
-  - name: example.test
-    file: example.test.zone
-dataplane:
-  idle-backoff-us: 50
-exception:
-  interface: $EXC
-metrics:
-  listen: null
-control:
-  socket: $tmp/control.sock
-EOF
+lab_zone 'www	IN AAAA 2001:db8::80' 'alias	IN CNAME www' '*.wild	IN A 192.0.2.99' \
+	'a.b.ent	IN A 192.0.2.7' 'sub	IN NS ns.sub' 'ns.sub	IN A 192.0.2.53' >"$tmp/example.test.zone"
+lab_zone_big >>"$tmp/example.test.zone"
+lab_yaml "exception:
+  interface: $EXC"
 
 # start BINARY QUEUES LCORES VDEV...: lab up, swerved in the server namespace, wait for an answer.
 start() {
-	local bin=$1 queues=$2 lcores=$3
+	local bin=$1 queues=$2 lcores=$3 v vdevs=()
 	shift 3
-	local vdevs=()
-
-	for v in "$@"; do vdevs+=(--vdev "$v"); done
-	"$lab" up "$queues" >/dev/null || { fail "lab up"; return 1; }
-	"$lab" srv "$bin" --lcores "$lcores" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
-		"${vdevs[@]}" -- -c "$tmp/swerve.yaml" >"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 60); do
-		kill -0 "$pid" 2>/dev/null || break
-		if [ "$(ip netns exec "$SWERVE_NS" dig +short +time=1 +tries=1 @198.18.0.53 \
-			www.example.test A 2>/dev/null)" = 192.0.2.80 ]; then
-			pass "swerved answers"
-			return 0
-		fi
-		sleep 0.5
-	done
-	fail "swerved did not answer; its log:"
-	sed 's/^/    | /' "$log"
-	stop_swerved
-	"$lab" down
-	return 1
+	for v in "$@"; do vdevs+=(-v "$v"); done
+	lab_up "$queues" >/dev/null || { fail "lab up"; return 1; }
+	lab_swerved_up -O "swerved answers" -B "$bin" -l "$lcores" "${vdevs[@]}" || { lab_down; return 1; }
 }
 
-# SIGINT: exit 0, nothing reported by a sanitizer.
+# SIGINT: exit 0 within 15 s, nothing reported by a sanitizer.
 shutdown() {
-	local rc
-
-	kill -INT "$pid"
-	for _ in $(seq 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-	if kill -0 "$pid" 2>/dev/null; then
-		fail "swerved did not stop on SIGINT"
-		stop_swerved
+	if lab_stop_pid "$pid" 15 INT; then
+		[ "$LAB_RC" -eq 0 ] && pass "SIGINT: exit 0" || fail "SIGINT: exit $LAB_RC"
 	else
-		wait "$pid"
-		rc=$?
-		[ "$rc" -eq 0 ] && pass "SIGINT: exit 0" || fail "SIGINT: exit $rc"
+		fail "swerved did not stop on SIGINT"
 	fi
 	pid=
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
-		fail "sanitizer report:"
-		sed -n '/Sanitizer\|runtime error/,$p' "$log" | head -40 | sed 's/^/    | /'
-	fi
-	"$lab" down
+	lab_sanitizer_check
+	lab_down
 }
 
 # stats: SIGUSR1, then print the latest per-worker counters summed, one key=value a line.
@@ -245,14 +154,14 @@ answer_classes() {
 bad_frames() {
 	local before after dpmac d
 
-	dpmac=$("$lab" srv cat "/sys/class/net/$SWERVE_DP/address")
+	dpmac=$(lab_dp_mac)
 	before=$(stats)
 	ip netns exec "$SWERVE_NS" /usr/bin/python3 "$here/bad_frames.py" "$SWERVE_CL" "$dpmac" \
 		frames "$drv" >"$tmp/frames" 2>&1
 	while read -r line; do
 		case "$line" in
 		ok:*) pass "${line#ok: }" ;;
-		note:*) echo "$line [$tag]" ;;
+		note:*) echo "$line [$LAB_TAG]" ;;
 		FAIL:*) fail "${line#FAIL: }" ;;
 		*) fail "bad_frames.py: $line" ;;
 		esac
@@ -280,7 +189,7 @@ bad_frames() {
 }
 
 # ---- --check: no EAL, no port; errors name file and line ----
-tag=check
+LAB_TAG=check
 if out=$("$build/control/swerved" -- -c "$tmp/swerve.yaml" --check 2>&1); then
 	pass "--check accepts the test config"
 else
@@ -299,7 +208,7 @@ fi
 # ---- one worker per driver: answer classes, bad frames, shutdown ----
 nworkers=1
 for drv in af_packet af_xdp; do
-	tag=$drv
+	LAB_TAG=$drv
 	case "$drv" in
 	af_packet) vdev="net_af_packet0,iface=$SWERVE_DP" ;;
 	af_xdp) vdev="net_af_xdp0,iface=$SWERVE_DP" ;;
@@ -313,7 +222,7 @@ done
 # ---- two workers on a two-queue veth: 3 lcores on 2 CPUs, idle back-off ----
 nworkers=2
 for drv in af_packet af_xdp; do
-	tag="$drv, 2 workers"
+	LAB_TAG="$drv, 2 workers"
 	if [ "$drv" = af_packet ]; then
 		start "$build/control/swerved" 2 0@0,1@0,2@1 "net_af_packet0,iface=$SWERVE_DP,qpairs=2" ||
 			continue
@@ -341,7 +250,7 @@ done
 if [ -x "$asan_build/control/swerved" ]; then
 	nworkers=1
 	for drv in af_packet af_xdp; do
-		tag="$drv, sanitizer build"
+		LAB_TAG="$drv, sanitizer build"
 		case "$drv" in
 		af_packet) vdev="net_af_packet0,iface=$SWERVE_DP" ;;
 		af_xdp) vdev="net_af_xdp0,iface=$SWERVE_DP" ;;
@@ -357,10 +266,5 @@ else
 	echo "note: no sanitizer build at $asan_build, leak check skipped"
 fi
 
-tag=all
-if [ "$failures" -ne 0 ]; then
-	echo "udp_answers: $failures check(s) failed"
-	exit 1
-fi
-echo "udp_answers: all passed"
-exit 0
+LAB_TAG=all
+lab_verdict udp_answers

@@ -12,14 +12,11 @@
 #   on-disk copy before the primary is reachable; with the wrong TSIG key nothing changes.
 set -u
 
-export SWERVE_LAB=fl$(($$ % 100000))
-. "$(dirname "$0")/serverns.sh"
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test fl$(($$ % 100000)) ping dig python3 knotd knotc dnsperf base64
 
-swervectl=$build/control/swervectl
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
-for t in knotd knotc dnsperf base64; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
 
 K=$tmp/knot
 PRIMARY=198.18.0.1
@@ -29,20 +26,14 @@ SECRET=$(head -c 32 /dev/urandom | base64)
 WRONG=$(head -c 32 /dev/urandom | base64)
 IXFRS=20
 knotpid=
-fakepid=
-perfpid=
 
-fl_stop() {
+# Run by lab_cleanup once the processes are stopped.
+lab_on_exit() {
 	if [ "$failures" -ne 0 ] && [ -f "$K/knotd.log" ]; then
 		echo "--- knotd log (last 40 lines)"
 		tail -n 40 "$K/knotd.log"
 	fi
-	for p in $perfpid $fakepid $knotpid; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	srv_stop
 }
-trap fl_stop EXIT
 
 kc() { timeout 10 knotc -s "$K/knot.sock" "$@" >/dev/null; }
 ctl() { timeout 10 "$swervectl" -s "$tmp/control.sock" "$@"; }
@@ -134,12 +125,12 @@ EOF
 knot_start() {
 	ip netns exec "$SWERVE_NS" knotd -c "$K/knot.conf" >"$K/knotd.out" 2>&1 &
 	knotpid=$!
+	lab_track $knotpid
 	until_ok 5 kc status || { echo "FAIL: knotd did not start"; cat "$K/knotd.out" "$K/knotd.log"; exit 1; }
 }
 
 knot_stop() {
-	kill "$knotpid" 2>/dev/null
-	wait "$knotpid" 2>/dev/null
+	lab_stop_pid "$knotpid"
 	knotpid=
 }
 
@@ -159,22 +150,15 @@ notify() {
 		-r 2 -z "$1" 198.18.0.53 >/dev/null 2>&1
 }
 
-swerved_run() {
-	ip netns exec "$SRV" "$swerved" --no-pci --no-huge -m 512 --file-prefix "$SWERVE_LAB" \
-		-l 0,1 --vdev="net_af_packet0,iface=$SWERVE_DP" -- -c "$tmp/swerve.yaml" \
-		>>"$tmp/swerved.log" 2>&1 &
-	pid=$!
-}
-
-# After serverns.sh wrote swerve.yaml and brought the lab up: the primaries, then the config.
-srv_pre_start() {
+# After lab_start wrote swerve.yaml and brought the lab up: the primaries, then the config.
+lab_pre_start() {
 	ip -n "$SWERVE_NS" addr add "$STRANGER/24" dev "$SWERVE_CL"
 	knot_conf
 	knot_start
 	fake_mode serial 5
 	ip netns exec "$SWERVE_NS" python3 "$top/tests/integration/xfr_fake_primary.py" "$PRIMARY" \
 		"$FAKE_PORT" fk.test "$tmp/fake.mode" >"$tmp/fake.out" 2>&1 &
-	fakepid=$!
+	lab_track $!
 	python3 - "$tmp/swerve.yaml" <<EOF
 import sys
 p = sys.argv[1]
@@ -211,7 +195,7 @@ keys:
 open(p, "w").write(s)
 EOF
 }
-srv_start ""
+lab_start ""
 
 # ---- initial AXFR ----
 if until_ok 10 www_is sec.test 192.0.2.1; then
@@ -303,6 +287,7 @@ printf 'www.sec.test A\nsec.test SOA\nwww.example.test A\n' >"$tmp/queries"
 ip netns exec "$SWERVE_NS" timeout 60 dnsperf -s 198.18.0.53 -d "$tmp/queries" -l 30 -Q 5000 \
 	-c 4 -t 3 >"$tmp/dnsperf.out" 2>&1 &
 perfpid=$!
+lab_track $perfpid
 sleep 1
 ok=0
 for i in $(seq 1 "$IXFRS"); do
@@ -313,7 +298,7 @@ ixfrs=$(zget sec.test 't["ixfr"]')
 [ "$ok" -eq "$IXFRS" ] && pass "$IXFRS changes served under load ($ixfrs IXFRs in all)" ||
 	fail "only $ok of $IXFRS changes served: $(zget sec.test 't')"
 wait "$perfpid"
-perfpid=
+lab_untrack "$perfpid"
 sent=$(awk '/Queries sent:/ { print $3 }' "$tmp/dnsperf.out")
 lost=$(awk '/Queries lost:/ { print $3 }' "$tmp/dnsperf.out")
 if [ -n "$lost" ] && [ "$lost" -eq 0 ] && [ "${sent:-0}" -ge 50000 ]; then
@@ -325,9 +310,7 @@ fi
 last=192.0.2.$((100 + IXFRS))
 
 # ---- restart: the on-disk copy is served before the primary is reachable ----
-kill -INT "$pid"
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-wait "$pid" 2>/dev/null
+lab_stop_pid "$pid" 10 INT
 knot_stop
 # The restart also swaps sec.test's key for a wrong one (checked once Knot is back).
 python3 - "$tmp/swerve.yaml" <<'EOF'
@@ -337,7 +320,7 @@ s = open(p).read()
 s = s.replace("key: fl.key}]\n    retry: 2", "key: wrong.key}]\n    retry: 2", 1)
 open(p, "w").write(s)
 EOF
-swerved_run
+lab_swerved_start -a
 if until_ok 15 www_is sec.test "$last"; then
 	pass "restart with the primary down: the on-disk copy ($last) is served"
 else
@@ -364,5 +347,5 @@ grep -q 'NOTIFY for sec.test. from 198.18.0.1 refused' "$tmp/swerved.log" &&
 	pass "NOTIFY signed with another key than the zone's refused" ||
 	fail "no refused NOTIFY from Knot in the log"
 
-srv_shutdown
-srv_verdict
+lab_shutdown
+lab_verdict
