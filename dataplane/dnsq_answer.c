@@ -25,40 +25,10 @@ static const struct dnsq_conf dnsq_default_conf = {
 	.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT,
 };
 
-/* The state of one query while its answer is chosen. Lives on the stack, set up field by field. */
-struct dnsq_ctx {
-	const struct rrt *t;
-	const struct dnsq_conf *conf;
-	const struct dnsq_query *q;
-	struct dnsq_out out;
-	unsigned flags; /* DNSQ_TCP. */
-	uint16_t rcode; /* Full RCODE, extended bits included. */
-	bool aa;
-	bool referral;
-	bool answered; /* Records went to the answer section (even if truncation drops them). */
-	/*
-	 * The name being answered: the qname first, then each CNAME target.
-	 * @name_off is where it sits in the response (the qname at 12, a
-	 * target in its CNAME's RDATA), always within pointer reach: see
-	 * dnsq_answer_cname().
-	 */
-	const uint8_t *name; /* Lowercase wire form. */
-	uint16_t name_off;
-	uint8_t name_len;
-	uint8_t target[DNAME_MAXLEN]; /* Lowercase copy of the current CNAME target. */
-};
-
 enum dnsq_step {
 	DNSQ_STEP_DONE = 0,
 	DNSQ_STEP_FOLLOW, /* A CNAME was written and ctx->name is now its target. */
 };
-
-/* A compression pointer to a suffix (the last @suffix_len octets) of the name being answered. */
-static inline uint16_t
-dnsq_owner_suffix(const struct dnsq_ctx *c, unsigned suffix_len)
-{
-	return (uint16_t)(0xc000 | (c->name_off + c->name_len - suffix_len));
-}
 
 /* Forget every record written so far: errors carry the question only. */
 static void
@@ -89,7 +59,7 @@ dnsq_negative(struct dnsq_ctx *c, uint16_t zone)
 	const struct rrt_rrset *soa =
 		(const struct rrt_rrset *)(const void *)(c->t->arena + z->soa_neg);
 
-	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, soa, dnsq_owner_suffix(c, z->apex_len));
+	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, soa, dnsq_owner_suffix(c, z->apex_len), c->dnssec);
 }
 
 /*
@@ -113,10 +83,48 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 		c->aa = false;
 		c->referral = true;
 	}
-	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, rs, dnsq_owner_suffix(c, cut->name_len));
+	/* The NS RRset of a delegation is the child's, never signed in the parent. */
+	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, rs, dnsq_owner_suffix(c, cut->name_len), false);
+	if (caa_unlikely(c->dnssec))
+		dnsq_proof_referral(c, cut);
 	ref = rrt_node_ref(c->t, cut, RRT_TYPE_GLUE);
 	if (ref != NULL)
 		dnsq_write_block(&c->out, DNSQ_SEC_AR, rrt_ref_rrset(c->t, ref));
+}
+
+/* The NODATA proof for the node being answered: its own, or its wildcard's. */
+static void
+dnsq_proof_nodata_at(struct dnsq_ctx *c, const struct rrt_node *n)
+{
+	if (caa_likely(!c->dnssec))
+		return;
+	if (c->wild_ce != NULL)
+		dnsq_proof_wildcard(c, c->wild_ce, n, true);
+	else
+		dnsq_proof_nodata(c, n);
+}
+
+/* QTYPE RRSIG: the RRSIGs of every RRset at @n (they are stored beside what they cover). */
+static enum dnsq_step
+dnsq_answer_rrsig(struct dnsq_ctx *c, const struct rrt_node *n)
+{
+	const struct rrt_ref *refs = rrt_node_refs(c->t, n);
+	uint16_t owner = dnsq_owner_suffix(c, c->name_len);
+
+	for (unsigned i = 0; i < n->nrefs; i++) {
+		const struct rrt_rrset *rs;
+
+		if (refs[i].type == RRT_TYPE_GLUE)
+			continue;
+		rs = rrt_ref_rrset(c->t, &refs[i]);
+		if (rs != NULL && rs->sig_len != 0 && dnsq_write_sigs(&c->out, DNSQ_SEC_AN, rs, owner))
+			c->answered = true;
+	}
+	if (!c->answered && !c->out.full) {
+		dnsq_negative(c, n->zone);
+		dnsq_proof_nodata_at(c, n);
+	}
+	return DNSQ_STEP_DONE;
 }
 
 /* RFC 8482: over UDP the first RRset alone keeps ANY cheap; over TCP, everything. */
@@ -139,17 +147,21 @@ dnsq_answer_any(struct dnsq_ctx *c, const struct rrt_node *n)
 			empty_slot = true;
 			continue;
 		}
-		dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, owner);
+		dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, owner, c->dnssec);
 		written = true;
 		c->answered = true;
 		if (!all)
 			break;
 	}
 	if (!written) {
-		if (empty_slot)
+		if (empty_slot) {
 			dnsq_error(c, DNSQ_RCODE_SERVFAIL);
-		else
+		} else {
 			dnsq_negative(c, n->zone);
+			dnsq_proof_nodata_at(c, n);
+		}
+	} else if (caa_unlikely(c->wild_ce != NULL)) {
+		dnsq_proof_wildcard(c, c->wild_ce, n, false);
 	}
 	return DNSQ_STEP_DONE;
 }
@@ -168,9 +180,13 @@ dnsq_answer_cname(struct dnsq_ctx *c, const struct rrt_node *n)
 		return DNSQ_STEP_DONE;
 	}
 	c->answered = true;
-	start = dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, dnsq_owner_suffix(c, c->name_len));
+	start = dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, dnsq_owner_suffix(c, c->name_len),
+				 c->dnssec);
 	if (start == 0)
 		return DNSQ_STEP_DONE; /* Truncated: nothing further can be sent. */
+	/* A synthesised CNAME is proved for this name, before the name becomes its target. */
+	if (caa_unlikely(c->wild_ce != NULL && c->dnssec))
+		dnsq_proof_wildcard(c, c->wild_ce, n, false);
 
 	/*
 	 * The target is the first record's RDATA, stored uncompressed, so it
@@ -202,12 +218,15 @@ dnsq_answer_node(struct dnsq_ctx *c, const struct rrt_node *n)
 	c->aa = true;
 	if (caa_unlikely(qtype == DNSQ_TYPE_ANY))
 		return dnsq_answer_any(c, n);
+	if (caa_unlikely(qtype == DNSQ_TYPE_RRSIG))
+		return dnsq_answer_rrsig(c, n);
 	if (caa_unlikely(n->flags & RRT_NODE_CNAME) && qtype != DNSQ_TYPE_CNAME)
 		return dnsq_answer_cname(c, n);
 	/* Type 0 names the glue pseudo-RRset in the table; to a client it is an unknown type. */
 	ref = caa_likely(qtype != RRT_TYPE_GLUE) ? rrt_node_ref(c->t, n, qtype) : NULL;
 	if (ref == NULL) {
 		dnsq_negative(c, n->zone); /* NODATA, empty non-terminals included */
+		dnsq_proof_nodata_at(c, n);
 		return DNSQ_STEP_DONE;
 	}
 	rs = rrt_ref_rrset(c->t, ref);
@@ -216,7 +235,9 @@ dnsq_answer_node(struct dnsq_ctx *c, const struct rrt_node *n)
 		return DNSQ_STEP_DONE;
 	}
 	c->answered = true;
-	dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, dnsq_owner_suffix(c, c->name_len));
+	dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, dnsq_owner_suffix(c, c->name_len), c->dnssec);
+	if (caa_unlikely(c->wild_ce != NULL && c->dnssec))
+		dnsq_proof_wildcard(c, c->wild_ce, n, false);
 	return DNSQ_STEP_DONE;
 }
 
@@ -263,6 +284,7 @@ dnsq_resolve(struct dnsq_ctx *c)
 	for (;;) {
 		const struct rrt_node *n;
 
+		c->wild_ce = NULL;
 		n = rrt_find(t, c->name, c->name_len, dname_hash(c->name, c->name_len));
 		if (caa_likely(n != NULL)) {
 			/* The parent answers for DS at the cut itself (RFC 4035 3.1.4.1). */
@@ -287,11 +309,14 @@ dnsq_resolve(struct dnsq_ctx *c)
 				c->aa = true;
 				c->rcode = DNSQ_RCODE_NXDOMAIN;
 				dnsq_negative(c, ce->zone);
+				if (caa_unlikely(c->dnssec))
+					dnsq_proof_nxdomain(c, ce);
 				return;
 			}
 			/* RFC 4592: synthesise from "*.<closest encloser>"; the owner stays the
 			 * name. */
 			n = &t->nodes[ce->wildcard];
+			c->wild_ce = ce;
 		}
 		for (unsigned i = 0; i < hops; i++)
 			if (seen[i] == n)
@@ -541,6 +566,9 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	c.name = q.qname;
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
+	c.dnssec = q.edns && q.edns_do;
+	c.nproved = 0;
+	c.wild_ce = NULL;
 
 	if (caa_unlikely(badcookie))
 		c.rcode = DNSQ_RCODE_BADCOOKIE;

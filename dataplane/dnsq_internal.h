@@ -43,6 +43,7 @@ struct rrt_rrset;
 #define DNSQ_TYPE_CNAME 5
 #define DNSQ_TYPE_TXT	16
 #define DNSQ_TYPE_DS	43
+#define DNSQ_TYPE_RRSIG	46
 #define DNSQ_TYPE_OPT	41
 #define DNSQ_TYPE_TSIG	250
 #define DNSQ_TYPE_IXFR	251
@@ -145,12 +146,27 @@ struct dnsq_out {
 
 /*
  * Append the precompiled records of @rs to section @sec, their owner the
- * compression pointer @owner (0xC000 | offset of a name already written).
- * Returns the offset of the first record written, or 0 when they do not fit
- * (out->full is then set and nothing is written).
+ * compression pointer @owner (0xC000 | offset of a name already written),
+ * with the RRSIGs that cover them when @sigs. Returns the offset of the
+ * first record written, or 0 when they do not fit (out->full is then set
+ * and nothing is written).
  */
 uint32_t dnsq_write_rrset(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
-			  uint16_t owner);
+			  uint16_t owner, bool sigs);
+
+/* Append only the RRSIGs of @rs (an explicit RRSIG query), owner @owner. Same return. */
+uint32_t dnsq_write_sigs(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
+			 uint16_t owner);
+
+/*
+ * Append @rs and its RRSIGs with an owner that is not in the message yet:
+ * @prefix (@plen octets of labels) followed by the compression pointer
+ * @suffix to the rest of it (the zone's apex in the name being answered).
+ * For NSEC and NSEC3 records of other names. Same return.
+ */
+uint32_t dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec,
+				const struct rrt_rrset *rs, const uint8_t *prefix, unsigned plen,
+				uint16_t suffix);
 
 /* Append @rs as it is stored (records with full owner names: glue). Same return as above. */
 uint32_t dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs);
@@ -224,5 +240,70 @@ dnsq_put16(uint8_t *p, uint16_t v)
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
+
+struct dnsq_conf;
+struct rrt;
+struct rrt_node;
+
+/* The state of one query while its answer is chosen. Lives on the stack, set up field by field. */
+struct dnsq_ctx {
+	const struct rrt *t;
+	const struct dnsq_conf *conf;
+	const struct dnsq_query *q;
+	struct dnsq_out out;
+	unsigned flags; /* DNSQ_TCP. */
+	uint16_t rcode; /* Full RCODE, extended bits included. */
+	bool aa;
+	bool referral;
+	bool answered; /* Records went to the answer section (even if truncation drops them). */
+	bool dnssec;   /* DO=1: RRSIGs and denial proofs go with the answer (docs/dnssec.md). */
+	uint8_t nproved; /* Entries in proved[]. */
+	/* The closest encloser when the node being answered is its wildcard child, else NULL. */
+	const struct rrt_node *wild_ce;
+	/* Denial RRsets already written (arena offsets), so two proofs never write one twice. */
+	uint32_t proved[4];
+	/*
+	 * The name being answered: the qname first, then each CNAME target.
+	 * @name_off is where it sits in the response (the qname at 12, a
+	 * target in its CNAME's RDATA), always within pointer reach: see
+	 * dnsq_answer_cname().
+	 */
+	const uint8_t *name; /* Lowercase wire form. */
+	uint16_t name_off;
+	uint8_t name_len;
+	uint8_t target[DNAME_MAXLEN]; /* Lowercase copy of the current CNAME target. */
+};
+
+/* A compression pointer to a suffix (the last @suffix_len octets) of the name being answered. */
+static inline uint16_t
+dnsq_owner_suffix(const struct dnsq_ctx *c, unsigned suffix_len)
+{
+	return (uint16_t)(0xc000 | (c->name_off + c->name_len - suffix_len));
+}
+
+/*
+ * Denial proofs (dnsq_dnssec.c, one function per shape, RFC 4035 3.1.3 and
+ * RFC 5155 7.2). Each writes, to the authority section, the NSEC or NSEC3
+ * RRsets with their RRSIGs that prove its case for the name being answered
+ * (c->name) in zone @zone, when c->dnssec and the zone is signed; otherwise
+ * nothing. None allocates or locks; an NSEC3 proof hashes up to three names.
+ */
+
+/* NXDOMAIN: no name at c->name, @ce is its closest encloser and has no wildcard child. */
+void dnsq_proof_nxdomain(struct dnsq_ctx *c, const struct rrt_node *ce);
+
+/* NODATA at node @n (c->name itself, an empty non-terminal included): no RRset of the type. */
+void dnsq_proof_nodata(struct dnsq_ctx *c, const struct rrt_node *n);
+
+/*
+ * An answer synthesised from the wildcard @w below the closest encloser @ce:
+ * the proof that c->name itself does not exist, and with @nodata the proof
+ * that @w has no RRset of the type.
+ */
+void dnsq_proof_wildcard(struct dnsq_ctx *c, const struct rrt_node *ce, const struct rrt_node *w,
+			 bool nodata);
+
+/* A referral at @cut: its DS RRset with RRSIGs, or the proof that it has none. */
+void dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut);
 
 #endif /* SWERVE_DNSQ_INTERNAL_H */

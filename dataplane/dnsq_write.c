@@ -22,24 +22,81 @@ dnsq_room(const struct dnsq_out *out)
 
 uint32_t
 dnsq_write_rrset(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
-		 uint16_t owner)
+		 uint16_t owner, bool sigs)
 {
 	uint32_t start = out->pos;
+	uint32_t len = rs->len + (sigs ? rs->sig_len : 0u);
 
 	if (caa_unlikely(out->full))
 		return 0;
-	if (caa_unlikely(rs->len > dnsq_room(out))) {
+	if (caa_unlikely(len > dnsq_room(out))) {
 		out->full = true;
 		return 0;
 	}
-	memcpy(out->buf + start, rs->wire, rs->len);
+	memcpy(out->buf + start, rs->wire, len);
 	/* The stored owner already is the qname: only other owners need patching. */
 	if (owner != 0xc00c) {
-		for (uint16_t off = 0; off < rs->len; off = rrt_rrset_next(rs, off))
+		for (uint32_t off = 0; off < len;
+		     off += 2u + DNSQ_RR_FIXED + dnsq_get16(out->buf + start + off + 10))
 			dnsq_put16(out->buf + start + off, owner);
 	}
-	out->pos += rs->len;
+	out->pos += len;
 	out->count[sec] += rs->count;
+	if (caa_unlikely(sigs && rs->sig_len != 0))
+		out->count[sec] += rrt_rrset_sig_count(rs);
+	return start;
+}
+
+uint32_t
+dnsq_write_sigs(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
+		uint16_t owner)
+{
+	uint32_t start = out->pos;
+
+	if (out->full || rs->sig_len == 0)
+		return 0;
+	if (rs->sig_len > dnsq_room(out)) {
+		out->full = true;
+		return 0;
+	}
+	memcpy(out->buf + start, rs->wire + rs->len, rs->sig_len);
+	for (uint32_t off = 0; off < rs->sig_len;
+	     off += 2u + DNSQ_RR_FIXED + dnsq_get16(out->buf + start + off + 10))
+		dnsq_put16(out->buf + start + off, owner);
+	out->pos += rs->sig_len;
+	out->count[sec] += rrt_rrset_sig_count(rs);
+	return start;
+}
+
+uint32_t
+dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs,
+		       const uint8_t *prefix, unsigned plen, uint16_t suffix)
+{
+	uint32_t start = out->pos;
+	uint32_t total = (uint32_t)rs->len + rs->sig_len;
+	uint32_t nrec = rs->count + rrt_rrset_sig_count(rs);
+	/* Each record's two-octet placeholder owner becomes the prefix and the pointer. */
+	uint32_t len = total + nrec * plen;
+	uint8_t *w;
+
+	if (out->full)
+		return 0;
+	if (len > dnsq_room(out)) {
+		out->full = true;
+		return 0;
+	}
+	w = out->buf + start;
+	for (uint32_t off = 0; off < total;) {
+		uint32_t rec = 2u + DNSQ_RR_FIXED + dnsq_get16(rs->wire + off + 10);
+
+		memcpy(w, prefix, plen);
+		dnsq_put16(w + plen, suffix);
+		memcpy(w + plen + 2, rs->wire + off + 2, rec - 2);
+		w += plen + rec;
+		off += rec;
+	}
+	out->pos += len;
+	out->count[sec] += (uint16_t)nrec;
 	return start;
 }
 

@@ -9,15 +9,9 @@
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 
+#include "rrt_dnssec.h"
 #include "rrt_glue.h"
 #include "rrt_index.h"
-
-/* One record of some zone, in the order the builder groups them. */
-struct bld_ent {
-	const struct zone_rr *rr;
-	uint16_t zone;
-	uint32_t seq; /* File order, so records keep it inside their RRset. */
-};
 
 static int
 bld_ent_cmp(const void *pa, const void *pb)
@@ -53,67 +47,6 @@ bld_occluded(const struct bld *b, size_t zi, const uint8_t *owner, size_t len)
 	return false;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-/* Precompile the records ents[0..n) (one owner, one type) into an arena RRset; returns its offset.
- */
-static int64_t
-bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, uint32_t ttl_override)
-{
-	size_t wire = 0;
-	uint32_t ttl = UINT32_MAX;
-	struct rrt_rrset *rs;
-	int64_t off;
-	uint8_t *p;
-
-	for (size_t i = 0; i < n; i++) {
-		wire += 2 + RRT_RR_FIXED + ents[i].rr->rdlen;
-		/* RFC 2181 5.2: differing TTLs in one RRset are treated as the lowest. */
-		if (ents[i].rr->ttl < ttl)
-			ttl = ents[i].rr->ttl;
-	}
-	if (ttl_override != UINT32_MAX)
-		ttl = ttl_override;
-	if (wire > UINT16_MAX || n > UINT16_MAX)
-		return sw_diag_set(b->diag, SW_EZONE_TOOBIG, b->zones[ents[0].zone]->file,
-				   ents[0].rr->line, "RRset of type %u is %zu octets, over 65535",
-				   ents[0].rr->type, wire);
-	off = bld_arena_alloc(b, sizeof(*rs) + wire);
-	if (off < 0)
-		return off;
-	rs = (struct rrt_rrset *)(void *)(b->t->arena + off);
-	rs->type = ents[0].rr->type;
-	rs->count = (uint16_t)n;
-	rs->len = (uint16_t)wire;
-	rs->ttl = ttl;
-	p = rs->wire;
-	for (size_t i = 0; i < n; i++) {
-		const struct zone_rr *rr = ents[i].rr;
-
-		p[0] = 0xc0;
-		p[1] = 0x0c;
-		put16(p + 2, rr->type);
-		put16(p + 4, CLASS_IN);
-		put32(p + 6, ttl);
-		put16(p + 10, rr->rdlen);
-		memcpy(p + 12, rr->rdata, rr->rdlen);
-		p += 12 + rr->rdlen;
-	}
-	return off;
-}
-
 /* Compile one owner's records ents[0..n) into its node. */
 static int
 bld_owner(struct bld *b, const struct bld_ent *ents, size_t n)
@@ -126,8 +59,16 @@ bld_owner(struct bld *b, const struct bld_ent *ents, size_t n)
 	int64_t node, refs;
 	struct rrt_ref *r;
 	bool has_ns = false;
+	const struct bld_ent *sigs = NULL;
+	size_t nsigs = 0;
 
+	/* RRSIGs are no RRset of their own here: each goes beside the RRset it covers. */
 	for (size_t i = 0; i < n; i++) {
+		if (ents[i].rr->type == TYPE_RRSIG) {
+			if (nsigs++ == 0)
+				sigs = ents + i;
+			continue;
+		}
 		if (i == 0 || ents[i].rr->type != ents[i - 1].rr->type) {
 			ntypes++;
 			has_ns |= ents[i].rr->type == TYPE_NS;
@@ -155,11 +96,20 @@ bld_owner(struct bld *b, const struct bld_ent *ents, size_t n)
 		ri++;
 	}
 	for (size_t i = 0, j; i < n; i = j) {
+		struct bld_ent covering[BLD_MAX_SIGS];
+		size_t ncov;
 		int64_t off;
 
 		for (j = i + 1; j < n && ents[j].rr->type == ents[i].rr->type; j++)
 			;
-		off = bld_rrset(b, ents + i, j - i, UINT32_MAX);
+		if (ents[i].rr->type == TYPE_RRSIG)
+			continue;
+		ncov = bld_sigs_covering(sigs, nsigs, ents[i].rr->type, covering);
+		if (ncov > BLD_MAX_SIGS)
+			return sw_diag_set(b->diag, SW_EZONE_TOOBIG, z->file, ents[i].rr->line,
+					   "%zu RRSIGs cover one RRset of type %u, over %u", ncov,
+					   ents[i].rr->type, BLD_MAX_SIGS);
+		off = bld_rrset(b, ents + i, j - i, covering, ncov, UINT32_MAX);
 		if (off < 0)
 			return (int)off;
 		/* Taken after bld_rrset(): the arena may have moved. */
@@ -277,19 +227,22 @@ bld_zones(struct bld *b)
 			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0,
 					   "%s: no SOA at the apex", z->name);
 		soa = rrt_ref_rrset(t, ref);
-		off = bld_arena_alloc(b, sizeof(*soa) + soa->len);
+		off = bld_arena_alloc(b, sizeof(*soa) + soa->len + soa->sig_len);
 		if (off < 0)
 			return (int)off;
 		soa = rrt_ref_rrset(t, rrt_node_ref(t, apex, TYPE_SOA));
 		neg = (struct rrt_rrset *)(void *)(t->arena + off);
-		memcpy(neg, soa, sizeof(*soa) + soa->len);
+		memcpy(neg, soa, sizeof(*soa) + soa->len + soa->sig_len);
 		/* MINIMUM is the SOA RDATA's last field. */
 		minimum = (uint32_t)neg->wire[neg->len - 4] << 24 |
 			  (uint32_t)neg->wire[neg->len - 3] << 16 |
 			  (uint32_t)neg->wire[neg->len - 2] << 8 | neg->wire[neg->len - 1];
 		ttl = neg->ttl < minimum ? neg->ttl : minimum;
 		neg->ttl = ttl;
-		put32(neg->wire + 6, ttl);
+		/* The SOA and its RRSIGs (RFC 4035 3.1.3: the SOA's RRSIG goes with it). */
+		for (uint32_t o = 0; o < (uint32_t)neg->len + neg->sig_len;
+		     o += 12u + (uint32_t)(neg->wire[o + 10] << 8 | neg->wire[o + 11]))
+			bld_put32(neg->wire + o + 6, ttl);
 		t->zones[i] = (struct rrt_zone){
 			.apex = (uint32_t)(apex - t->nodes),
 			.soa_neg = (uint32_t)off,
@@ -345,8 +298,11 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 	for (size_t i = 0; i < b->nzones; i++)
 		total += b->zones[i]->nrrs;
 	ents = malloc((total != 0 ? total : 1) * sizeof(*ents));
-	if (ents == NULL)
+	b->nsec3 = malloc((total != 0 ? total : 1) * sizeof(*b->nsec3));
+	if (ents == NULL || b->nsec3 == NULL) {
+		free(ents);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < b->nzones; i++) {
 		const struct zone *z = b->zones[i];
 		bool nested = false;
@@ -360,11 +316,18 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len))
 				continue;
+			/* Hashed owners are no names of the zone (RFC 5155 7.2.8): a chain of their own. */
+			if (bld_is_nsec3(rr)) {
+				b->nsec3[b->nnsec3++] = (struct bld_ent){
+					.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+				continue;
+			}
 			ents[n++] =
 				(struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
 		}
 	}
 	qsort(ents, n, sizeof(*ents), bld_ent_cmp);
+	qsort(b->nsec3, b->nnsec3, sizeof(*b->nsec3), bld_ent_cmp);
 	*out = ents;
 	*nout = n;
 	return 0;
@@ -437,16 +400,21 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	rc = bld_zones(&b);
 	if (rc < 0)
 		goto fail;
+	rc = bld_dnssec(&b, bld_ent_cmp);
+	if (rc < 0)
+		goto fail;
 	rc = bld_finish(&b);
 	if (rc < 0)
 		goto fail;
 	free(ents);
+	free(b.nsec3);
 	*out = t;
 	return 0;
 fail:
 	if (rc == -ENOMEM)
 		sw_diag_set(diag, rc, NULL, 0, "out of memory building the record table");
 	free(ents);
+	free(b.nsec3);
 	rrt_free(t);
 	return rc;
 }

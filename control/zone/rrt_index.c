@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The memory of a table being built: growable arrays, the arena, and the nodes' name hash index. */
+/* The memory of a table being built: growable arrays, the arena, the name hash index, precompiled RRsets. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +189,74 @@ bld_finish(struct bld *b)
 	t->nodes = bld_huge(t->nodes, (size_t)t->nnodes * sizeof(*t->nodes));
 	t->buckets = bld_huge(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	return 0;
+}
+
+/* Octets the records of @ents[0..n) take precompiled. */
+static size_t
+bld_wire_len(const struct bld_ent *ents, size_t n)
+{
+	size_t wire = 0;
+
+	for (size_t i = 0; i < n; i++)
+		wire += 2 + RRT_RR_FIXED + ents[i].rr->rdlen;
+	return wire;
+}
+
+/* Precompile @ents[0..n) at @p, owner C0 0C, class IN, TTL @ttl; returns the end. */
+static uint8_t *
+bld_wire(uint8_t *p, const struct bld_ent *ents, size_t n, uint32_t ttl)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_rr *rr = ents[i].rr;
+
+		p[0] = 0xc0;
+		p[1] = 0x0c;
+		bld_put16(p + 2, rr->type);
+		bld_put16(p + 4, CLASS_IN);
+		bld_put32(p + 6, ttl);
+		bld_put16(p + 10, rr->rdlen);
+		memcpy(p + 12, rr->rdata, rr->rdlen);
+		p += 12 + rr->rdlen;
+	}
+	return p;
+}
+
+int64_t
+bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, const struct bld_ent *sigs,
+	  size_t nsigs, uint32_t ttl_override)
+{
+	size_t wire = bld_wire_len(ents, n);
+	size_t sig = bld_wire_len(sigs, nsigs);
+	uint32_t ttl = UINT32_MAX;
+	struct rrt_rrset *rs;
+	int64_t off;
+
+	/* RFC 2181 5.2: differing TTLs in one RRset are treated as the lowest. */
+	for (size_t i = 0; i < n; i++)
+		if (ents[i].rr->ttl < ttl)
+			ttl = ents[i].rr->ttl;
+	if (ttl_override != UINT32_MAX)
+		ttl = ttl_override;
+	if (wire > UINT16_MAX || n > UINT16_MAX)
+		return sw_diag_set(b->diag, SW_EZONE_TOOBIG, b->zones[ents[0].zone]->file,
+				   ents[0].rr->line, "RRset of type %u is %zu octets, over 65535",
+				   ents[0].rr->type, wire);
+	/* The whole of it, signatures included, must still fit one message. */
+	if (wire + sig > UINT16_MAX)
+		return sw_diag_set(b->diag, SW_EZONE_TOOBIG, b->zones[ents[0].zone]->file,
+				   ents[0].rr->line,
+				   "RRset of type %u with its RRSIGs is %zu octets, over 65535",
+				   ents[0].rr->type, wire + sig);
+	off = bld_arena_alloc(b, sizeof(*rs) + wire + sig);
+	if (off < 0)
+		return off;
+	rs = (struct rrt_rrset *)(void *)(b->t->arena + off);
+	rs->type = ents[0].rr->type;
+	rs->count = (uint16_t)n;
+	rs->len = (uint16_t)wire;
+	rs->sig_len = (uint16_t)sig;
+	rs->ttl = ttl;
+	/* RRSIGs go out with the TTL of the RRset they cover (RFC 4034 3). */
+	bld_wire(bld_wire(rs->wire, ents, n, ttl), sigs, nsigs, ttl);
+	return off;
 }

@@ -22,7 +22,19 @@
 #define TYPE_CNAME 5
 #define TYPE_SOA   6
 #define TYPE_AAAA  28
+#define TYPE_DS	   43
+#define TYPE_RRSIG 46
+#define TYPE_NSEC  47
+#define TYPE_NSEC3 50
+#define TYPE_NSEC3PARAM 51
 #define CLASS_IN   1
+
+/* One record of some zone, in the order the builder groups them. */
+struct bld_ent {
+	const struct zone_rr *rr;
+	uint16_t zone;
+	uint32_t seq; /* File order, so records keep it inside their RRset. */
+};
 
 /* Builder state. Everything is indices and offsets because the arrays move as they grow. */
 struct bld {
@@ -32,7 +44,32 @@ struct bld {
 	const struct zone *const *zones;
 	size_t nzones;
 	struct sw_diag *diag;
+	struct bld_ent *nsec3;	 /* NSEC3 records and their RRSIGs, kept out of the nodes. */
+	size_t nnsec3;
 };
+
+static inline void
+bld_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+bld_put32(uint8_t *p, uint32_t v)
+{
+	bld_put16(p, (uint16_t)(v >> 16));
+	bld_put16(p + 2, (uint16_t)v);
+}
+
+/*
+ * Precompile @ents[0..n) (one owner, one type) into an arena RRset, the
+ * RRSIGs @sigs[0..nsigs) covering it after its records; returns its offset
+ * or a negative code (@b->diag set). TTL: the lowest of the records', or
+ * @ttl_override unless that is UINT32_MAX; the RRSIGs get the same.
+ */
+int64_t bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, const struct bld_ent *sigs,
+		  size_t nsigs, uint32_t ttl_override);
 
 /* Reserve @len octets in the arena, 4-aligned and zeroed; returns the offset or a negative code. */
 int64_t bld_arena_alloc(struct bld *b, size_t len);

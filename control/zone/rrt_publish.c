@@ -88,7 +88,7 @@ rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata, const ui
 		.type = type,
 		.count = (uint16_t)n,
 		.len = (uint16_t)len,
-		.pad = 0,
+		.sig_len = 0,
 		.ttl = ttl,
 	};
 	p = box->rs.wire;

@@ -8,6 +8,30 @@
 #include "swerve/dname.h"
 
 int
+dname_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint8_t ao[DNAME_MAXLABELS], bo[DNAME_MAXLABELS];
+	unsigned an = dname_label_offsets(a, ao);
+	unsigned bn = dname_label_offsets(b, bo);
+
+	(void)alen;
+	(void)blen;
+	while (an > 0 && bn > 0) {
+		const uint8_t *la = a + ao[--an];
+		const uint8_t *lb = b + bo[--bn];
+		unsigned min = la[0] < lb[0] ? la[0] : lb[0];
+		int c = memcmp(la + 1, lb + 1, min);
+
+		if (c != 0)
+			return c;
+		if (la[0] != lb[0])
+			return la[0] < lb[0] ? -1 : 1;
+	}
+	/* Every label of one is the end of the other: the one with fewer labels is first. */
+	return (an > 0) - (bn > 0);
+}
+
+int
 dname_text_canon(const char *name, char *out, size_t cap)
 {
 	size_t n = strlen(name);

@@ -24,6 +24,7 @@ static const char *const sw_err_text[] = {
 	[SW_EXFR_RCODE - SW_ERR_BASE] = "zone transfer refused by the primary",
 	[SW_EXFR_TSIG - SW_ERR_BASE] = "TSIG verification failed",
 	[SW_EXFR_PROTO - SW_ERR_BASE] = "zone transfer protocol error",
+	[SW_EZONE_DNSSEC - SW_ERR_BASE] = "signed zone data the server cannot serve",
 };
 
 const char *

@@ -115,6 +115,14 @@ dname_hash(const uint8_t *name, size_t len)
 }
 
 /*
+ * The canonical order of two lowercase wire names (RFC 4034 6.1): label by
+ * label from the root, each label as an octet string, a shorter label first
+ * when it is a prefix of the other. Returns <0, 0 or >0. Allocates nothing:
+ * the answer engine's NSEC proofs call it (dname.c).
+ */
+int dname_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/*
  * Names as text (dname.c). Unlike the helpers above these take untrusted
  * input and check it; they are for the control side and tests, not the
  * workers (they are cheap, but nothing per query needs them).

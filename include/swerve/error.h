@@ -31,6 +31,7 @@ enum sw_err {
 	SW_EXFR_RCODE,      /* a transfer primary answered with an error RCODE */
 	SW_EXFR_TSIG,       /* a transfer or NOTIFY message failed TSIG (missing, wrong key, bad MAC, time) */
 	SW_EXFR_PROTO,      /* a transfer primary broke the protocol (malformed, wrong ID/question, cut off) */
+	SW_EZONE_DNSSEC,    /* signed data the server cannot serve (NSEC3 parameters or owners) */
 	SW_ERR_LAST,
 };
 

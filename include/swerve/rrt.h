@@ -38,6 +38,17 @@
  * in every record; see rrt_rrset_next(). Names inside RDATA are stored
  * uncompressed, with the case of the zone file.
  *
+ * Signed zones (docs/dnssec.md)
+ * -----------------------------
+ * The RRSIGs covering an RRset follow its records in wire[], in the same
+ * form (sig_len octets), so an answer with DO=1 is still one memcpy and a
+ * failover slot swaps an RRset and its signatures in one pointer store.
+ * Without DO only the first len octets go out. NSEC RRsets sit at their
+ * nodes like any other; NSEC3 RRsets are kept out of the name index (their
+ * owners are not names of the zone, RFC 5155 7.2.8) in a per-zone array
+ * sorted by hash. Each signed zone also has its NSEC chain (node indices in
+ * canonical order, RFC 4034 6.1) for the proofs of names that do not exist.
+ *
  * Readers and writers
  * -------------------
  * read:  worker lcores and the control thread's TCP listener, as registered
@@ -55,12 +66,13 @@
 
 /* An RRset as it goes on the wire. Allocated in the arena, or alone for a failover slot. */
 struct rrt_rrset {
-	uint16_t type;  /* RR type, host order. */
-	uint16_t count; /* Number of records in wire[]. */
-	uint16_t len;   /* Octets in wire[]. */
-	uint16_t pad;   /* Zero; keeps ttl aligned. */
-	uint32_t ttl;   /* The TTL written in every record, host order. */
-	uint8_t wire[]; /* count records: C0 0C, type, class, TTL, RDLENGTH, RDATA. */
+	uint16_t type;	  /* RR type, host order. */
+	uint16_t count;	  /* Number of data records in wire[]. */
+	uint16_t len;	  /* Octets of the data records in wire[]. */
+	uint16_t sig_len; /* Octets of the RRSIG records after them; 0 when unsigned. */
+	uint32_t ttl;	  /* The TTL written in every record (RRSIGs too), host order. */
+	/* count records: C0 0C, type, class, TTL, RDLENGTH, RDATA; then the RRSIGs the same way. */
+	uint8_t wire[];
 };
 
 /* Walk the records of @rs: pass 0 first; returns the next record's offset or rs->len at the end. */
@@ -70,6 +82,17 @@ rrt_rrset_next(const struct rrt_rrset *rs, uint16_t off)
 	uint16_t rdlen = (uint16_t)(rs->wire[off + 10] << 8 | rs->wire[off + 11]);
 
 	return (uint16_t)(off + 2 + RRT_RR_FIXED + rdlen);
+}
+
+/* The number of RRSIG records of @rs (walks them: they are few, and only DO=1 answers ask). */
+static inline uint16_t
+rrt_rrset_sig_count(const struct rrt_rrset *rs)
+{
+	uint16_t n = 0;
+
+	for (uint32_t off = rs->len; off < (uint32_t)rs->len + rs->sig_len; n++)
+		off += 2u + RRT_RR_FIXED + (uint16_t)(rs->wire[off + 10] << 8 | rs->wire[off + 11]);
+	return n;
 }
 
 /* Pseudo-type of a node's referral glue: a block of A/AAAA records with full owner names. */
@@ -110,13 +133,40 @@ struct rrt_bucket {
 	uint32_t node;    /* Node index, or RRT_NONE for an empty bucket. */
 };
 
+/* How a zone proves that names and types do not exist. */
+#define RRT_DENIAL_NONE	 0 /* Unsigned: no proofs. */
+#define RRT_DENIAL_NSEC	 1
+#define RRT_DENIAL_NSEC3 2
+
+/* SHA-1, the one NSEC3 hash algorithm (RFC 5155 11). */
+#define RRT_NSEC3_HASH_LEN 20
+
+/* One NSEC3 RRset of a zone, found by its owner's hash. */
+struct rrt_nsec3 {
+	uint8_t hash[RRT_NSEC3_HASH_LEN]; /* The owner's first label, base32hex-decoded. */
+	uint32_t rrset; /* Arena offset of the NSEC3 RRset, with its RRSIGs. */
+};
+
+/* The NSEC3PARAM of a zone: how names are hashed for its chain. */
+struct rrt_nsec3_param {
+	uint16_t iterations;
+	uint8_t salt_len;
+	uint8_t salt[255];
+};
+
 /* One served zone. */
 struct rrt_zone {
-	uint32_t apex;     /* Node index of the apex. */
+	uint32_t apex;	   /* Node index of the apex. */
 	uint32_t soa_neg;  /* Arena offset of the negative-answer SOA RRset, TTL = min(TTL, MINIMUM). */
 	uint32_t serial;   /* SOA serial, for status and metrics. */
 	uint8_t apex_len;  /* Octets in the apex wire name. */
-	uint8_t pad[3];    /* Zero. */
+	uint8_t denial;	   /* RRT_DENIAL_*: what the zone's signed data proves denials with. */
+	uint8_t pad[2];	   /* Zero. */
+	uint32_t chain;	   /* Arena offset: NSEC, uint32_t node indices in canonical order;
+			      NSEC3, struct rrt_nsec3 sorted by hash. */
+	uint32_t nchain;   /* Entries in chain. */
+	uint32_t nsec3p;   /* Arena offset of the struct rrt_nsec3_param (NSEC3 only). */
+	uint32_t sig_expire; /* The earliest RRSIG expiration in the zone (Unix time), 0 unsigned. */
 };
 
 /*

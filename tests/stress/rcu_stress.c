@@ -135,7 +135,7 @@ check_rrset(const struct rrt_rrset *rs, uint32_t ttl, const char *kind, unsigned
 	unsigned r = 0;
 	uint16_t off = 0;
 
-	if (rs->type != T_TXT || rs->count != want || rs->ttl != ttl || rs->pad != 0) {
+	if (rs->type != T_TXT || rs->count != want || rs->ttl != ttl || rs->sig_len != 0) {
 		violation("%s=%u m=%u: header type %u count %u (want %u) ttl %u", kind, a, b,
 			  rs->type, rs->count, want, rs->ttl);
 		return false;
@@ -461,7 +461,7 @@ check_writer_api(void)
 	int bad = 0;
 
 	if (rs == NULL || rs->type != 1 || rs->count != 2 || rs->len != sizeof(want) ||
-	    rs->ttl != 3600 || rs->pad != 0 || memcmp(rs->wire, want, sizeof(want)) != 0)
+	    rs->ttl != 3600 || rs->sig_len != 0 || memcmp(rs->wire, want, sizeof(want)) != 0)
 		bad |= 1;
 	/* RDLENGTH 65523 fills the 16-bit length exactly; one octet more does not fit. */
 	full = rrt_rrset_new(1, 0, rdata + 2, rdlen + 2, 1);

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The DNSSEC parts of a table being built: signatures beside RRsets, NSEC and NSEC3 chains. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "swerve/dname.h"
+#include "swerve/error.h"
+#include "swerve/log.h"
+#include "swerve/rrt.h"
+#include "swerve/zone.h"
+
+#include "rrt_dnssec.h"
+#include "rrt_index.h"
+
+/* The type an RRSIG covers: the first field of its RDATA (RFC 4034 3.1). */
+static uint16_t
+bld_sig_covers(const struct zone_rr *rr)
+{
+	return rr->rdlen >= 2 ? (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]) : 0;
+}
+
+bool
+bld_is_nsec3(const struct zone_rr *rr)
+{
+	return rr->type == TYPE_NSEC3 || (rr->type == TYPE_RRSIG && bld_sig_covers(rr) == TYPE_NSEC3);
+}
+
+size_t
+bld_sigs_covering(const struct bld_ent *sigs, size_t nsigs, uint16_t type, struct bld_ent *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nsigs; i++) {
+		if (bld_sig_covers(sigs[i].rr) != type)
+			continue;
+		if (n < BLD_MAX_SIGS)
+			out[n] = sigs[i];
+		n++;
+	}
+	return n;
+}
+
+/* base32hex (RFC 4648 7), either case: the first label of an NSEC3 owner to its hash. */
+static bool
+bld_base32hex(const uint8_t *label, unsigned len, uint8_t out[RRT_NSEC3_HASH_LEN])
+{
+	uint64_t acc = 0;
+	unsigned bits = 0, o = 0;
+
+	/* 20 octets are exactly 32 characters, no padding. */
+	if (len != 32)
+		return false;
+	for (unsigned i = 0; i < len; i++) {
+		unsigned c = label[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'v')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'V')
+			v = c - 'A' + 10;
+		else
+			return false;
+		acc = acc << 5 | v;
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return o == RRT_NSEC3_HASH_LEN;
+}
+
+static int
+bld_nsec3_cmp(const void *pa, const void *pb)
+{
+	return memcmp(((const struct rrt_nsec3 *)pa)->hash, ((const struct rrt_nsec3 *)pb)->hash,
+		      RRT_NSEC3_HASH_LEN);
+}
+
+/* Zone @zi's NSEC3 RRsets from b->nsec3, sorted by hash, into the arena. */
+static int
+bld_nsec3_chain(struct bld *b, uint16_t zi)
+{
+	const struct zone *z = b->zones[zi];
+	struct rrt_nsec3 *chain;
+	size_t n = 0, owners = 0;
+	int64_t off;
+	int rc = 0;
+
+	/* One entry per owner at most; its records are a bound. */
+	for (size_t i = 0; i < b->nnsec3; i++)
+		if (b->nsec3[i].zone == zi && b->nsec3[i].rr->type == TYPE_NSEC3)
+			owners++;
+	if (owners == 0)
+		return 0;
+	chain = calloc(owners, sizeof(*chain));
+	if (chain == NULL)
+		return -ENOMEM;
+	for (size_t i = 0, j; i < b->nnsec3; i = j) {
+		const struct zone_rr *rr = b->nsec3[i].rr;
+		size_t k, nrec;
+
+		for (j = i + 1; j < b->nnsec3 && b->nsec3[j].zone == b->nsec3[i].zone &&
+				b->nsec3[j].rr->owner_len == rr->owner_len &&
+				memcmp(b->nsec3[j].rr->owner, rr->owner, rr->owner_len) == 0;
+		     j++)
+			;
+		if (b->nsec3[i].zone != zi)
+			continue;
+		/* Sorted by type: the RRSIGs (46) come first, the NSEC3 records (50) after. */
+		for (k = i; k < j && b->nsec3[k].rr->type != TYPE_NSEC3; k++)
+			;
+		nrec = j - k;
+		if (nrec == 0)
+			continue; /* RRSIGs without the NSEC3 they cover: nothing to serve. */
+		if (rr->owner_len != 1 + rr->owner[0] + z->apex_len ||
+		    !bld_base32hex(rr->owner + 1, rr->owner[0], chain[n].hash)) {
+			rc = sw_diag_set(b->diag, SW_EZONE_DNSSEC, z->file, rr->line,
+					 "NSEC3 owner is not a hash label directly below %s",
+					 z->name);
+			goto out;
+		}
+		if (k - i > BLD_MAX_SIGS) {
+			rc = sw_diag_set(b->diag, SW_EZONE_TOOBIG, z->file, rr->line,
+					 "%zu RRSIGs cover one NSEC3 RRset, over %u", k - i,
+					 BLD_MAX_SIGS);
+			goto out;
+		}
+		off = bld_rrset(b, b->nsec3 + k, nrec, b->nsec3 + i, k - i, UINT32_MAX);
+		if (off < 0) {
+			rc = (int)off;
+			goto out;
+		}
+		chain[n++].rrset = (uint32_t)off;
+	}
+	qsort(chain, n, sizeof(*chain), bld_nsec3_cmp);
+	off = bld_arena_alloc(b, n * sizeof(*chain));
+	if (off < 0) {
+		rc = (int)off;
+		goto out;
+	}
+	memcpy(b->t->arena + off, chain, n * sizeof(*chain));
+	b->t->zones[zi].chain = (uint32_t)off;
+	b->t->zones[zi].nchain = (uint32_t)n;
+out:
+	free(chain);
+	return rc;
+}
+
+/* The NSEC3PARAM at the apex of zone @zi into the arena; 1 when there is one, 0, or an error. */
+static int
+bld_nsec3_param(struct bld *b, uint16_t zi)
+{
+	const struct zone *z = b->zones[zi];
+	struct rrt *t = b->t;
+	const struct rrt_node *apex = &t->nodes[t->zones[zi].apex];
+	const struct rrt_ref *ref = rrt_node_ref(t, apex, TYPE_NSEC3PARAM);
+	const struct rrt_rrset *rs;
+	struct rrt_nsec3_param *p;
+	const uint8_t *rd;
+	uint16_t rdlen, iterations;
+	int64_t off;
+
+	if (ref == NULL)
+		return 0;
+	rs = rrt_ref_rrset(t, ref);
+	rd = rs->wire + 2 + RRT_RR_FIXED;
+	rdlen = (uint16_t)(rs->wire[10] << 8 | rs->wire[11]);
+	/* Algorithm, flags, iterations, salt length, salt (RFC 5155 4.2). */
+	if (rdlen < 5 || rdlen != 5u + rd[4] || rd[0] != 1)
+		return sw_diag_set(b->diag, SW_EZONE_DNSSEC, z->file, 0,
+				   "%s: NSEC3PARAM with hash algorithm %u or a bad length; only "
+				   "SHA-1 (1) is defined",
+				   z->name, rdlen >= 1 ? rd[0] : 0);
+	iterations = (uint16_t)(rd[2] << 8 | rd[3]);
+	if (iterations > BLD_NSEC3_MAX_ITERATIONS)
+		return sw_diag_set(b->diag, SW_EZONE_DNSSEC, z->file, 0,
+				   "%s: NSEC3 with %u iterations, over %u: validators treat such "
+				   "zones as insecure (RFC 9276 3.1) and every proof would cost a "
+				   "worker %u hashes; re-sign with 0 iterations",
+				   z->name, iterations, BLD_NSEC3_MAX_ITERATIONS, iterations + 1);
+	if (iterations > 0)
+		sw_warn("zone %s: NSEC3 with %u iterations; RFC 9276 3.1 asks for 0", z->name,
+			iterations);
+	off = bld_arena_alloc(b, sizeof(*p));
+	if (off < 0)
+		return (int)off;
+	/* Taken after the allocation: the arena may have moved. */
+	rs = rrt_ref_rrset(t, rrt_node_ref(t, &t->nodes[t->zones[zi].apex], TYPE_NSEC3PARAM));
+	rd = rs->wire + 2 + RRT_RR_FIXED;
+	p = (struct rrt_nsec3_param *)(void *)(t->arena + off);
+	p->iterations = iterations;
+	p->salt_len = rd[4];
+	memcpy(p->salt, rd + 5, rd[4]);
+	t->zones[zi].nsec3p = (uint32_t)off;
+	return 1;
+}
+
+/* The arena a qsort_r() comparison of node indices reads names from. */
+static int
+bld_canon_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct rrt *t = arg;
+	const struct rrt_node *a = &t->nodes[*(const uint32_t *)pa];
+	const struct rrt_node *b = &t->nodes[*(const uint32_t *)pb];
+
+	return dname_canon_cmp(rrt_node_name(t, a), a->name_len, rrt_node_name(t, b), b->name_len);
+}
+
+/* Zone @zi's NSEC chain: the nodes that own an NSEC, in canonical order. */
+static int
+bld_nsec_chain(struct bld *b, uint16_t zi)
+{
+	struct rrt *t = b->t;
+	uint32_t *idx;
+	size_t n = 0;
+	int64_t off;
+
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].zone == zi && rrt_node_ref(t, &t->nodes[i], TYPE_NSEC) != NULL)
+			n++;
+	off = bld_arena_alloc(b, (n != 0 ? n : 1) * sizeof(*idx));
+	if (off < 0)
+		return (int)off;
+	idx = (uint32_t *)(void *)(t->arena + off);
+	n = 0;
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].zone == zi && rrt_node_ref(t, &t->nodes[i], TYPE_NSEC) != NULL)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), bld_canon_cmp, t);
+	t->zones[zi].chain = (uint32_t)off;
+	t->zones[zi].nchain = (uint32_t)n;
+	return 0;
+}
+
+/* The earliest RRSIG expiration of zone @zi (RFC 4034 3.1.5: serial number arithmetic aside). */
+static uint32_t
+bld_sig_expire(const struct zone *z)
+{
+	uint32_t first = 0;
+
+	for (size_t i = 0; i < z->nrrs; i++) {
+		const struct zone_rr *rr = &z->rrs[i];
+		uint32_t exp;
+
+		if (rr->type != TYPE_RRSIG || rr->rdlen < 12)
+			continue;
+		exp = (uint32_t)rr->rdata[8] << 24 | (uint32_t)rr->rdata[9] << 16 |
+		      (uint32_t)rr->rdata[10] << 8 | rr->rdata[11];
+		if (first == 0 || exp < first)
+			first = exp;
+	}
+	return first;
+}
+
+int
+bld_dnssec(struct bld *b, int (*cmp)(const void *, const void *))
+{
+	struct rrt *t = b->t;
+	time_t now = time(NULL);
+	int rc;
+
+	(void)cmp;
+	for (uint16_t zi = 0; zi < t->nzones; zi++) {
+		const struct zone *z = b->zones[zi];
+		const struct rrt_node *apex = &t->nodes[t->zones[zi].apex];
+		uint32_t exp = bld_sig_expire(z);
+
+		t->zones[zi].sig_expire = exp;
+		if (exp != 0 && (int64_t)exp < (int64_t)now)
+			sw_warn("zone %s: a signature expired %lld s ago: validators will "
+				"call its answers bogus; re-sign the zone",
+				z->name, (long long)((int64_t)now - exp));
+		else if (exp != 0 && (int64_t)exp - (int64_t)now < BLD_SIG_WARN_S)
+			sw_warn("zone %s: a signature expires in %lld s; re-sign the zone",
+				z->name, (long long)((int64_t)exp - (int64_t)now));
+		rc = bld_nsec3_param(b, zi);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			rc = bld_nsec3_chain(b, zi);
+			if (rc < 0)
+				return rc;
+			if (t->zones[zi].nchain != 0)
+				t->zones[zi].denial = RRT_DENIAL_NSEC3;
+			continue;
+		}
+		if (rrt_node_ref(t, apex, TYPE_NSEC) != NULL) {
+			rc = bld_nsec_chain(b, zi);
+			if (rc < 0)
+				return rc;
+			t->zones[zi].denial = RRT_DENIAL_NSEC;
+		}
+	}
+	return 0;
+}
