@@ -13,13 +13,6 @@
 #include "swerve/rrt.h"
 #include "dnsq_internal.h"
 
-/*
- * CNAMEs followed inside served zones per answer. Resolvers give up on
- * longer chains anyway (BIND and Unbound stop around 8 to 16), and every
- * hop is a lookup a spoofed query can make us do.
- */
-#define DNSQ_MAX_CNAME 8
-
 /* Used when the caller passes no configuration. */
 static const struct dnsq_conf dnsq_default_conf = {
 	.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT,
@@ -184,9 +177,13 @@ dnsq_answer_cname(struct dnsq_ctx *c, const struct rrt_node *n)
 				 c->dnssec);
 	if (start == 0)
 		return DNSQ_STEP_DONE; /* Truncated: nothing further can be sent. */
-	/* A synthesised CNAME is proved for this name, before the name becomes its target. */
-	if (caa_unlikely(c->wild_ce != NULL && c->dnssec))
-		dnsq_proof_wildcard(c, c->wild_ce, n, false);
+	/*
+	 * A synthesised CNAME is proved for this name; the proof goes to the
+	 * authority section, after the rest of the chain (dnsq_proof_pending()).
+	 */
+	if (caa_unlikely(c->wild_ce != NULL && c->dnssec && c->npending < DNSQ_MAX_CNAME))
+		c->pending[c->npending++] = (struct dnsq_pending_proof){
+			.ce = c->wild_ce, .w = n, .name_off = c->name_off, .name_len = c->name_len};
 
 	/*
 	 * The target is the first record's RDATA, stored uncompressed, so it
@@ -268,14 +265,15 @@ dnsq_cut_of(const struct rrt *t, const struct rrt_node *n)
 }
 
 /*
- * Look the name up and answer it, following CNAMEs inside served zones. A
+ * Look the name up and answer it, following CNAMEs inside served zones (the
+ * chain itself: dnsq_resolve() below adds what waits for its end). A
  * chain stops where it leaves the served zones (the CNAMEs so far are the
  * answer, NOERROR, and the resolver goes on from there) or enters a
  * delegation (the same, with the referral beside them). A node met twice is
  * a loop and ends the chain like leaving the zones.
  */
 static void
-dnsq_resolve(struct dnsq_ctx *c)
+dnsq_resolve_chain(struct dnsq_ctx *c)
 {
 	const struct rrt *t = c->t;
 	const struct rrt_node *seen[DNSQ_MAX_CNAME];
@@ -327,6 +325,14 @@ dnsq_resolve(struct dnsq_ctx *c)
 			return;
 		seen[hops++] = n;
 	}
+}
+
+static void
+dnsq_resolve(struct dnsq_ctx *c)
+{
+	dnsq_resolve_chain(c);
+	if (caa_unlikely(c->npending != 0))
+		dnsq_proof_pending(c);
 }
 
 /* CH TXT names that describe the server (the BIND and RFC 4892 conventions). */
@@ -569,6 +575,7 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	c.dnssec = q.edns && q.edns_do;
 	c.nproved = 0;
 	c.wild_ce = NULL;
+	c.npending = 0;
 
 	if (caa_unlikely(badcookie))
 		c.rcode = DNSQ_RCODE_BADCOOKIE;

@@ -356,3 +356,23 @@ dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut)
 	}
 	dnsq_nsec_write(c, z, cut);
 }
+
+void
+dnsq_proof_pending(struct dnsq_ctx *c)
+{
+	for (unsigned i = 0; i < c->npending; i++) {
+		const struct dnsq_pending_proof *pp = &c->pending[i];
+
+		/*
+		 * The name as the response holds it (the qname, or a CNAME's
+		 * target as stored), lowered into target[]: the chain is over,
+		 * so the copy of its last name is no longer needed.
+		 */
+		for (unsigned k = 0; k < pp->name_len; k++)
+			c->target[k] = dname_lower_octet(c->out.buf[pp->name_off + k]);
+		c->name = c->target;
+		c->name_off = pp->name_off;
+		c->name_len = pp->name_len;
+		dnsq_proof_wildcard(c, pp->ce, pp->w, false);
+	}
+}

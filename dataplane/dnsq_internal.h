@@ -245,6 +245,24 @@ struct dnsq_conf;
 struct rrt;
 struct rrt_node;
 
+/*
+ * CNAMEs followed inside served zones per answer. Resolvers give up on
+ * longer chains anyway (BIND and Unbound stop around 8 to 16), and every
+ * hop is a lookup a spoofed query can make us do.
+ */
+#define DNSQ_MAX_CNAME 8
+
+/*
+ * A wildcard CNAME met in a chain: its proof goes to the authority section,
+ * so it waits until the chain's last answer record is written.
+ */
+struct dnsq_pending_proof {
+	const struct rrt_node *ce; /* The closest encloser of the name. */
+	const struct rrt_node *w;  /* Its wildcard child that matched. */
+	uint16_t name_off;	   /* Where the name sits in the response. */
+	uint8_t name_len;
+};
+
 /* The state of one query while its answer is chosen. Lives on the stack, set up field by field. */
 struct dnsq_ctx {
 	const struct rrt *t;
@@ -260,6 +278,8 @@ struct dnsq_ctx {
 	uint8_t nproved; /* Entries in proved[]. */
 	/* The closest encloser when the node being answered is its wildcard child, else NULL. */
 	const struct rrt_node *wild_ce;
+	uint8_t npending; /* Entries in pending[]. */
+	struct dnsq_pending_proof pending[DNSQ_MAX_CNAME];
 	/* Denial RRsets already written (arena offsets), so two proofs never write one twice. */
 	uint32_t proved[4];
 	/*
@@ -305,5 +325,8 @@ void dnsq_proof_wildcard(struct dnsq_ctx *c, const struct rrt_node *ce, const st
 
 /* A referral at @cut: its DS RRset with RRSIGs, or the proof that it has none. */
 void dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut);
+
+/* The proofs of the wildcard CNAMEs of a chain, once its answer section is complete. */
+void dnsq_proof_pending(struct dnsq_ctx *c);
 
 #endif /* SWERVE_DNSQ_INTERNAL_H */
