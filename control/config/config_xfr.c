@@ -16,6 +16,7 @@
 #include "swerve/dname.h"
 #include "swerve/error.h"
 
+#include "config_dnssec.h"
 #include "config_syntax.h"
 #include "config_xfr.h"
 #include "config_yaml.h"
@@ -73,6 +74,7 @@ const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS] = {
 	{"retry", CFG_UINT, XC_ZMEMBER(retry_s), 1, INT32_MAX},
 	{"expire", CFG_UINT, XC_ZMEMBER(expire_s), 1, INT32_MAX},
 	{"ixfr", CFG_BOOL, XC_ZMEMBER(ixfr), 0, 0},
+	{"dnssec", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_dnssec_zone},
 };
 
 const struct cfg_key cfg_xfr_keys[1] = {
@@ -328,7 +330,7 @@ cfg_xfr_zone_check(struct cfg_parse *p, const yaml_node_t *item, const char *ipa
 	if (z->nprimaries > 0)
 		return cfg_xfr_local_copy(p, fnode, kpath, z->file);
 	/* Timers and ixfr only mean something for a zone that is transferred. */
-	for (size_t k = 3; k < CFG_XFR_NZONE_KEYS; k++)
+	for (size_t k = CFG_XFR_SECONDARY_FIRST; k < CFG_XFR_SECONDARY_END; k++)
 		if (seen & (1u << k)) {
 			snprintf(kpath, sizeof(kpath), "%s.%s", ipath, cfg_xfr_zone_keys[k].name);
 			return cfg_err(p, cfg_map_get(p, item, cfg_xfr_zone_keys[k].name),
@@ -453,6 +455,8 @@ cfg_xfr_free(struct swerve_config *cfg)
 		free(cfg->keys[i].secret);
 	}
 	free(cfg->keys);
-	for (size_t i = 0; i < cfg->nzones; i++)
+	for (size_t i = 0; i < cfg->nzones; i++) {
 		free(cfg->zones[i].primaries);
+		cfg_dnssec_zone_free(&cfg->zones[i]);
+	}
 }

@@ -16,8 +16,14 @@
 
 #include "config_yaml.h"
 
-/* zones[] keys: name, file, then primaries, refresh, retry, expire, ixfr (secondary zones). */
-#define CFG_XFR_NZONE_KEYS 7
+/*
+ * zones[] keys: name, file, then primaries, refresh, retry, expire, ixfr
+ * (secondary zones: indices CFG_XFR_SECONDARY_FIRST up to
+ * CFG_XFR_SECONDARY_END), then dnssec (any zone).
+ */
+#define CFG_XFR_NZONE_KEYS     8
+#define CFG_XFR_SECONDARY_FIRST 3
+#define CFG_XFR_SECONDARY_END   7
 extern const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS];
 /* The "xfr:" section: timeout-ms. */
 extern const struct cfg_key cfg_xfr_keys[1];

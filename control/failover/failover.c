@@ -13,6 +13,7 @@
 #include "failover_core.h"
 #include "failover_lookup.h"
 #include "failover_publish.h"
+#include "failover_sign.h"
 #include "failover_state.h"
 #include "swerve/error.h"
 #include "swerve/log.h"
@@ -277,6 +278,9 @@ failover_new(const struct swerve_config *cfg, struct evloop *loop, struct failov
 		}
 	}
 	fo_state_load(f);
+	rc = fo_sign_init(f, diag);
+	if (rc < 0)
+		goto fail;
 	for (size_t i = 0; i < f->nrecs; i++) {
 		struct fo_record *r = &f->recs[i];
 		struct rrt_rrset *rs;
@@ -289,9 +293,12 @@ failover_new(const struct swerve_config *cfg, struct evloop *loop, struct failov
 				free(rs); /* Fresh, never published: no grace period needed. */
 		}
 		if (r->slot == NULL) {
-			rc = sw_diag_set(diag, -ENOMEM, cfg->path, 0, "out of memory");
+			rc = sw_diag_set(diag, rc < 0 ? rc : -ENOMEM, cfg->path, 0,
+					 "failover record %s: %s", r->name,
+					 rc < 0 ? sw_strerror(rc) : "out of memory");
 			goto fail;
 		}
+		fo_sign_slot(r);
 		f->slots[i] = r->slot;
 	}
 	*out = f;
@@ -314,6 +321,7 @@ failover_start(struct failover *f)
 	if (f->started)
 		return 0;
 	f->started = true;
+	fo_sign_start(f);
 	for (size_t i = 0; i < f->nrecs; i++) {
 		struct fo_record *r = &f->recs[i];
 		uint32_t first = r->cfg->check.interval_ms < FO_FIRST_PROBE_MAX_MS
@@ -356,6 +364,7 @@ failover_free(struct failover *f)
 	if (f->health != NULL)
 		health_free(f->health);
 	fo_events_fini(&f->events);
+	fo_sign_free(f);
 	free(f->recs);
 	free(f->slots);
 	free(f);

@@ -115,6 +115,16 @@ struct fo_record {
 	struct evloop_timer pub_timer; /* Armed while a publish waits for its window. */
 	uint64_t last_pub_ms;	       /* Monotonic time of the last slot swap, 0 = none yet. */
 
+	/*
+	 * Online signing (failover_sign.c): the zone's signer, NULL in an
+	 * unsigned zone; when what the slot serves stops being valid (Unix
+	 * time); what the last fo_build() made would (moved to sig_expire when
+	 * that RRset is published).
+	 */
+	struct zone_signer *signer;
+	uint32_t sig_expire;
+	uint32_t built_expire;
+
 	/* Counters for metrics and tests. */
 	uint64_t publishes;   /* Slot swaps after the initial RRset. */
 	uint64_t transitions; /* Changes of the served pool (or policy), see readme. */
@@ -141,6 +151,8 @@ struct fo_events {
 	uint64_t next_seq;     /* Sequence number of the next event; starts at 1. */
 };
 
+struct zone_signer;
+
 struct failover {
 	const struct swerve_config *cfg;
 	struct evloop *loop;
@@ -152,6 +164,10 @@ struct failover {
 	bool started;
 	uint64_t rng;
 	struct ctl_cmd cmds[FO_NCMDS]; /* Registered with the control socket; must outlive it. */
+	/* One per configured zone (NULL: no keys, or no failover record in it). */
+	struct zone_signer **signers;
+	struct evloop_timer resign_timer; /* Renews signatures before they expire. */
+	uint64_t resigns;		  /* Slot swaps made only to renew signatures. */
 };
 
 #endif /* SWERVE_FAILOVER_INT_H */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <urcu-qsbr.h>
 
@@ -13,6 +14,7 @@
 #include "swerve/error.h"
 #include "swerve/log.h"
 #include "swerve/rrt.h"
+#include "swerve/zone_sign.h"
 
 /* Mark the members of @pool that are not drained (and up, when @need_up); returns how many. */
 static size_t
@@ -93,9 +95,13 @@ fo_sel_equal(const struct fo_record *r, const struct fo_sel *a, const struct fo_
 	       memcmp(a->served, b->served, r->neps) == 0;
 }
 
-/* The RRset for @sel, or NULL (on failure too: *@err says). Duplicate addresses collapse. */
+/*
+ * The RRset for @sel, or NULL (on failure too: *@err says). Duplicate
+ * addresses collapse. In a signed zone it carries its RRSIGs, made now, and
+ * r->built_expire says until when they are valid.
+ */
 struct rrt_rrset *
-fo_build(const struct fo_record *r, const struct fo_sel *sel, int *err)
+fo_build(struct fo_record *r, const struct fo_sel *sel, int *err)
 {
 	const uint8_t **rdata = NULL;
 	uint16_t *rdlen = NULL;
@@ -124,6 +130,22 @@ fo_build(const struct fo_record *r, const struct fo_sel *sel, int *err)
 		rdata[n] = ep->rdata;
 		rdlen[n] = ep->rdlen;
 		n++;
+	}
+	if (r->signer != NULL) {
+		uint8_t *sigs = NULL;
+		size_t sig_len = 0;
+
+		*err = zone_signer_sign(r->signer, r->wire, r->wire_len, r->cfg->type, sel->ttl,
+					rdata, rdlen, n, time(NULL), &sigs, &sig_len,
+					&r->built_expire);
+		if (*err == 0) {
+			rs = rrt_rrset_new_signed(r->cfg->type, sel->ttl, rdata, rdlen, n, sigs,
+						  sig_len);
+			if (rs == NULL)
+				*err = -ENOMEM;
+		}
+		free(sigs);
+		goto out;
 	}
 	rs = rrt_rrset_new(r->cfg->type, sel->ttl, rdata, rdlen, n);
 	if (rs == NULL)
@@ -193,6 +215,7 @@ fo_record_publish(struct fo_record *r)
 		return;
 	}
 	fo_slot_swap(r->slot, rs);
+	r->sig_expire = r->built_expire;
 	r->last_pub_ms = evloop_now_ms();
 	r->publishes++;
 	if (r->next.serving != r->pub.serving || r->next.all_down != r->pub.all_down) {
@@ -250,4 +273,18 @@ fo_endpoint_flip(struct fo_endpoint *ep, bool up, const char *reason)
 		  up ? "up" : "down", reason);
 	fo_event_add(r->f, r, ep->name, up ? "down" : "up", up ? "up" : "down", reason);
 	fo_record_changed(r);
+}
+
+int
+fo_record_resign(struct fo_record *r)
+{
+	struct rrt_rrset *rs;
+	int err;
+
+	rs = fo_build(r, &r->pub, &err);
+	if (err < 0)
+		return err;
+	fo_slot_swap(r->slot, rs);
+	r->sig_expire = r->built_expire;
+	return 0;
 }

@@ -21,7 +21,7 @@ struct rrt_rrset;
 void fo_select(const struct fo_record *r, struct fo_sel *sel);
 
 /* The RRset for @sel, or NULL (on failure too: *@err says). Duplicate addresses collapse. */
-struct rrt_rrset *fo_build(const struct fo_record *r, const struct fo_sel *sel, int *err);
+struct rrt_rrset *fo_build(struct fo_record *r, const struct fo_sel *sel, int *err);
 
 /* Swap the slot when the selection differs from what it serves; a failure retries later. */
 void fo_record_publish(struct fo_record *r);
@@ -34,5 +34,12 @@ void fo_record_changed(struct fo_record *r);
 
 /* @ep went up or down: record the change (log, event) and republish its record. */
 void fo_endpoint_flip(struct fo_endpoint *ep, bool up, const char *reason);
+
+/*
+ * Build and swap in again what the slot serves now, with fresh signatures
+ * (failover_sign.c's renewal). Returns 0 or the build's error.
+ * Thread: the control thread.
+ */
+int fo_record_resign(struct fo_record *r);
 
 #endif /* SWERVE_FAILOVER_PUBLISH_H */

@@ -149,6 +149,65 @@ bld_slot_where(const struct rrt_slot *slot, char *buf, size_t len)
 	else
 		snprintf(buf, len, "failover record %s TYPE%u", name, slot->type);
 }
+/* RFC 4034 appendix B: the key tag of a DNSKEY's RDATA. */
+static uint16_t
+bld_key_tag(const uint8_t *rd, uint16_t len)
+{
+	uint32_t ac = 0;
+
+	for (uint16_t i = 0; i < len; i++)
+		ac += (i & 1) ? rd[i] : (uint32_t)rd[i] << 8;
+	ac += (ac >> 16) & 0xffff;
+	return (uint16_t)ac;
+}
+
+/*
+ * A slot in signed zone @zi (its apex owns a DNSKEY RRset): its answers are
+ * signed online with keys the zone publishes. Returns 0 or an error.
+ */
+static int
+bld_slot_keys(struct bld *b, const struct rrt_slot *slot, size_t zi, const char *where)
+{
+	const struct zone *z = b->zones[zi];
+	const struct rrt_node *apex = rrt_find(b->t, z->apex, z->apex_len,
+					       dname_hash(z->apex, z->apex_len));
+	const struct rrt_ref *ref = apex != NULL ? rrt_node_ref(b->t, apex, TYPE_DNSKEY) : NULL;
+	const struct rrt_rrset *keys;
+
+	if (ref == NULL) {
+		if (slot->nkeys == 0)
+			return 0;
+		return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+				   "%s: zone %s has dnssec.key-files but is not signed (no DNSKEY at "
+				   "its apex)",
+				   where, z->name);
+	}
+	if (slot->nkeys == 0)
+		return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+				   "%s: zone %s is signed but has no dnssec.key-files: its failover "
+				   "answers could not be signed, and validators would call them "
+				   "bogus",
+				   where, z->name);
+	keys = rrt_ref_rrset(b->t, ref);
+	for (unsigned k = 0; k < slot->nkeys; k++) {
+		bool found = false;
+
+		for (uint16_t o = 0; o < keys->len && !found; o = rrt_rrset_next(keys, o)) {
+			const uint8_t *rd = keys->wire + o + 12;
+			uint16_t rdlen = (uint16_t)(keys->wire[o + 10] << 8 | keys->wire[o + 11]);
+
+			found = rdlen > 4 && rd[3] == slot->key_alg[k] &&
+				bld_key_tag(rd, rdlen) == slot->key_tag[k];
+		}
+		if (!found)
+			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+					   "%s: signing key %u (algorithm %u) is not in the DNSKEY "
+					   "RRset of zone %s",
+					   where, slot->key_tag[k], slot->key_alg[k], z->name);
+	}
+	return 1;
+}
+
 /* Add a reference to @slot (index @si) at its owner, creating the node when the zones lack it. */
 static int
 bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
@@ -160,6 +219,7 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 	struct rrt_ref *nr;
 	unsigned n, k;
 	char where[DNAME_MAXLEN * 4 + 64];
+	int signed_zone;
 	int rc;
 
 	bld_slot_where(slot, where, sizeof(where));
@@ -179,15 +239,38 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 	rc = bld_ancestors(b, slot->name, slot->name_len, (uint16_t)zbest);
 	if (rc < 0)
 		return rc;
+	signed_zone = bld_slot_keys(b, slot, (size_t)zbest, where);
+	if (signed_zone < 0)
+		return signed_zone;
 	n = t->nodes[node].nrefs;
 	old = rrt_node_refs(t, &t->nodes[node]);
 	for (k = 0; k < n; k++) {
-		if (old[k].type == slot->type || old[k].type == TYPE_CNAME)
+		if (old[k].type == TYPE_CNAME)
 			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
-					   "%s: the zone already has %s at this name", where,
-					   old[k].type == TYPE_CNAME ? "a CNAME"
-								     : "records of this type");
+					   "%s: the zone already has a CNAME at this name", where);
+		/*
+		 * In a signed zone the slot takes the place of a placeholder RRset of
+		 * its type, signed offline, so that the name's NSEC or NSEC3 lists
+		 * the type (docs/dnssec.md); in an unsigned zone the two would clash.
+		 */
+		if (old[k].type == slot->type && !signed_zone)
+			return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+					   "%s: the zone already has records of this type", where);
+		if (old[k].type == slot->type) {
+			struct rrt_ref *mut = (struct rrt_ref *)(void *)(t->arena +
+									 t->nodes[node].refs_off);
+
+			mut[k] = (struct rrt_ref){.type = slot->type, .flags = RRT_REF_SLOT, .off = si};
+			t->slots[si] = slot;
+			return 0;
+		}
 	}
+	if (signed_zone)
+		return sw_diag_set(b->diag, SW_ESLOT, NULL, 0,
+				   "%s: zone %s is signed: it needs a placeholder RRset of this type "
+				   "at the name, signed with the zone, so that the name's NSEC or "
+				   "NSEC3 record lists the type",
+				   where, b->zones[zbest]->name);
 	if (n + 1 > UINT8_MAX)
 		return sw_diag_set(b->diag, SW_ETABLE_FULL, NULL, 0, "%s: too many RRsets", where);
 	refs = bld_arena_alloc(b, (n + 1) * sizeof(struct rrt_ref));

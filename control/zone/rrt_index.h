@@ -25,6 +25,7 @@
 #define TYPE_DS	   43
 #define TYPE_RRSIG 46
 #define TYPE_NSEC  47
+#define TYPE_DNSKEY 48
 #define TYPE_NSEC3 50
 #define TYPE_NSEC3PARAM 51
 #define CLASS_IN   1

@@ -69,8 +69,8 @@ rrt_rrset_free(struct rrt_rrset *rs)
 }
 
 struct rrt_rrset *
-rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata, const uint16_t *rdlen,
-	      unsigned n)
+rrt_rrset_new_signed(uint16_t type, uint32_t ttl, const uint8_t *const *rdata,
+		     const uint16_t *rdlen, unsigned n, const uint8_t *sigs, size_t sig_len)
 {
 	struct rrt_rrset_box *box;
 	size_t len = 0;
@@ -79,16 +79,16 @@ rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata, const ui
 	for (unsigned i = 0; i < n; i++)
 		len += 2 + RRT_RR_FIXED + (size_t)rdlen[i];
 	/* The same bound the table builder applies: len and count are 16-bit. */
-	if (len > UINT16_MAX || n > UINT16_MAX)
+	if (len > UINT16_MAX || n > UINT16_MAX || sig_len > UINT16_MAX || len + sig_len > UINT16_MAX)
 		return NULL;
-	box = malloc(sizeof(*box) + len);
+	box = malloc(sizeof(*box) + len + sig_len);
 	if (box == NULL)
 		return NULL;
 	box->rs = (struct rrt_rrset){
 		.type = type,
 		.count = (uint16_t)n,
 		.len = (uint16_t)len,
-		.sig_len = 0,
+		.sig_len = (uint16_t)sig_len,
 		.ttl = ttl,
 	};
 	p = box->rs.wire;
@@ -108,7 +108,16 @@ rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata, const ui
 		memcpy(p + 12, rdata[i], rdlen[i]);
 		p += 12 + rdlen[i];
 	}
+	if (sig_len != 0)
+		memcpy(p, sigs, sig_len);
 	return &box->rs;
+}
+
+struct rrt_rrset *
+rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata, const uint16_t *rdlen,
+	      unsigned n)
+{
+	return rrt_rrset_new_signed(type, ttl, rdata, rdlen, n, NULL, 0);
 }
 
 struct rrt_slot *

@@ -169,6 +169,9 @@ struct rrt_zone {
 	uint32_t sig_expire; /* The earliest RRSIG expiration in the zone (Unix time), 0 unsigned. */
 };
 
+/* Keys that may sign one failover record: a ZSK pair during a rollover, with room to spare. */
+#define RRT_SLOT_MAX_KEYS 4
+
 /*
  * A failover slot: the currently served RRset of one failover record (owner
  * name + type). Slots live outside snapshots and survive reloads; a snapshot
@@ -183,9 +186,18 @@ struct rrt_zone {
  */
 struct rrt_slot {
 	struct rrt_rrset *cur;
-	uint16_t type;              /* A or AAAA (any type works). */
-	uint8_t name_len;           /* Octets in name[]. */
+	uint16_t type;		    /* A or AAAA (any type works). */
+	uint8_t name_len;	    /* Octets in name[]. */
 	uint8_t name[DNAME_MAXLEN]; /* Lowercase wire owner name. */
+	/*
+	 * The keys the RRsets served here are signed with, online (docs/
+	 * dnssec.md): none for an unsigned zone. Set before the slot is first
+	 * bound into a snapshot; the builder checks them against the zone's
+	 * DNSKEY RRset and requires a placeholder RRset in a signed zone.
+	 */
+	uint8_t nkeys;
+	uint8_t key_alg[RRT_SLOT_MAX_KEYS];
+	uint16_t key_tag[RRT_SLOT_MAX_KEYS];
 };
 
 /* An immutable snapshot. All members are set by the builder and never change. */
@@ -320,6 +332,14 @@ struct rrt_slot *rrt_slot_new(const uint8_t *name, size_t name_len, uint16_t typ
  */
 struct rrt_rrset *rrt_rrset_new(uint16_t type, uint32_t ttl, const uint8_t *const *rdata,
 				const uint16_t *rdlen, unsigned n);
+
+/*
+ * The same, with @sig_len octets of RRSIG records in precompiled form
+ * (zone_signer_sign()) after the records, served with DO=1.
+ */
+struct rrt_rrset *rrt_rrset_new_signed(uint16_t type, uint32_t ttl, const uint8_t *const *rdata,
+				       const uint16_t *rdlen, unsigned n, const uint8_t *sigs,
+				       size_t sig_len);
 
 /*
  * Serve @next (ownership passes, may be NULL) from @slot; the previous RRset

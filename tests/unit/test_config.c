@@ -65,6 +65,8 @@ group_setup(void **state)
 	write_file(p, ";\n");
 	snprintf(p, sizeof(p), "%s/adir.zone", tdir);
 	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/Kexample.com.+013+00001.private", tdir);
+	write_file(p, "; config tests only check that key files exist\n");
 	snprintf(cfg_path, sizeof(cfg_path), "%s/swerve.yaml", tdir);
 	return 0;
 }
@@ -73,7 +75,7 @@ static int
 group_teardown(void **state)
 {
 	static const char *const names[] = {"z.zone", "sub/s.zone", "sub", "adir.zone",
-					    "swerve.yaml"};
+					    "Kexample.com.+013+00001.private", "swerve.yaml"};
 	char p[PATH_MAX];
 
 	(void)state;
@@ -681,7 +683,27 @@ struct err_case {
 	const char *msg; /* Exact, "@DIR@" substituted; a trailing '*' matches any rest. */
 };
 
+#define DNSSEC "    dnssec:\n      key-files: [Kexample.com.+013+00001.private]\n"
+
 static const struct err_case err_cases[] = {
+	/* zones[].dnssec: the keys of online signing */
+	{"dnssec_no_key_files", BASE "    dnssec: {signature-lifetime: 86400}\n", SW_ECONFIG, 6,
+	 "zones[0].dnssec.key-files: missing: the zone's signing keys"},
+	{"dnssec_not_private", BASE "    dnssec:\n      key-files: [z.zone]\n", SW_ECONFIG, 7,
+	 "zones[0].dnssec.key-files[0]: \"z.zone\": a private key file "
+	 "(K<zone>+<alg>+<tag>.private)"},
+	{"dnssec_missing_file", BASE "    dnssec:\n      key-files: [Kx.private]\n", -ENOENT, 7,
+	 "zones[0].dnssec.key-files[0]: cannot read @DIR@/Kx.private: No such file or directory"},
+	{"dnssec_no_keys", BASE "    dnssec:\n      key-files: []\n", SW_ECONFIG, 7,
+	 "zones[0].dnssec.key-files: no key files"},
+	{"dnssec_refresh", BASE DNSSEC "      signature-lifetime: 3600\n"
+	 "      signature-refresh: 7200\n", SW_ECONFIG, 9,
+	 "zones[0].dnssec.signature-refresh: 7200 s: must be shorter than signature-lifetime "
+	 "(3600 s)"},
+	{"dnssec_unknown", BASE DNSSEC "      keys: []\n", SW_ECONFIG, 8,
+	 "zones[0].dnssec.keys: unknown key"},
+	{"dnssec_short_lifetime", BASE DNSSEC "      signature-lifetime: 60\n", SW_ECONFIG, 8,
+	 "zones[0].dnssec.signature-lifetime: *"},
 	/* zone transfers: keys, primaries, secondary zones */
 	{"xfr_unknown_key", BASE SEC "        key: nokey\n" KEY, SW_ECONFIG, 10,
 	 "zones[1].primaries[0].key: unknown key \"nokey\" (not in keys)"},
@@ -1251,6 +1273,27 @@ test_null_diag(void **state)
 	assert_null(cfg);
 }
 
+/* zones[].dnssec: the key files, resolved, and Knot's lifetimes as defaults. */
+static void
+test_dnssec_keys(void **state)
+{
+	struct swerve_config *cfg;
+	char want[PATH_MAX];
+
+	(void)state;
+	cfg = load_ok(BASE DNSSEC);
+	assert_int_equal(cfg->zones[0].nkey_files, 1);
+	snprintf(want, sizeof(want), "%s/Kexample.com.+013+00001.private", tdir);
+	assert_string_equal(cfg->zones[0].key_files[0], want);
+	assert_int_equal(cfg->zones[0].sig_lifetime_s, 14 * 86400);
+	assert_int_equal(cfg->zones[0].sig_refresh_s, 7 * 86400);
+	config_free(cfg);
+	cfg = load_ok(BASE DNSSEC "      signature-lifetime: 86400\n      signature-refresh: 3600\n");
+	assert_int_equal(cfg->zones[0].sig_lifetime_s, 86400);
+	assert_int_equal(cfg->zones[0].sig_refresh_s, 3600);
+	config_free(cfg);
+}
+
 /* The rrl: settings reach the dataplane's own struct unchanged. */
 static void
 test_rrl_conf(void **state)
@@ -1292,6 +1335,7 @@ main(void)
 		cmocka_unit_test(test_failover_values),
 		cmocka_unit_test(test_secondary),
 		cmocka_unit_test(test_rrl_conf),
+		cmocka_unit_test(test_dnssec_keys),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + N_ERR_CASES];

@@ -46,6 +46,19 @@ struct cfg_zone {
 	uint32_t retry_s;    /* retry: override the SOA's retry; 0 = the SOA's. */
 	uint32_t expire_s;   /* expire: override the SOA's expire; 0 = the SOA's. */
 	bool ixfr;	     /* ixfr: ask for IXFR when a serial is held (default true). */
+
+	/*
+	 * dnssec: the keys that sign this zone's failover records online
+	 * (docs/dnssec.md). Each entry is the path of a private key file in the
+	 * BIND format (K<zone>+<alg>+<tag>.private, as ldns-keygen, keymgr and
+	 * dnssec-keygen write it), resolved against the config's directory; the
+	 * public key is read from the .key file beside it.
+	 */
+	char **key_files;
+	size_t nkey_files;
+	uint32_t sig_lifetime_s; /* dnssec.signature-lifetime: default 14 days, as Knot. */
+	uint32_t sig_refresh_s;	 /* dnssec.signature-refresh: re-sign this long before expiry
+				    (default 7 days). */
 };
 
 /* failover.records[].check.kind */
