@@ -99,6 +99,7 @@ loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now
 	if (dname_text_canon(z->name, zi->apex, sizeof(zi->apex)) < 0)
 		zi->apex[0] = '\0';
 	zi->serial = z->serial;
+	zi->sig_expire = zone_sig_expire(z);
 	zi->records = z->nrrs;
 	zi->load_time = now;
 	zi->loads++;
@@ -255,6 +256,16 @@ loader_metrics(void *ctx, struct metrics_out *o)
 		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
 		metrics_sample_double(o, "swerve_zone_load_timestamp_seconds",
 				      l->cinfo[i].load_time, "zone", zone, (char *)NULL);
+	}
+	/* The most common DNSSEC outage is a signature left to expire: alert well before. */
+	metrics_family(o, "swerve_zone_signature_expiry_seconds", "gauge",
+		       "Expiration of the zone's earliest RRSIG (Unix time); signed zones only.");
+	for (size_t i = 0; i < l->nzones; i++) {
+		if (l->cinfo[i].sig_expire == 0)
+			continue;
+		loader_zone_label(&l->cinfo[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_zone_signature_expiry_seconds",
+				   l->cinfo[i].sig_expire, "zone", zone, (char *)NULL);
 	}
 	metrics_family(o, "swerve_zone_names", "gauge", "Owner names of the zone in the table.");
 	for (size_t i = 0; i < l->nzones; i++) {

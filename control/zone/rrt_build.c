@@ -483,7 +483,7 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	rc = bld_zones(&b);
 	if (rc < 0)
 		goto fail;
-	rc = bld_dnssec(&b, bld_ent_cmp);
+	rc = bld_dnssec(&b);
 	if (rc < 0)
 		goto fail;
 	rc = bld_finish(&b);

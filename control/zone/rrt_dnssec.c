@@ -236,38 +236,17 @@ bld_nsec_chain(struct bld *b, uint16_t zi)
 	return 0;
 }
 
-/* The earliest RRSIG expiration of zone @zi (RFC 4034 3.1.5: serial number arithmetic aside). */
-static uint32_t
-bld_sig_expire(const struct zone *z)
-{
-	uint32_t first = 0;
-
-	for (size_t i = 0; i < z->nrrs; i++) {
-		const struct zone_rr *rr = &z->rrs[i];
-		uint32_t exp;
-
-		if (rr->type != TYPE_RRSIG || rr->rdlen < 12)
-			continue;
-		exp = (uint32_t)rr->rdata[8] << 24 | (uint32_t)rr->rdata[9] << 16 |
-		      (uint32_t)rr->rdata[10] << 8 | rr->rdata[11];
-		if (first == 0 || exp < first)
-			first = exp;
-	}
-	return first;
-}
-
 int
-bld_dnssec(struct bld *b, int (*cmp)(const void *, const void *))
+bld_dnssec(struct bld *b)
 {
 	struct rrt *t = b->t;
 	time_t now = time(NULL);
 	int rc;
 
-	(void)cmp;
 	for (uint16_t zi = 0; zi < t->nzones; zi++) {
 		const struct zone *z = b->zones[zi];
 		const struct rrt_node *apex = &t->nodes[t->zones[zi].apex];
-		uint32_t exp = bld_sig_expire(z);
+		uint32_t exp = zone_sig_expire(z);
 
 		t->zones[zi].sig_expire = exp;
 		if (exp != 0 && (int64_t)exp < (int64_t)now)

@@ -41,10 +41,10 @@ size_t bld_sigs_covering(const struct bld_ent *sigs, size_t nsigs, uint16_t type
  * After the zones' entries exist: each zone's denial (NSEC when its apex has
  * an NSEC, NSEC3 when it has an NSEC3PARAM and NSEC3 records), the NSEC
  * chain in canonical order, the NSEC3 RRsets sorted by hash with their
- * parameters, and the earliest signature expiry. @cmp orders b->nsec3 (by
- * owner, then type). Refuses a zone whose NSEC3 iterations are over
- * BLD_NSEC3_MAX_ITERATIONS or whose NSEC3 owners are not hashes.
+ * parameters, and the earliest signature expiry (warned about when it is
+ * past or within BLD_SIG_WARN_S). Refuses a zone whose NSEC3 iterations are
+ * over BLD_NSEC3_MAX_ITERATIONS or whose NSEC3 owners are not hashes.
  */
-int bld_dnssec(struct bld *b, int (*cmp)(const void *, const void *));
+int bld_dnssec(struct bld *b);
 
 #endif /* SWERVE_RRT_DNSSEC_H */

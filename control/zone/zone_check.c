@@ -256,3 +256,22 @@ zone_check(const struct zone *z, struct sw_diag *diag)
 		return rc;
 	return zc_owners(z, diag);
 }
+
+uint32_t
+zone_sig_expire(const struct zone *z)
+{
+	uint32_t first = 0;
+
+	for (size_t i = 0; i < z->nrrs; i++) {
+		const struct zone_rr *rr = &z->rrs[i];
+		uint32_t exp;
+
+		if (rr->type != ZC_TYPE_RRSIG || rr->rdlen < 12)
+			continue;
+		exp = (uint32_t)rr->rdata[8] << 24 | (uint32_t)rr->rdata[9] << 16 |
+		      (uint32_t)rr->rdata[10] << 8 | rr->rdata[11];
+		if (first == 0 || exp < first)
+			first = exp;
+	}
+	return first;
+}

@@ -604,6 +604,26 @@ test_many_names(void **state)
 	free(text);
 }
 
+/* The earliest RRSIG expiration, for the metric and the load-time warning; 0 unsigned. */
+static void
+test_sig_expire(void **state)
+{
+	char *text = tu_fixture_text("signed/example.com.nsec3.zone");
+	char *plain = tu_fixture_text("example.com.zone");
+	struct zone *z = tu_zone("example.com", text);
+	struct zone *u = tu_zone("example.com", plain);
+
+	(void)state;
+	/* ldns-signzone -e 20361231000000, minus the jitter it spreads over the last day. */
+	assert_true(zone_sig_expire(z) <= 2114380800u);
+	assert_true(zone_sig_expire(z) > 2114380800u - 2 * 86400);
+	assert_int_equal(zone_sig_expire(u), 0);
+	zone_free(z);
+	zone_free(u);
+	free(text);
+	free(plain);
+}
+
 int
 main(void)
 {
@@ -616,6 +636,7 @@ main(void)
 		cmocka_unit_test(test_syntax_errors),  cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_too_big),	       cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_check_by_hand),  cmocka_unit_test(test_many_names),
+		cmocka_unit_test(test_sig_expire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,7 @@ struct loader_zone_info {
 	const char *file;	/* The zone file, resolved. */
 	char apex[256];		/* Presentation form with the trailing dot, lowercase; "" before a load. */
 	uint32_t serial;	/* SOA serial of the zone served. */
+	uint32_t sig_expire;	/* The earliest RRSIG expiration (Unix time); 0 unsigned. */
 	uint32_t names;		/* Owner names (empty non-terminals included) in the served table. */
 	uint64_t records;	/* Records parsed from the file(s). */
 	double load_time;	/* Wall clock (seconds since the epoch) of the last successful load. */

@@ -66,6 +66,12 @@ int zone_check(const struct zone *z, struct sw_diag *diag);
 
 void zone_free(struct zone *z);
 
+/*
+ * The earliest expiration among @z's RRSIG records (Unix time; RFC 4034
+ * 3.1.5 serial arithmetic is not needed before 2106), or 0 when it has none.
+ */
+uint32_t zone_sig_expire(const struct zone *z);
+
 /* The file @rr was read from, for messages (a record may come from an $INCLUDEd file). */
 static inline const char *
 zone_rr_file(const struct zone *z, const struct zone_rr *rr)
