@@ -135,6 +135,9 @@ dnsq_answer_any(struct dnsq_ctx *c, const struct rrt_node *n)
 
 		if (refs[i].type == RRT_TYPE_GLUE)
 			continue;
+		/* Not synthesised from a wildcard: an NSEC names its own owner only. */
+		if (caa_unlikely(refs[i].type == DNSQ_TYPE_NSEC && c->wild_ce != NULL))
+			continue;
 		rs = rrt_ref_rrset(c->t, &refs[i]);
 		if (rs == NULL) {
 			empty_slot = true;
@@ -217,10 +220,23 @@ dnsq_answer_node(struct dnsq_ctx *c, const struct rrt_node *n)
 		return dnsq_answer_any(c, n);
 	if (caa_unlikely(qtype == DNSQ_TYPE_RRSIG))
 		return dnsq_answer_rrsig(c, n);
-	if (caa_unlikely(n->flags & RRT_NODE_CNAME) && qtype != DNSQ_TYPE_CNAME)
+	/*
+	 * RFC 1034 4.3.2 3a follows a CNAME for any other type, except the NSEC
+	 * that may live beside it in a signed zone (RFC 4035 2.3, RFC 2181
+	 * 10.1.1): that one is data of the name itself.
+	 */
+	if (caa_unlikely(n->flags & RRT_NODE_CNAME) && qtype != DNSQ_TYPE_CNAME &&
+	    (qtype != DNSQ_TYPE_NSEC || rrt_node_ref(c->t, n, DNSQ_TYPE_NSEC) == NULL))
 		return dnsq_answer_cname(c, n);
-	/* Type 0 names the glue pseudo-RRset in the table; to a client it is an unknown type. */
-	ref = caa_likely(qtype != RRT_TYPE_GLUE) ? rrt_node_ref(c->t, n, qtype) : NULL;
+	/*
+	 * Type 0 names the glue pseudo-RRset in the table; to a client it is an
+	 * unknown type. An NSEC states its own owner's place in the chain: it is
+	 * never synthesised from a wildcard (RFC 4035 3.1.3.3), NODATA instead.
+	 */
+	ref = caa_likely(qtype != RRT_TYPE_GLUE) &&
+			      (qtype != DNSQ_TYPE_NSEC || c->wild_ce == NULL)
+		      ? rrt_node_ref(c->t, n, qtype)
+		      : NULL;
 	if (ref == NULL) {
 		dnsq_negative(c, n->zone); /* NODATA, empty non-terminals included */
 		dnsq_proof_nodata_at(c, n);

@@ -20,8 +20,6 @@
 #include "swerve/rrt.h"
 #include "dnsq_internal.h"
 
-#define DNSQ_TYPE_NSEC 47
-
 static inline const struct rrt_zone *
 dnsq_zone(const struct dnsq_ctx *c, uint16_t zone)
 {

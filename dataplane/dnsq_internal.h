@@ -44,6 +44,7 @@ struct rrt_rrset;
 #define DNSQ_TYPE_TXT	16
 #define DNSQ_TYPE_DS	43
 #define DNSQ_TYPE_RRSIG	46
+#define DNSQ_TYPE_NSEC	47
 #define DNSQ_TYPE_OPT	41
 #define DNSQ_TYPE_TSIG	250
 #define DNSQ_TYPE_IXFR	251
