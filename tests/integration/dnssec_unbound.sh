@@ -26,7 +26,7 @@ set -u
 . "$(dirname "$0")/../common/lab.sh"
 lab_test ub$(($$ % 100000)) dig unbound unbound-checkconf ldns-signzone ldns-nsec3-hash knotd
 signed=$top/tests/common/zones/signed
-zones=(nsec.example nsec3.example optout.example knot-optout.example)
+zones=(nsec.example nsec3.example optout.example optout-knot.example)
 ub=
 
 # template ORIGIN [SERIAL]: the unsigned template (tests/common/zones/example.com.zone) as ORIGIN.
@@ -35,14 +35,14 @@ template() {
 		sed "s/ 2024010101 / ${2:-2024010101} /"
 }
 
-# The zone files swerved loads live in $tmp (phases 2 and 3 rewrite them). knot-optout.example
+# The zone files swerved loads live in $tmp (phases 2 and 3 rewrite them). optout-knot.example
 # is signed here by Knot (NSEC3 opt-out with the unsigned delegations left out of the chain,
 # which ldns-signzone -p does not do), its KSK's DNSKEY the trust anchor.
 for z in "${zones[@]:0:3}"; do cp "$signed/$z.zone" "$tmp/$z.zone"; done
 mkdir -p "$tmp/kasp"
-template knot-optout.example >"$tmp/knot-optout.unsigned"
-KNOT_SIGN_KASP=$tmp/kasp "$signed/knot-sign.sh" knot-optout.example "$tmp/knot-optout.unsigned" \
-	"$tmp/knot-optout.example.zone" optout "$tmp/knot-anchor.txt" || { fail "knot-sign"; lab_verdict; }
+template optout-knot.example >"$tmp/knot-optout.unsigned"
+KNOT_SIGN_KASP=$tmp/kasp "$signed/knot-sign.sh" optout-knot.example "$tmp/knot-optout.unsigned" \
+	"$tmp/optout-knot.example.zone" optout "$tmp/knot-anchor.txt" || { fail "knot-sign"; lab_verdict; }
 zargs=()
 for z in "${zones[@]}"; do zargs+=(-z "$z=$tmp/$z.zone"); done
 lab_yaml "${zargs[@]}" "exception:
@@ -168,7 +168,7 @@ kinds() {
 	CZ=$z
 	case $z in
 	optout.example) o=insecure ;;
-	knot-optout.example) o=insecure oc=insecure ;;
+	optout-knot.example) o=insecure oc=insecure ;;
 	esac
 	check positive "www.$z" A secure-answer
 	check cname-chain "alias2.$z" A secure-answer
@@ -252,7 +252,7 @@ for z in "${zones[@]}"; do
 	optout.example) opts=(-n -t 0 -p) ;;
 	esac
 	template "$z" 2024010102 >"$tmp/$z.unsigned"
-	if [ "$z" = knot-optout.example ]; then
+	if [ "$z" = optout-knot.example ]; then
 		# The same keys (Knot's key database kept in $tmp/kasp): a re-signing, not a rollover.
 		KNOT_SIGN_KASP=$tmp/kasp "$signed/knot-sign.sh" "$z" "$tmp/$z.unsigned" "$tmp/$z.zone" \
 			optout || fail "knot-sign $z"
