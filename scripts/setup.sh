@@ -26,6 +26,7 @@ packages=(
 	dnsperf knot-dnsutils dnsutils iproute2 iputils-ping procps
 	python3 python3-scapy tcpdump openssl curl prometheus dpdk-dev
 	knot nsd clang libclang-rt-14-dev valgrind
+	unbound libssl-dev
 )
 
 missing=()

@@ -145,11 +145,20 @@ def rrsets(rrs):
     sets = collections.OrderedDict()
     for rr in rrs:
         k = (rr.name, rr.type, rr.cls)
+        if rr.type == 46 and len(rr.rdata) >= 4:
+            # RRSIGs: one set per covered type (RFC 4034 3: each covers one RRset), so each
+            # RRset's signatures are compared with their TTL as a part of that RRset.
+            k += (rr_covered(rr),)
         e = sets.setdefault(k, (set(), set()))
         e[0].add(rr.ttl)
         e[1].add(rr.rdata)
     return frozenset((k[0], k[1], k[2], tuple(sorted(v[0])), tuple(sorted(v[1])))
                      for k, v in sets.items())
+
+
+def rr_covered(rr):
+    """The type an RRSIG covers: the first two octets of its RDATA (hex text, dnswire)."""
+    return int(rr.rdata[:4], 16)
 
 
 def normalise(raw):
@@ -207,7 +216,8 @@ class Rule:
     """One "rule:" line of ACCEPTED.md: conditions and the transformations that accept a difference.
 
     rule: ID peers=knot,nsd [qtype=T,T] [proto=udp|tcp] [edns=yes|no] [tag=PREFIX,PREFIX]
-          [swerve=KIND,KIND] [peer=KIND,KIND] [qclass=N,N] [zone=ORIGIN] then=ACTION[;ACTION]
+          [swerve=KIND,KIND] [peer=KIND,KIND] [qclass=N,N] [zone=ORIGIN] [do=yes|no]
+          then=ACTION[;ACTION]
     KIND is kind() of a normalised answer; each ACTION is one branch of transform() and
     returns None (the rule does not apply) unless the peer's answer has exactly the
     difference it describes.
@@ -238,6 +248,8 @@ class Rule:
         if "edns" in c and ("yes" if q["edns"] is not None else "no") not in c["edns"]:
             return False
         if "tag" in c and not any(q["tag"].startswith(t) for t in c["tag"]):
+            return False
+        if "do" in c and ("yes" if (q["edns"] or {}).get("do") else "no") not in c["do"]:
             return False
         if "qclass" in c and str(q["qclass"]) not in c["qclass"]:
             return False
@@ -339,10 +351,138 @@ class Rule:
                     if strip(pn[k]) != strip(sw[k]):
                         return None
                     pn[k] = sw[k]
+            elif act in DNSSEC_ACTIONS:
+                pn = DNSSEC_ACTIONS[act](self.q, sw, pn)
+                if pn is None:
+                    return None
             else:
                 raise ValueError("rule %s: unknown action %s" % (self.id, act))
         return pn
 
+
+# ---- DNSSEC actions (signed zones; ACCEPTED.md, "Signed zones") ----
+
+def _rrsig_of(rs):
+    """The covered type of an RRSIG RRset tuple (rrsets() keeps one per covered type)."""
+    return int(rs[4][0][:4], 16) if rs[1] == 46 and rs[4] else None
+
+
+def _proof(rs):
+    """An RRset of a denial proof: NSEC, NSEC3, or the RRSIGs covering them."""
+    return rs[1] in (47, 50) or _rrsig_of(rs) in (47, 50)
+
+
+def act_do_copied(q, sw, pn):
+    # The peer clears DO in its OPT where swerve copies it; nothing else differs.
+    if not (sw["opt"] and pn["opt"] and sw["opt"][1] and not pn["opt"][1]
+            and sw["opt"][0] == pn["opt"][0]):
+        return None
+    pn["opt"] = sw["opt"]
+    return pn
+
+
+def act_rrsig_subset(q, sw, pn):
+    # QTYPE RRSIG: the peer answers some of the name's signatures, swerve all of them (or TC
+    # when all of them do not fit).
+    if pn["rcode"] != sw["rcode"] or not pn["an"] or any(rs[1] != 46 for rs in pn["an"]):
+        return None
+    if sw["tc"] and not sw["an"] and not pn["tc"]:
+        return dict(sw)
+    if not pn["an"] < sw["an"] or any(rs[1] != 46 for rs in sw["an"]):
+        return None
+    pn["an"] = sw["an"]
+    return pn
+
+
+def act_any_signed(q, sw, pn):
+    # ANY with DO=1: the peer gives one RRset with its RRSIG; swerve the same shape over UDP
+    # (another RRset may be chosen), every RRset and its RRSIGs over TCP.
+    def shape(an):
+        data = [rs for rs in an if rs[1] != 46]
+        sigs = {_rrsig_of(rs) for rs in an if rs[1] == 46}
+        return data, sigs
+    pd, ps = shape(pn["an"])
+    if len(pd) != 1 or ps - {pd[0][1]} or pn["rcode"] != sw["rcode"]:
+        return None
+    if q["tcp"]:
+        if not pn["an"] <= sw["an"]:
+            return None
+        # Not accepted: an NSEC that swerve synthesised from a wildcard (its RRSIG's labels
+        # count below the owner's), which no peer's answer can show.
+        for rs in sw["an"]:
+            if _rrsig_of(rs) == 47 and int(rs[4][0][6:8], 16) < len(rs[0].rstrip(".").split(".")):
+                return None
+    else:
+        sd, ss = shape(sw["an"])
+        if len(sd) != 1 or ss - {sd[0][1]} or sd[0][0] != pd[0][0]:
+            return None
+    pn["an"] = sw["an"]
+    return pn
+
+
+def act_proof_subset(q, sw, pn):
+    # The two authority sections differ only in NSEC/NSEC3 RRsets (and their RRSIGs), one a
+    # subset of the other; everything else the same.
+    a, b = {rs for rs in sw["ns"] if _proof(rs)}, {rs for rs in pn["ns"] if _proof(rs)}
+    if (sw["ns"] - a) != (pn["ns"] - b) or a == b or not (a < b or b < a):
+        return None
+    pn["ns"] = sw["ns"]
+    return pn
+
+
+def act_nsec3_hashed_qname(q, sw, pn):
+    # A name at or below an NSEC3 owner name (a hashed label under the apex): the two answers
+    # differ in the proof only (rcode and answer the same).
+    z = zone_of(q_owner(q))
+    rest = q_owner(q)[:-len(z) - 1] if z else ""
+    label = rest.rsplit(".", 1)[-1]
+    if not (len(label) == 32 and re.fullmatch(r"[0-9a-v]{32}", label)):
+        return None
+    if pn["rcode"] != sw["rcode"] or pn["an"] != sw["an"]:
+        return None
+    if {rs for rs in pn["ns"] if not _proof(rs)} != {rs for rs in sw["ns"] if not _proof(rs)}:
+        return None
+    pn["ns"] = sw["ns"]
+    return pn
+
+
+def act_swerve_tc(q, sw, pn):
+    # swerve: TC and nothing else; the peer fitted the whole answer in 512 octets.
+    if not (sw["tc"] and not sw["an"] and not sw["ns"] and not sw["ar"] and not pn["tc"]
+            and pn["rcode"] == sw["rcode"]):
+        return None
+    return dict(sw)
+
+
+def act_rd_cleared(q, sw, pn):
+    # NOTIMP: swerve clears RD and CD (defined for QUERY only), the peer copies them.
+    if not (sw["rcode"] == pn["rcode"] == "NOTIMP" and
+            set(pn["hdr"]) - {"rd", "cd"} == set(sw["hdr"]) and not {"rd", "cd"} & set(sw["hdr"])):
+        return None
+    pn["hdr"] = sw["hdr"]
+    return pn
+
+
+def act_notimp_opt(q, sw, pn):
+    # NOTIMP without the question: swerve keeps an OPT when the query had one, the peer echoes
+    # the question (Knot) or drops the OPT (NSD).
+    if not (sw["rcode"] == pn["rcode"] == "NOTIMP" and sw["qd"] == 0 and not sw["an"]
+            and not sw["ns"] and not sw["ar"] and not pn["an"] and not pn["ns"] and not pn["ar"]):
+        return None
+    pn["qd"], pn["opt"], pn["nopt"] = 0, sw["opt"], sw["nopt"]
+    return pn
+
+
+def act_aa_from_swerve(q, sw, pn):
+    pn["aa"] = sw["aa"]
+    return pn
+
+
+DNSSEC_ACTIONS = {
+    "do-copied": act_do_copied, "rrsig-subset": act_rrsig_subset, "any-signed": act_any_signed,
+    "proof-subset": act_proof_subset, "nsec3-hashed-qname": act_nsec3_hashed_qname,
+    "swerve-tc": act_swerve_tc, "rd-cleared": act_rd_cleared, "notimp-opt": act_notimp_opt, "aa-from-swerve": act_aa_from_swerve,
+}
 
 ZONES = []
 
@@ -402,6 +542,8 @@ def main():
     ap.add_argument("--show", type=int, default=5, help="unaccepted differences printed in full")
     ap.add_argument("--label", default="")
     ap.add_argument("--grep", default="", help="print only unaccepted differences matching this")
+    ap.add_argument("--dnssec", action="store_true",
+                    help="signed zones: every query also asked with DO=1 (dnssec_variants())")
     a = ap.parse_args()
 
     servers = [(s.split("=")[0], addr_of(s.split("=")[1])) for s in a.server]
@@ -410,6 +552,8 @@ def main():
     ZONES.extend(z.origin for z in zones)
     queries = querygen.generate(zones, seed=a.seed)
     queries += querygen.tcp_subset(queries, n=a.tcp)
+    if a.dnssec:
+        queries += dnssec_variants(queries)
     for i, q in enumerate(queries):
         q["id"] = i & 0xFFFF
         q["wire"] = dnswire.make_query(q["qname"], q["qtype"], q["qclass"], qid=q["id"], rd=q["rd"],
@@ -498,6 +642,19 @@ def main():
             print("  %-5s %-16s %-9s %-9s %-14s %5d" % (k + (n,)))
     print("%s%d unaccepted difference(s)" % (a.label, failures))
     return 1 if failures else 0
+
+
+def dnssec_variants(queries):
+    """Each query without DO again with DO=1: its own EDNS (payload, version, options) with the
+    DO bit, or EDNS with payload 1232 where it had none (RFC 3225: DO needs an OPT)."""
+    out = []
+    for q in queries:
+        e = q["edns"]
+        if e is not None and e.get("do"):
+            continue
+        e = dict(e, do=True) if e is not None else {"payload": 1232, "do": True}
+        out.append(dict(q, edns=e))
+    return out
 
 
 def desc(q):

@@ -11,7 +11,13 @@
 # tests/conformance/ACCEPTED.md does not accept.
 # Round 1: a generated real-world-shaped zone (tests/conformance/gen_zone.py)
 # and the golden zones; round 2: tests/data/zones (example.com, the $INCLUDE
-# zone). Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
+# zone); round 3: signed zones (DNSSEC), served from the same signed files by all
+# three: the ldns-signzone fixtures of tests/common/zones/signed (NSEC, NSEC3,
+# NSEC3 opt-out) and two zones signed here by Knot's own signer (NSEC, and NSEC3
+# opt-out, which leaves unsigned delegations out of the chain); every query of
+# that round is asked with DO=1 as well (difftest.py --dnssec).
+# DIFF_ROUNDS="gen data signed" (default all) runs only the rounds named.
+# Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
 # shellcheck source=tests/common/lab.sh
@@ -38,10 +44,15 @@ incl() { ip netns exec "$SWERVE_NS" "$@"; }
 # wait_answer HOST PORT NAME: until a server answers NAME SOA from the client namespace.
 wait_answer() { lab_wait_answer -P -n 100 -i 0.2 -s "$1" -o "$2" "$3" SOA; }
 
-# round NAME ORIGIN=FILE...: serve the zones from all three servers and compare.
+# round NAME ORIGIN=FILE...: serve the zones from all three servers and compare (round_args:
+# more difftest.py arguments for this round).
 round() {
 	local name=$1 z origin file d
 	shift
+	case " ${DIFF_ROUNDS:-$name} " in
+	*" $name "*) ;;
+	*) return 0 ;;
+	esac
 	d=$tmp/$name
 	mkdir -p "$d/knot" "$d/nsd"
 	# Zone files are copied with their includes (relative $INCLUDE paths resolve the same for all).
@@ -119,7 +130,7 @@ round() {
 	for z in "$@"; do zargs+=(--zone "${z%%=*}."); done
 	if incl $py "$conf/difftest.py" --label "[$name] " --server swerve=198.18.0.53:53 \
 		--server knot=127.0.0.1:5301 --server nsd=127.0.0.1:5302 --axfr 127.0.0.1:5301 \
-		--accepted "${DIFF_ACCEPTED:-$conf/ACCEPTED.md}" ${DIFF_ARGS:-} "${zargs[@]}"; then
+		--accepted "${DIFF_ACCEPTED:-$conf/ACCEPTED.md}" ${DIFF_ARGS:-} ${round_args:-} "${zargs[@]}"; then
 		echo "ok: round $name: no unaccepted difference"
 	else
 		echo "FAIL: round $name"
@@ -144,6 +155,29 @@ sed -i 's/^\$INCLUDE "part.zone" sub$/$INCLUDE part.zone sub.inc.example./' "$tm
 # innermost file where NSD looks for it keeps the data the same for all three.
 cp "$tmp/data/include/sub/leaf.zone" "$tmp/data/include/leaf.zone"
 nsd_zonesdir=$tmp/data/include round data example.com="$tmp/data/example.com.zone" inc.example="$tmp/data/include/main.zone"
+
+# Round 3: signed zones. The lab set of tests/common/zones/signed (one template signed by
+# ldns-signzone three ways) and the same template signed by knotd (knot-sign.sh, new keys
+# each run): all three servers load the very same signed files, so every RRSIG must match.
+signed=$top/tests/common/zones/signed
+mkdir -p "$tmp/signed"
+sz=()
+for z in nsec.example nsec3.example optout.example; do
+	cp "$signed/$z.zone" "$tmp/signed/$z.zone"
+	sz+=("$z=$tmp/signed/$z.zone")
+done
+for spec in nsec-knot.example:nsec optout-knot.example:optout; do
+	z=${spec%%:*}
+	grep -v '^;' "$top/tests/common/zones/example.com.zone" | sed "s/example\.com\./$z./g" \
+		>"$tmp/signed/$z.unsigned"
+	if "$signed/knot-sign.sh" "$z" "$tmp/signed/$z.unsigned" "$tmp/signed/$z.zone" "${spec#*:}"; then
+		sz+=("$z=$tmp/signed/$z.zone")
+	else
+		echo "FAIL: knot-sign $z"
+		failures=$((failures + 1))
+	fi
+done
+round_args=--dnssec round signed "${sz[@]}"
 
 echo "differential: $((SECONDS - start_s)) s"
 lab_verdict differential
