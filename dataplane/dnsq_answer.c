@@ -97,6 +97,21 @@ dnsq_proof_nodata_at(struct dnsq_ctx *c, const struct rrt_node *n)
 		dnsq_proof_nodata(c, n);
 }
 
+/* Whether @qtype at the CNAME's owner @n names data there rather than the CNAME's target. */
+static bool
+dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint16_t qtype)
+{
+	const struct rrt_ref *ref;
+
+	if (qtype == DNSQ_TYPE_NSEC)
+		return rrt_node_ref(c->t, n, DNSQ_TYPE_NSEC) != NULL;
+	if (qtype != DNSQ_TYPE_RRSIG)
+		return false;
+	ref = rrt_node_ref(c->t, n, DNSQ_TYPE_CNAME);
+	return ref != NULL && rrt_ref_rrset(c->t, ref) != NULL &&
+	       rrt_ref_rrset(c->t, ref)->sig_len != 0;
+}
+
 /* QTYPE RRSIG: the RRSIGs of every RRset at @n (they are stored beside what they cover). */
 static enum dnsq_step
 dnsq_answer_rrsig(struct dnsq_ctx *c, const struct rrt_node *n)
@@ -218,16 +233,16 @@ dnsq_answer_node(struct dnsq_ctx *c, const struct rrt_node *n)
 	c->aa = true;
 	if (caa_unlikely(qtype == DNSQ_TYPE_ANY))
 		return dnsq_answer_any(c, n);
-	if (caa_unlikely(qtype == DNSQ_TYPE_RRSIG))
-		return dnsq_answer_rrsig(c, n);
 	/*
 	 * RFC 1034 4.3.2 3a follows a CNAME for any other type, except the NSEC
-	 * that may live beside it in a signed zone (RFC 4035 2.3, RFC 2181
-	 * 10.1.1): that one is data of the name itself.
+	 * and RRSIG that live beside it in a signed zone (RFC 4035 2.3, RFC 2181
+	 * 10.1.1): those are data of the name itself.
 	 */
 	if (caa_unlikely(n->flags & RRT_NODE_CNAME) && qtype != DNSQ_TYPE_CNAME &&
-	    (qtype != DNSQ_TYPE_NSEC || rrt_node_ref(c->t, n, DNSQ_TYPE_NSEC) == NULL))
+	    !dnsq_beside_cname(c, n, qtype))
 		return dnsq_answer_cname(c, n);
+	if (caa_unlikely(qtype == DNSQ_TYPE_RRSIG))
+		return dnsq_answer_rrsig(c, n);
 	/*
 	 * Type 0 names the glue pseudo-RRset in the table; to a client it is an
 	 * unknown type. An NSEC states its own owner's place in the chain: it is

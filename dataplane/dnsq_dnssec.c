@@ -322,7 +322,8 @@ dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut)
 	const struct rrt_zone *z = dnsq_zone(c, cut->zone);
 	const struct rrt_ref *ds;
 
-	if (!c->dnssec)
+	/* An unsigned parent proves nothing: its DS (if any) would be no use unsigned. */
+	if (!dnsq_proving(c, z))
 		return;
 	/* RFC 4035 3.1.4: the DS RRset and its RRSIGs, or the proof that there is none. */
 	ds = rrt_node_ref(c->t, cut, DNSQ_TYPE_DS);
@@ -331,8 +332,6 @@ dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut)
 				 dnsq_owner_suffix(c, cut->name_len), true);
 		return;
 	}
-	if (!dnsq_proving(c, z))
-		return;
 	if (z->denial == RRT_DENIAL_NSEC3) {
 		const uint8_t *name = c->name + c->name_len - cut->name_len;
 
