@@ -42,6 +42,9 @@
 #define EXC_BURST_DIV 10
 #define EXC_BURST_MIN 32
 
+/* Frames of one class taken per call: a worker hands over one rx burst (WORKER_BURST). */
+#define EXC_MAX_BURST 32
+
 /* TSC ticks per second, set once by exception_setup() before workers start; read-only after. */
 static uint64_t exc_tsc_hz;
 
@@ -247,7 +250,7 @@ exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 	struct rte_ether_addr mac;
 	char args[IFNAMSIZ + 64];
 	uint16_t tap = RTE_MAX_ETHPORTS;
-	uint64_t burst;
+	uint64_t burst, rates[STATS_EXC_MAX];
 	bool created = false;
 	int ret;
 
@@ -292,17 +295,25 @@ exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 		goto fail;
 
 	exc_tsc_hz = rte_get_tsc_hz();
-	burst = RTE_MAX((uint64_t)c->pps / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
+	rates[STATS_EXC_NEIGH] = c->neigh_pps;
+	rates[STATS_EXC_DNS] = c->dns_pps;
+	rates[STATS_EXC_OTHER] = c->pps;
 	for (unsigned i = 0; i < nqueues; i++) {
 		q[i].tap_port = tap;
 		q[i].queue = (uint16_t)i;
-		q[i].rate = c->pps;
-		q[i].burst = burst;
-		q[i].tokens = burst * exc_tsc_hz;
-		q[i].last_tsc = rte_get_tsc_cycles();
+		for (unsigned k = 0; k < STATS_EXC_MAX; k++) {
+			struct exc_bucket *b = &q[i].b[k];
+
+			burst = RTE_MAX((uint64_t)rates[k] / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
+			b->rate = rates[k];
+			b->burst = burst;
+			b->tokens = burst * exc_tsc_hz;
+			b->last_tsc = rte_get_tsc_cycles();
+		}
 	}
-	sw_info("exception: %s (port %u, %u queues, %u frames/s per queue)", ifname, tap, nqueues,
-		c->pps);
+	sw_info("exception: %s (port %u, %u queues; frames/s per queue: ARP/ND %u, TCP/53 and "
+		"NOTIFY %u, other %u)",
+		ifname, tap, nqueues, c->neigh_pps, c->dns_pps, c->pps);
 	return 0;
 
 fail:
@@ -324,9 +335,8 @@ fail:
  * bits; a bucket deeper than a second's worth then just refills more slowly.
  */
 static inline void
-exc_refill(struct exc_queue *q)
+exc_refill(struct exc_bucket *q, uint64_t now)
 {
-	uint64_t now = rte_get_tsc_cycles();
 	uint64_t elapsed = now - q->last_tsc;
 	uint64_t cap = q->burst * exc_tsc_hz;
 
@@ -451,31 +461,59 @@ exc_test_stall(struct rte_mbuf *m)
 #endif
 
 unsigned
-exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n)
+exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, const uint8_t *cls, unsigned n,
+		    struct worker_stats *st)
 {
-	unsigned allowed = 0;
-	uint16_t sent;
+	struct rte_mbuf *by[STATS_EXC_MAX][EXC_MAX_BURST];
+	unsigned nby[STATS_EXC_MAX] = {0};
+	unsigned total = 0;
+	uint64_t now;
 
-	if (n > UINT16_MAX)
-		n = UINT16_MAX;
 #ifdef SWERVE_TEST_HOOKS
 	for (unsigned i = 0; i < n; i++)
 		exc_test_stall(m[i]);
 #endif
-	exc_refill(q);
-	/* n is at most a burst: counting beats a 64-bit division. */
-	while (allowed < n && q->tokens >= exc_tsc_hz) {
-		q->tokens -= exc_tsc_hz;
-		allowed++;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = cls[i] < STATS_EXC_MAX ? cls[i] : STATS_EXC_OTHER;
+
+		/* A worker hands over at most one rx burst; anything past it is not sent. */
+		if (nby[k] == EXC_MAX_BURST) {
+			st->exc_class_limited[k]++;
+			st->exc_limited++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
+		by[k][nby[k]++] = m[i];
 	}
-	if (allowed == 0)
-		return 0;
-	for (unsigned i = 0; i < allowed; i++)
-		exc_csum_complete(m[i]);
-	sent = rte_eth_tx_burst(q->tap_port, q->queue, m, (uint16_t)allowed);
-	/* Frames the tap refused did not reach the kernel: they cost nothing. */
-	q->tokens += (uint64_t)(allowed - sent) * exc_tsc_hz;
-	return sent;
+	now = rte_get_tsc_cycles();
+	for (unsigned k = 0; k < STATS_EXC_MAX; k++) {
+		struct exc_bucket *b = &q->b[k];
+		unsigned allowed = 0, cnt = nby[k];
+		uint16_t sent = 0;
+
+		if (cnt == 0)
+			continue;
+		exc_refill(b, now);
+		/* cnt is at most a burst: counting beats a 64-bit division. */
+		while (allowed < cnt && b->tokens >= exc_tsc_hz) {
+			b->tokens -= exc_tsc_hz;
+			allowed++;
+		}
+		for (unsigned i = 0; i < allowed; i++)
+			exc_csum_complete(by[k][i]);
+		if (allowed != 0)
+			sent = rte_eth_tx_burst(q->tap_port, q->queue, by[k], (uint16_t)allowed);
+		/* Frames the tap refused did not reach the kernel: they cost nothing. */
+		b->tokens += (uint64_t)(allowed - sent) * exc_tsc_hz;
+		if (sent < cnt)
+			rte_pktmbuf_free_bulk(by[k] + sent, cnt - sent);
+		st->exc_class_kernel[k] += sent;
+		st->exc_class_limited[k] += cnt - sent;
+		st->exc_to_kernel += sent;
+		st->exc_limited += cnt - sent;
+		total += sent;
+	}
+	return total;
 }
 
 unsigned

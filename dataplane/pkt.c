@@ -38,6 +38,13 @@ pkt_service_init(struct pkt_service *svc, const struct svc_addr *addrs, size_t n
 			if (svc->n4 == PKT_MAX_SERVICE)
 				return -E2BIG;
 			svc->v4[svc->n4++] = addrs[i].v4.s_addr;
+			/* /31 and /32 have no broadcast address (RFC 3021); 0 means unset. */
+			if (addrs[i].prefix > 0 && addrs[i].prefix < 31) {
+				uint32_t host = UINT32_MAX >> addrs[i].prefix;
+
+				svc->bcast4[svc->nbcast4++] =
+					addrs[i].v4.s_addr | rte_cpu_to_be_32(host);
+			}
 		} else if (addrs[i].family == AF_INET6) {
 			if (svc->n6 == PKT_MAX_SERVICE)
 				return -E2BIG;
@@ -105,6 +112,38 @@ pkt_bad_src_v6(const uint8_t *a)
 	static const uint8_t zero[15];
 
 	return a[0] == 0xff || (memcmp(a, zero, 15) == 0 && a[15] <= 1);
+}
+
+/* The directed broadcast address of a service prefix: no reply may go there. */
+static inline bool
+pkt_bcast_src_v4(const struct pkt_service *s, uint32_t addr)
+{
+	for (unsigned i = 0; i < s->nbcast4; i++)
+		if (s->bcast4[i] == addr)
+			return true;
+	return false;
+}
+
+/*
+ * The UDP checksum of a query, unless the port vouched for it. A field that
+ * holds only the pseudo-header sum is what a sender on a virtual link leaves
+ * for a NIC that does not exist (the frame never crossed a wire): accepted.
+ * @phdr is that pseudo-header sum, folded and not complemented.
+ */
+static inline bool
+pkt_udp_cksum_ok(const struct pkt_ctx *c, const struct rte_udp_hdr *udp, uint16_t ulen,
+		 uint16_t phdr)
+{
+	uint32_t sum;
+
+	if (likely(c->rx_l4 == PKT_RX_L4_GOOD))
+		return true;
+	if (c->rx_l4 == PKT_RX_L4_BAD)
+		return false;
+	sum = (uint32_t)phdr + __rte_raw_cksum(udp, ulen, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff || udp->dgram_cksum == phdr;
 }
 
 /* IPv6 extension headers (RFC 8200 4, RFC 7045 list), counted apart from other protocols. */
@@ -358,6 +397,10 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	/* Longer frames are fine: Ethernet pads short packets to 60 octets. */
 	if (tot > len - l2)
 		return pkt_drop(c, STATS_DROP_IP_LEN);
+	/* Nothing but a service address is ours: other hosts' traffic never reaches the kernel. */
+	if (!pkt_svc_v4(c->svc, ip->dst_addr))
+		return pkt_drop(c, STATS_DROP_NOT_OURS);
+	res->exc_class = STATS_EXC_OTHER;
 	/* A fragment is never DNS to us, whatever it starts with; the kernel may reassemble it. */
 	if (ip->fragment_offset &
 	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
@@ -365,7 +408,11 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 		return PKT_EXCEPTION;
 	}
 	udp = (struct rte_udp_hdr *)(frame + l2 + ihl);
-	if (ip->next_proto_id != IPPROTO_UDP || !pkt_svc_v4(c->svc, ip->dst_addr))
+	if (ip->next_proto_id == IPPROTO_TCP && tot - ihl >= 4 &&
+	    (udp->dst_port == rte_cpu_to_be_16(PKT_DNS_PORT) ||
+	     udp->src_port == rte_cpu_to_be_16(PKT_DNS_PORT)))
+		res->exc_class = STATS_EXC_DNS;
+	if (ip->next_proto_id != IPPROTO_UDP)
 		goto exception;
 	if (tot - ihl < PKT_UDP_HDR)
 		return pkt_drop(c, STATS_DROP_TRUNC_L4);
@@ -376,10 +423,14 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	/* The header checksum is always complete (only L4 sums may be partial on virtual links). */
 	if (rte_raw_cksum(ip, ihl) != 0xffff)
 		return pkt_drop(c, STATS_DROP_IP_HDR);
-	if (pkt_bad_src_v4(ip->src_addr))
+	if (pkt_bad_src_v4(ip->src_addr) || pkt_bcast_src_v4(c->svc, ip->src_addr))
 		return pkt_drop(c, STATS_DROP_SRC_IP);
 	if (udp->src_port == 0)
 		return pkt_drop(c, STATS_DROP_SRC_PORT);
+	/* Zero: the sender computed no checksum, which IPv4 allows. */
+	if (udp->dgram_cksum != 0 &&
+	    !pkt_udp_cksum_ok(c, udp, (uint16_t)(tot - ihl), rte_ipv4_phdr_cksum(ip, 0)))
+		return pkt_drop(c, STATS_DROP_UDP_CKSUM);
 
 	rlen = pkt_answer(
 		c, (uint8_t *)(udp + 1), (size_t)(tot - ihl - PKT_UDP_HDR),
@@ -387,8 +438,10 @@ pkt_ipv4(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 		(const uint8_t *)&ip->src_addr, 4);
 	if (rlen == 0)
 		return PKT_DROP;
-	if (unlikely(rlen == PKT_PUNT))
+	if (unlikely(rlen == PKT_PUNT)) {
+		res->exc_class = STATS_EXC_DNS;
 		goto exception;
+	}
 
 	pkt_udp_reply(udp, rlen);
 
@@ -467,8 +520,98 @@ exception:
 	return PKT_EXCEPTION;
 }
 
+/* ICMPv6 types the kernel needs for its link (RFC 4861 4, RFC 3810 5.1). */
+#define PKT_ICMP6_MLD_QUERY 130
+#define PKT_ICMP6_RA	    134
+#define PKT_ICMP6_NS	    135
+#define PKT_ICMP6_NA	    136
+#define PKT_ND_HOPS	    255 /* ND messages come from the link itself (RFC 4861 6.1). */
+
+static inline bool
+pkt_v6_linklocal(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/*
+ * The groups whose ND/MLD the kernel needs: all-nodes (ff02::1) and the
+ * solicited-node group (ff02::1:ffXX:XXXX) of a service address or of our
+ * EUI-64 link-local address, whose low 24 bits are the MAC's last three octets.
+ */
+static inline bool
+pkt_nd_group(const struct pkt_ctx *c, const uint8_t *d)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	static const uint8_t sol[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+
+	if (memcmp(d, all_nodes, 16) == 0)
+		return true;
+	if (memcmp(d, sol, 13) != 0)
+		return false;
+	if (memcmp(d + 13, c->mac + 3, 3) == 0)
+		return true;
+	for (unsigned i = 0; i < c->svc->n6; i++)
+		if (memcmp(d + 13, c->svc->v6[i] + 13, 3) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * IPv6 that is not to a service address, or came to a group MAC: only
+ * neighbour discovery and MLD queries the kernel needs for its own link go
+ * on (see pkt.h); the rest is dropped.
+ */
 static enum pkt_verdict
-pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t l2,
+pkt_nd6(struct pkt_ctx *c, const struct rte_ipv6_hdr *ip, uint16_t plen, bool group,
+	struct pkt_result *res)
+{
+	const uint8_t *d = ip->dst_addr;
+	const uint8_t *l4 = (const uint8_t *)(ip + 1);
+	bool mcast = d[0] == 0xff;
+	enum stats_drop why = group || mcast ? STATS_DROP_GROUP_DST : STATS_DROP_NOT_OURS;
+	uint32_t left = plen;
+	uint8_t nh = ip->proto;
+
+	if (!mcast && !pkt_v6_linklocal(d) && !pkt_svc_v6(c->svc, d))
+		return pkt_drop(c, STATS_DROP_NOT_OURS);
+	if (mcast && !pkt_nd_group(c, d))
+		return pkt_drop(c, why);
+	/* MLD queries carry a router alert in one hop-by-hop header. */
+	if (mcast && nh == IPPROTO_HOPOPTS && left >= 8) {
+		uint32_t hl = ((uint32_t)l4[1] + 1) * 8;
+
+		if (hl > left)
+			return pkt_drop(c, STATS_DROP_TRUNC_L4);
+		nh = l4[0];
+		l4 += hl;
+		left -= hl;
+		if (nh == IPPROTO_ICMPV6 && left >= 4 && l4[0] == PKT_ICMP6_MLD_QUERY)
+			goto neigh;
+		return pkt_drop(c, why);
+	}
+	if (nh != IPPROTO_ICMPV6 || left < 4 || ip->hop_limits != PKT_ND_HOPS)
+		return pkt_drop(c, why);
+	switch (l4[0]) {
+	case PKT_ICMP6_RA:
+	case PKT_ICMP6_NA:
+		goto neigh;
+	case PKT_ICMP6_NS:
+		/* The target: a service address, or (by its group) our link-local one. */
+		if (left < 24)
+			return pkt_drop(c, STATS_DROP_TRUNC_L4);
+		if (pkt_svc_v6(c->svc, l4 + 8) || pkt_v6_linklocal(l4 + 8))
+			goto neigh;
+		return pkt_drop(c, why);
+	default:
+		return pkt_drop(c, why);
+	}
+neigh:
+	res->exc_class = STATS_EXC_NEIGH;
+	return PKT_EXCEPTION;
+}
+
+static enum pkt_verdict
+pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t l2, bool group,
 	 struct pkt_result *res)
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + l2);
@@ -484,15 +627,25 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 	plen = rte_be_to_cpu_16(ip->payload_len);
 	if (plen > len - l2 - PKT_IPV6_HDR)
 		return pkt_drop(c, STATS_DROP_IP_LEN);
+	if (group || !pkt_svc_v6(c->svc, ip->dst_addr))
+		return pkt_nd6(c, ip, plen, group, res);
 	udp = (struct rte_udp_hdr *)(frame + l2 + PKT_IPV6_HDR);
+	res->exc_class = STATS_EXC_OTHER;
 	if (ip->proto != IPPROTO_UDP) {
+		const uint8_t *l4 = (const uint8_t *)udp;
+
+		if (ip->proto == IPPROTO_ICMPV6 && plen >= 4 && ip->hop_limits == PKT_ND_HOPS &&
+		    (l4[0] == PKT_ICMP6_NS || l4[0] == PKT_ICMP6_NA))
+			res->exc_class = STATS_EXC_NEIGH;
+		else if (ip->proto == IPPROTO_TCP && plen >= 4 &&
+			 (udp->dst_port == rte_cpu_to_be_16(PKT_DNS_PORT) ||
+			  udp->src_port == rte_cpu_to_be_16(PKT_DNS_PORT)))
+			res->exc_class = STATS_EXC_DNS;
 		/* Extension headers are never walked to find DNS behind them. */
-		if (pkt_ipv6_ext(ip->proto))
+		else if (pkt_ipv6_ext(ip->proto))
 			c->st->ipv6_ext++;
 		goto exception;
 	}
-	if (!pkt_svc_v6(c->svc, ip->dst_addr))
-		goto exception;
 	if (plen < PKT_UDP_HDR)
 		return pkt_drop(c, STATS_DROP_TRUNC_L4);
 	if (udp->dst_port != rte_cpu_to_be_16(PKT_DNS_PORT))
@@ -503,6 +656,9 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 		return pkt_drop(c, STATS_DROP_SRC_IP);
 	if (udp->src_port == 0)
 		return pkt_drop(c, STATS_DROP_SRC_PORT);
+	/* UDP over IPv6 must carry a checksum (RFC 8200 8.1): zero is dropped, not trusted. */
+	if (udp->dgram_cksum == 0 || !pkt_udp_cksum_ok(c, udp, plen, rte_ipv6_phdr_cksum(ip, 0)))
+		return pkt_drop(c, STATS_DROP_UDP_CKSUM);
 
 	rlen = pkt_answer(c, (uint8_t *)(udp + 1), (size_t)(plen - PKT_UDP_HDR),
 			  pkt_dns_cap(c, cap, (uint16_t)(l2 + PKT_IPV6_HDR + PKT_UDP_HDR),
@@ -510,8 +666,10 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 			  ip->src_addr, 16);
 	if (rlen == 0)
 		return PKT_DROP;
-	if (unlikely(rlen == PKT_PUNT))
+	if (unlikely(rlen == PKT_PUNT)) {
+		res->exc_class = STATS_EXC_DNS;
 		goto exception;
+	}
 
 	pkt_udp_reply(udp, rlen);
 
@@ -543,12 +701,35 @@ exception:
 	return PKT_EXCEPTION;
 }
 
+/*
+ * ARP (RFC 826) over Ethernet for IPv4: requests and replies whose target is
+ * a service address go to the kernel, which answers and learns from them;
+ * ARP about other hosts is not ours.
+ */
+static enum pkt_verdict
+pkt_arp(struct pkt_ctx *c, const uint8_t *arp, uint16_t len, struct pkt_result *res)
+{
+	uint32_t tpa;
+
+	if (len < 28)
+		return pkt_drop(c, STATS_DROP_TRUNC_L3);
+	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0x00 || arp[4] != 6 ||
+	    arp[5] != 4)
+		return pkt_drop(c, STATS_DROP_NOT_OURS);
+	memcpy(&tpa, arp + 24, 4);
+	if (!pkt_svc_v4(c->svc, tpa))
+		return pkt_drop(c, STATS_DROP_NOT_OURS);
+	res->exc_class = STATS_EXC_NEIGH;
+	return PKT_EXCEPTION;
+}
+
 enum pkt_verdict
 pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, struct pkt_result *res)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	uint16_t l2 = sizeof(struct rte_ether_hdr);
 	rte_be16_t type;
+	bool group;
 
 	if (unlikely(cap < len))
 		cap = len;
@@ -560,6 +741,7 @@ pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, struc
 	if (rte_is_unicast_ether_addr(&eth->dst_addr) &&
 	    memcmp(eth->dst_addr.addr_bytes, c->mac, RTE_ETHER_ADDR_LEN) != 0)
 		return pkt_drop(c, STATS_DROP_OTHER_HOST);
+	group = rte_is_multicast_ether_addr(&eth->dst_addr);
 	type = eth->ether_type;
 	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
 		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
@@ -569,10 +751,16 @@ pkt_process(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, struc
 		type = vh->eth_proto;
 		l2 += sizeof(*vh);
 	}
-	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		/* No IPv4 to a group MAC is ours: ARP is another ethertype, queries get no answer. */
+		if (group)
+			return pkt_drop(c, STATS_DROP_GROUP_DST);
 		return pkt_ipv4(c, frame, len, cap, l2, res);
+	}
 	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
-		return pkt_ipv6(c, frame, len, cap, l2, res);
-	/* ARP, a second VLAN tag, LLDP and the rest are the kernel's business. */
-	return PKT_EXCEPTION;
+		return pkt_ipv6(c, frame, len, cap, l2, group, res);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return pkt_arp(c, frame + l2, (uint16_t)(len - l2), res);
+	/* LLDP, a second VLAN tag and the rest: nothing the service needs. */
+	return pkt_drop(c, STATS_DROP_NOT_OURS);
 }

@@ -221,10 +221,17 @@ worker_set_offload(struct rte_mbuf *m, const struct pkt_result *res)
 /* Answer, drop or set aside one frame; exception frames are collected in @exc for one hand-over. */
 static inline void
 worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct rte_mbuf **exc,
-	     unsigned *nexc, struct rte_mbuf **drop, unsigned *ndrop)
+	     uint8_t *exc_cls, unsigned *nexc, struct rte_mbuf **drop, unsigned *ndrop)
 {
 	struct pkt_result res;
 	enum pkt_verdict v;
+	uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	/* The port's word on the L4 checksum; NONE means the data was verified otherwise. */
+	w->ctx.rx_l4 = l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD	? PKT_RX_L4_BAD
+		       : l4f == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ? PKT_RX_L4_UNKNOWN
+							       : PKT_RX_L4_GOOD;
+	res.exc_class = STATS_EXC_OTHER;
 
 	/*
 	 * Only a plain single-segment mbuf may be rewritten in place; anything
@@ -251,6 +258,7 @@ worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct
 		break;
 	case PKT_EXCEPTION:
 		if (w->exc != NULL) {
+			exc_cls[*nexc] = res.exc_class;
 			exc[(*nexc)++] = m;
 		} else {
 			w->stats.drop[STATS_DROP_NO_EXCEPTION]++;
@@ -268,6 +276,7 @@ static void
 worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, unsigned n)
 {
 	struct rte_mbuf *exc[WORKER_BURST];
+	uint8_t exc_cls[WORKER_BURST];
 	struct rte_mbuf *drop[WORKER_BURST];
 	unsigned nexc = 0, ndrop = 0, i;
 
@@ -282,19 +291,14 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i + WORKER_PREFETCH < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + WORKER_PREFETCH], void *));
-		worker_frame(w, p, pkts[i], exc, &nexc, drop, &ndrop);
+		worker_frame(w, p, pkts[i], exc, exc_cls, &nexc, drop, &ndrop);
 	}
 	for (; i < n; i++)
-		worker_frame(w, p, pkts[i], exc, &nexc, drop, &ndrop);
+		worker_frame(w, p, pkts[i], exc, exc_cls, &nexc, drop, &ndrop);
 
-	if (nexc != 0) {
-		unsigned ok = exception_to_kernel(w->exc, exc, nexc);
-
-		w->stats.exc_to_kernel += ok;
-		w->stats.exc_limited += nexc - ok;
-		if (ok < nexc)
-			rte_pktmbuf_free_bulk(exc + ok, nexc - ok);
-	}
+	/* Takes every frame: sends what each class's budget allows, frees and counts the rest. */
+	if (nexc != 0)
+		exception_to_kernel(w->exc, exc, exc_cls, nexc, &w->stats);
 	if (ndrop != 0)
 		rte_pktmbuf_free_bulk(drop, ndrop);
 }

@@ -49,6 +49,9 @@ static const struct cfg_key cfg_dataplane_keys[] = {
 static const struct cfg_key cfg_exception_keys[] = {
 	{"interface", CFG_STR_NULL, CFG_MEMBER(exception_ifname), 0, IFNAMSIZ - 1},
 	{"rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_pps), 1, 10000000},
+	/* Budgets of their own, so a flood of junk cannot take ARP/ND or TCP/53 down with it. */
+	{"neigh-rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_neigh_pps), 1, 10000000},
+	{"dns-rate-limit-pps", CFG_UINT, CFG_MEMBER(exception_dns_pps), 1, 10000000},
 };
 
 static int cfg_cookie_secret(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *node,
@@ -75,6 +78,12 @@ static const struct cfg_key cfg_tcp_keys[] = {
 	{"max-clients", CFG_UINT, CFG_MEMBER(tcp_max_clients), 1, 65535},
 	/* RFC 7766 6.2.3 suggests idle timeouts of seconds; ten minutes is already generous. */
 	{"idle-timeout-ms", CFG_UINT, CFG_MEMBER(tcp_idle_ms), 100, 600000},
+	/* Unbound's tcp-connection-limit and dnsdist's per-client limit; 0: none. */
+	{"max-clients-per-source", CFG_UINT, CFG_MEMBER(tcp_max_per_source), 0, 65535},
+	/* Knot's tcp-io-timeout: one whole message, however slowly its octets come. */
+	{"io-timeout-ms", CFG_UINT, CFG_MEMBER(tcp_io_ms), 100, 600000},
+	/* Queries of one connection answered before the others get their turn. */
+	{"max-pipelined", CFG_UINT, CFG_MEMBER(tcp_max_pipelined), 1, 65535},
 };
 
 static const struct cfg_key cfg_control_keys[] = {
@@ -291,6 +300,11 @@ cfg_defaults(const char *path)
 	cfg->exception_pps = 10000;
 	cfg->tcp_max_clients = 256;
 	cfg->tcp_idle_ms = 10000;
+	cfg->tcp_max_per_source = 32;
+	cfg->tcp_io_ms = 2000;
+	cfg->tcp_max_pipelined = 16;
+	cfg->exception_neigh_pps = 1000;
+	cfg->exception_dns_pps = 10000;
 	cfg->ctl_mode = 0660;
 	cfg->ctl_max_clients = 16;
 	cfg->ctl_idle_ms = 30000;

@@ -27,6 +27,8 @@ config_exc_conf(const struct swerve_config *cfg, struct exc_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->ifname = cfg->exception_ifname;
 	c->pps = cfg->exception_pps;
+	c->neigh_pps = cfg->exception_neigh_pps;
+	c->dns_pps = cfg->exception_dns_pps;
 	c->addrs = cfg->addrs;
 	c->naddrs = cfg->naddrs;
 }

@@ -133,6 +133,20 @@ metrics_stats_exception(struct metrics_out *o, const struct worker_stats *const 
 		metrics_sample_u64(o, name, st[i]->exc_limited, "worker", w, "direction", "limited",
 				   NULL);
 	}
+	name = "swerve_exception_class_packets_total";
+	metrics_family(o, name, "counter",
+		       "Exception path frames by class (neigh: ARP/ND, dns: TCP/53 and NOTIFY, "
+		       "other), each with its own budget: to_kernel accepted, limited refused.");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%u", i);
+		for (unsigned k = 0; k < STATS_EXC_MAX; k++) {
+			metrics_sample_u64(o, name, st[i]->exc_class_kernel[k], "worker", w, "class",
+					   stats_exc_class_name(k), "direction", "to_kernel", NULL);
+			metrics_sample_u64(o, name, st[i]->exc_class_limited[k], "worker", w,
+					   "class", stats_exc_class_name(k), "direction", "limited",
+					   NULL);
+		}
+	}
 }
 
 static const struct metrics_stats_scalar metrics_stats_slipped = {

@@ -87,9 +87,40 @@ fo_probe_arm(struct fo_endpoint *ep, uint64_t delay_ms)
 {
 	struct failover *f = ep->rec->f;
 
-	if (evloop_timer_arm(f->loop, &ep->timer, delay_ms) < 0)
-		sw_err("failover %s: endpoint %s: cannot arm its check timer", ep->rec->name,
-		       ep->name);
+	if (evloop_timer_arm(f->loop, &ep->timer, delay_ms) < 0) {
+		/* Not forgotten: the re-arm timer tries again within FO_REARM_MS. */
+		if (!f->rearm_pending)
+			sw_err("failover %s: endpoint %s: cannot arm its check timer; retrying",
+			       ep->rec->name, ep->name);
+		f->rearm_pending = true;
+	}
+}
+
+/*
+ * Every FO_REARM_MS: check timers that failed to arm (the timer heap could
+ * not grow) are armed again. This timer itself never needs to grow the
+ * heap: it re-arms in the slot it just left.
+ */
+#define FO_REARM_MS 1000
+
+static void
+fo_rearm_tick(void *arg)
+{
+	struct failover *f = arg;
+
+	evloop_timer_arm(f->loop, &f->rearm_timer, FO_REARM_MS);
+	if (!f->rearm_pending)
+		return;
+	f->rearm_pending = false;
+	for (size_t i = 0; i < f->nrecs; i++) {
+		struct fo_record *r = &f->recs[i];
+
+		if (r->cfg->check.kind == CFG_CHECK_MANUAL)
+			continue;
+		for (size_t e = 0; e < r->neps; e++)
+			if (!evloop_timer_armed(&r->eps[e].timer))
+				fo_probe_arm(&r->eps[e], 0);
+	}
 }
 
 static void
@@ -318,8 +349,14 @@ failover_slots(const struct failover *f, struct rrt_slot *const **slots)
 int
 failover_start(struct failover *f)
 {
+	int rc;
+
 	if (f->started)
 		return 0;
+	evloop_timer_init(&f->rearm_timer, fo_rearm_tick, f);
+	rc = evloop_timer_arm(f->loop, &f->rearm_timer, FO_REARM_MS);
+	if (rc < 0)
+		return rc;
 	f->started = true;
 	fo_sign_start(f);
 	for (size_t i = 0; i < f->nrecs; i++) {
@@ -361,6 +398,8 @@ failover_free(struct failover *f)
 		free(r->pub.served);
 		free(r->next.served);
 	}
+	if (f->loop != NULL && f->started)
+		evloop_timer_cancel(f->loop, &f->rearm_timer);
 	if (f->health != NULL)
 		health_free(f->health);
 	fo_events_fini(&f->events);

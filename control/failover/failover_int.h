@@ -162,6 +162,9 @@ struct failover {
 	struct rrt_slot **slots;
 	struct fo_events events;
 	bool started;
+	/* A check timer that could not be armed is retried from this one, kept armed from start. */
+	struct evloop_timer rearm_timer;
+	bool rearm_pending;
 	uint64_t rng;
 	struct ctl_cmd cmds[FO_NCMDS]; /* Registered with the control socket; must outlive it. */
 	/* One per configured zone (NULL: no keys, or no failover record in it). */

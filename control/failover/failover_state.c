@@ -132,7 +132,8 @@ fo_write_atomic(const char *path, const char *data, size_t len)
 	int fd = -1, rc = 0;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	/* A name of its own (mkstemp: O_CREAT | O_EXCL), so no symlink planted there is followed. */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp) ||
 	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
 	slash = strrchr(dir, '/');
@@ -144,9 +145,13 @@ fo_write_atomic(const char *path, const char *data, size_t len)
 		*slash = '\0';
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0640) < 0) {
+		rc = -errno;
+		goto out;
+	}
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -336,7 +341,21 @@ fo_state_load(struct failover *f)
 		sw_info("failover: no state file %s yet: no overrides", path);
 		return;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	/* Never through a symlink: the file is ours, a link in its place is someone else's. */
+	{
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
+
+		if (fp == NULL) {
+			sw_warn("failover: state file %s: %s; ignored, no overrides restored", path,
+				strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		root = json_loadf(fp, JSON_REJECT_DUPLICATES, &err);
+		fclose(fp);
+	}
 	if (root == NULL) {
 		sw_warn("failover: state file %s:%d: %s; ignored, no overrides restored", path,
 			err.line, err.text);

@@ -33,15 +33,6 @@ tcp_conn_grow(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Octets the message at the head of in[] needs, prefix included (2 while the prefix is partial). */
-static size_t
-tcp_conn_head_need(const struct tcp_conn *c)
-{
-	if (c->in_len < 2)
-		return 2;
-	return 2 + ((size_t)c->in[0] << 8 | c->in[1]);
-}
-
 void
 tcp_conn_init(struct tcp_conn *c, int fd)
 {
@@ -107,12 +98,14 @@ tcp_conn_out_room(struct tcp_conn *c, size_t need)
 }
 
 int
-tcp_conn_process(struct tcp_conn *c, tcp_answer_fn answer, void *arg, uint8_t *scratch)
+tcp_conn_process(struct tcp_conn *c, tcp_answer_fn answer, void *arg, uint8_t *scratch,
+		 unsigned max)
 {
 	size_t pos = 0;
 	int done = 0, ret = 0;
 
-	while (c->out_len - c->out_off < TCP_OUT_HIGH && c->in_len - pos >= 2) {
+	while (c->out_len - c->out_off < TCP_OUT_HIGH && c->in_len - pos >= 2 &&
+	       (max == 0 || (unsigned)done < max)) {
 		size_t qlen = (size_t)c->in[pos] << 8 | c->in[pos + 1];
 		size_t rlen;
 

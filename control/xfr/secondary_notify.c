@@ -4,11 +4,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +32,48 @@
 
 /* A NOTIFY is one question and an SOA: anything near a full datagram is not one. */
 #define SEC_NOTIFY_MAX 4096
+
+/*
+ * NOTIFY that is refused (a zone we are not secondary for, a sender that is
+ * not a primary of the zone, a signature that does not verify) costs the
+ * control side a reply and a log line, and anyone can send it from any
+ * address. So refusals share one token bucket, whichever the thread (UDP
+ * on the control thread, TCP on the listener's): SEC_REJECT_RATE answers
+ * per second, SEC_REJECT_BURST deep; past it the NOTIFY gets no answer at
+ * all. The log gets the first refusal of each SEC_REJECT_LOG_MS interval in
+ * full and one summary line for the rest, never a line per packet.
+ */
+#define SEC_REJECT_RATE	  10
+#define SEC_REJECT_BURST  20
+#define SEC_REJECT_LOG_MS 10000
+
+enum sec_reject {
+	SEC_REJ_ZONE = 0, /* Not a secondary zone here. */
+	SEC_REJ_PRIMARY,  /* Not from a primary of the zone. */
+	SEC_REJ_TSIG,	  /* From a primary's address, but unsigned or the key does not verify. */
+	SEC_REJ_MAX,
+};
+
+/* Any thread: under mu. */
+static struct {
+	pthread_mutex_t mu;
+	uint64_t tokens_ms; /* Bucket in milliseconds of refill: an answer costs 1000 / rate. */
+	uint64_t last_ms;
+	uint64_t win_ms;		 /* Start of the current log interval, 0: none yet. */
+	uint64_t win_count[SEC_REJ_MAX]; /* Refusals in it not logged one by one. */
+	uint64_t win_silent;		 /* Of those, not answered (over the bucket). */
+} sec_rej = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/*
+ * The TCP listener's hand-off to the control thread: it only marks the
+ * zone and wakes the loop, which then starts the refresh itself. The
+ * eventfd is published with a release store once the control thread set it
+ * up (secondary_notify_open()); -1 before that.
+ */
+static int sec_handoff_fd = -1;
+static uint8_t *sec_handoff_zone; /* Per zone: 1 when a NOTIFY asked for a refresh. */
+static struct evloop_timer sec_rej_timer;
+static struct evloop *sec_rej_loop;
 
 /* Is @from the address (any port: NOTIFY comes from an ephemeral one) of primary @p? */
 static bool
@@ -78,6 +123,140 @@ sec_reply(struct secondary *s, const uint8_t *msg, size_t len, const struct xfr_
 	return n > 0 ? (size_t)n : 0;
 }
 
+static const char *const sec_reject_what[SEC_REJ_MAX] = {
+	"not a secondary zone here",
+	"not a primary of the zone",
+	"TSIG missing or wrong",
+};
+
+/* Log the interval's summary, if it has anything, and start a new one. Under sec_rej.mu. */
+static void
+sec_reject_flush(uint64_t now)
+{
+	uint64_t n = sec_rej.win_count[0] + sec_rej.win_count[1] + sec_rej.win_count[2];
+
+	if (n != 0)
+		sw_notice("NOTIFY: %" PRIu64 " more refused in the last %" PRIu64 " s (%" PRIu64
+			  " for zones not here, %" PRIu64 " not from a primary, %" PRIu64
+			  " with a bad or missing TSIG), %" PRIu64 " of them not answered over the "
+			  "limit of %d/s",
+			  n, (now - sec_rej.win_ms + 999) / 1000, sec_rej.win_count[SEC_REJ_ZONE],
+			  sec_rej.win_count[SEC_REJ_PRIMARY], sec_rej.win_count[SEC_REJ_TSIG],
+			  sec_rej.win_silent, SEC_REJECT_RATE);
+	memset(sec_rej.win_count, 0, sizeof(sec_rej.win_count));
+	sec_rej.win_silent = 0;
+	sec_rej.win_ms = n != 0 ? now : 0;
+}
+
+/*
+ * A NOTIFY is refused for @why: whether it may be answered (the bucket has
+ * room), and whether this one is logged in full (the first of an interval).
+ */
+static bool
+sec_reject(enum sec_reject why, bool *log_it)
+{
+	const uint64_t cost = 1000 / SEC_REJECT_RATE, cap = cost * SEC_REJECT_BURST;
+	uint64_t now = evloop_now_ms();
+	bool answer;
+
+	pthread_mutex_lock(&sec_rej.mu);
+	if (sec_rej.last_ms == 0)
+		sec_rej.tokens_ms = cap;
+	else
+		sec_rej.tokens_ms += now - sec_rej.last_ms;
+	sec_rej.last_ms = now;
+	if (sec_rej.tokens_ms > cap)
+		sec_rej.tokens_ms = cap;
+	answer = sec_rej.tokens_ms >= cost;
+	if (answer)
+		sec_rej.tokens_ms -= cost;
+	if (sec_rej.win_ms != 0 && now - sec_rej.win_ms >= SEC_REJECT_LOG_MS)
+		sec_reject_flush(now);
+	if (sec_rej.win_ms == 0) {
+		sec_rej.win_ms = now;
+		*log_it = true;
+	} else {
+		sec_rej.win_count[why]++;
+		sec_rej.win_silent += !answer;
+		*log_it = false;
+	}
+	pthread_mutex_unlock(&sec_rej.mu);
+	return answer;
+}
+
+/* Control thread: the interval's summary even when no further NOTIFY comes. */
+static void
+sec_reject_tick(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sec_rej.mu);
+	if (sec_rej.win_ms != 0 && evloop_now_ms() - sec_rej.win_ms >= SEC_REJECT_LOG_MS)
+		sec_reject_flush(evloop_now_ms());
+	pthread_mutex_unlock(&sec_rej.mu);
+	if (sec_rej_loop != NULL)
+		evloop_timer_arm(sec_rej_loop, &sec_rej_timer, SEC_REJECT_LOG_MS);
+}
+
+/* Refuse with @rcode for @why: answered and logged within the limits above. */
+static size_t
+sec_refuse(struct secondary *s, const uint8_t *msg, size_t len, enum sec_reject why,
+	   uint8_t rcode, const char *zone, const char *who, uint8_t *resp, size_t cap)
+{
+	bool log_it;
+
+	if (!sec_reject(why, &log_it)) {
+		__atomic_add_fetch(&s->notify_refused, 1, __ATOMIC_RELAXED);
+		if (log_it)
+			sw_notice("NOTIFY for %s from %s refused: %s (not answered: over %d/s; "
+				  "further ones are summed up every %d s)",
+				  zone, who, sec_reject_what[why], SEC_REJECT_RATE,
+				  SEC_REJECT_LOG_MS / 1000);
+		return 0;
+	}
+	if (log_it)
+		sw_notice("NOTIFY for %s from %s refused: %s (further ones are summed up every %d s)",
+			  zone, who, sec_reject_what[why], SEC_REJECT_LOG_MS / 1000);
+	return sec_reply(s, msg, len, NULL, rcode, resp, cap);
+}
+
+/*
+ * Have the control thread refresh @z. On the control thread's own loop, or
+ * from the TCP listener's thread, only the hand-off is touched: a flag per
+ * zone and an eventfd, both set up before they were published. Without the
+ * hand-off (no NOTIFY sockets: tests), the zone's refresh is posted directly.
+ */
+static void
+sec_notify_refresh(struct sec_zone *z)
+{
+	int fd = __atomic_load_n(&sec_handoff_fd, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if (fd < 0) {
+		sec_refresh_post(z);
+		return;
+	}
+	__atomic_store_n(&sec_handoff_zone[z - z->s->zones], 1, __ATOMIC_RELEASE);
+	if (write(fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, so a wake-up is pending anyway. */
+	}
+}
+
+/* Control thread: refresh the zones the hand-off marked. */
+static void
+sec_on_handoff(void *arg, int fd, uint32_t events)
+{
+	struct secondary *s = arg;
+	uint64_t cnt;
+
+	(void)events;
+	if (read(fd, &cnt, sizeof(cnt)) < 0) {
+		/* EAGAIN: taken by an earlier call. */
+	}
+	for (size_t i = 0; i < s->nzones; i++)
+		if (__atomic_exchange_n(&sec_handoff_zone[i], 0, __ATOMIC_ACQ_REL))
+			sec_refresh_post(&s->zones[i]);
+}
+
 size_t
 secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
 		       const struct sockaddr *from, uint8_t *resp, size_t cap)
@@ -95,10 +274,9 @@ secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
 	for (size_t i = 0; i < s->nzones && z == NULL; i++)
 		if (strcasecmp(s->zones[i].apex, n.zone) == 0)
 			z = &s->zones[i];
-	if (z == NULL) {
-		sw_info("NOTIFY for %s from %s: not a secondary zone here (NOTAUTH)", n.zone, who);
-		return sec_reply(s, msg, len, NULL, SEC_RCODE_NOTAUTH, resp, cap);
-	}
+	if (z == NULL)
+		return sec_refuse(s, msg, len, SEC_REJ_ZONE, SEC_RCODE_NOTAUTH, n.zone, who, resp,
+				  cap);
 	/* The first primary with that address; with a key, the one whose key verifies. */
 	for (size_t i = 0; i < z->nprims; i++) {
 		const struct xfr_primary *c = &z->prims[i];
@@ -114,24 +292,23 @@ secondary_notify_input(struct secondary *s, const uint8_t *msg, size_t len,
 			p = c; /* Remember it was a primary: a key problem is NOTAUTH, not REFUSED.
 				*/
 	}
-	if (p == NULL) {
-		sw_notice("NOTIFY for %s from %s refused: not a primary of the zone", z->apex, who);
-		return sec_reply(s, msg, len, NULL, SEC_RCODE_REFUSED, resp, cap);
-	}
+	if (p == NULL)
+		return sec_refuse(s, msg, len, SEC_REJ_PRIMARY, SEC_RCODE_REFUSED, z->apex, who,
+				  resp, cap);
 	if (p->tsig != NULL && !(n.signed_ && strcasecmp(n.key_name, p->tsig->name) == 0 &&
-				 xfr_notify_verify(msg, len, p->tsig) == 0)) {
-		sw_notice("NOTIFY for %s from %s refused: %s", z->apex, who,
-			  n.signed_ ? "TSIG does not verify with the zone's key"
-				    : "unsigned, the zone's primary has a key");
-		return sec_reply(s, msg, len, NULL, SEC_RCODE_NOTAUTH, resp, cap);
-	}
+				 xfr_notify_verify(msg, len, p->tsig) == 0))
+		return sec_refuse(s, msg, len, SEC_REJ_TSIG, SEC_RCODE_NOTAUTH, z->apex, who, resp,
+				  cap);
 	__atomic_add_fetch(&z->info.notifies, 1, __ATOMIC_RELAXED);
+	/*
+	 * Only what this thread may read: the zone's own serial belongs to the
+	 * control thread (this may run on the TCP listener's).
+	 */
 	if (n.has_serial)
-		sw_info("NOTIFY for %s from %s: serial %u (ours %u)", z->apex, who, n.serial,
-			z->info.serial);
+		sw_info("NOTIFY for %s from %s: serial %u", z->apex, who, n.serial);
 	else
 		sw_info("NOTIFY for %s from %s", z->apex, who);
-	sec_refresh_post(z);
+	sec_notify_refresh(z);
 	return sec_reply(s, msg, len, p->tsig, SEC_RCODE_NOERROR, resp, cap);
 }
 
@@ -212,6 +389,28 @@ secondary_notify_open(struct secondary *s, uint16_t port)
 	s->nfds = calloc(s->cfg->naddrs, sizeof(*s->nfds));
 	if (s->nfds == NULL)
 		return -ENOMEM;
+	if (sec_handoff_fd < 0) {
+		int hfd;
+
+		sec_handoff_zone = calloc(s->nzones, 1);
+		hfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (sec_handoff_zone == NULL || hfd < 0) {
+			rc = sec_handoff_zone == NULL ? -ENOMEM : -errno;
+			if (hfd >= 0)
+				close(hfd);
+			goto fail;
+		}
+		rc = evloop_add(s->loop, hfd, EPOLLIN, sec_on_handoff, s);
+		if (rc < 0) {
+			close(hfd);
+			goto fail;
+		}
+		/* Published last: a reader that sees the fd sees the flags too. */
+		__atomic_store_n(&sec_handoff_fd, hfd, __ATOMIC_RELEASE);
+		sec_rej_loop = s->loop;
+		evloop_timer_init(&sec_rej_timer, sec_reject_tick, NULL);
+		evloop_timer_arm(s->loop, &sec_rej_timer, SEC_REJECT_LOG_MS);
+	}
 	for (size_t i = 0; i < s->cfg->naddrs; i++) {
 		int fd = sec_notify_socket(&s->cfg->addrs[i], port);
 
@@ -242,6 +441,19 @@ sec_notify_close(struct secondary *s)
 	free(s->nfds);
 	s->nfds = NULL;
 	s->nnfds = 0;
+	/* The TCP listener has stopped by now (it starts after us and stops before). */
+	if (sec_handoff_fd >= 0) {
+		int hfd = sec_handoff_fd;
+
+		__atomic_store_n(&sec_handoff_fd, -1, __ATOMIC_RELEASE);
+		evloop_del(s->loop, hfd);
+		close(hfd);
+	}
+	if (sec_rej_loop != NULL)
+		evloop_timer_cancel(sec_rej_loop, &sec_rej_timer);
+	sec_rej_loop = NULL;
+	free(sec_handoff_zone);
+	sec_handoff_zone = NULL;
 }
 
 /* ---- metrics ---- */

@@ -8,27 +8,37 @@
 
 #include <rte_mbuf.h>
 
+#include "swerve/stats.h"
 #include "swerve/svc_addr.h"
 
 /* What the exception path is set up with; control fills it from the config's exception: section. */
 struct exc_conf {
 	const char *ifname;	      /* exception.interface: the tap's kernel name. */
-	uint32_t pps;		      /* exception.rate-limit-pps: frames per second per queue. */
+	uint32_t pps;		      /* exception.rate-limit-pps: class "other", frames/s per queue. */
+	uint32_t neigh_pps;	      /* exception.neigh-rate-limit-pps: ARP/ND, frames/s per queue. */
+	uint32_t dns_pps;	      /* exception.dns-rate-limit-pps: TCP/53 and NOTIFY, per queue. */
 	const struct svc_addr *addrs; /* The service addresses the kernel side gets. */
 	size_t naddrs;
 };
 
+/* One class's token bucket. */
+struct exc_bucket {
+	uint64_t tokens;   /* Frames that may still go to the kernel, scaled by tsc_hz. */
+	uint64_t last_tsc; /* When tokens was last refilled. */
+	uint64_t rate;	   /* Frames per second allowed to the kernel. */
+	uint64_t burst;	   /* Bucket depth in frames. */
+};
+
 /*
  * One worker's queue pair on the tap. Owned by that worker alone: nothing in
- * it is shared, so the rate limiter needs no atomics.
+ * it is shared, so the rate limiter needs no atomics. Each class (enum
+ * stats_exc_class) has its own bucket, so a flood of one class cannot use
+ * up another's budget.
  */
 struct exc_queue {
 	uint16_t tap_port; /* DPDK port id of the net_tap device. */
 	uint16_t queue;    /* This worker's RX/TX queue on the tap. */
-	uint64_t tokens;   /* Token bucket: frames that may still go to the kernel, scaled by tsc_hz. */
-	uint64_t last_tsc; /* When tokens was last refilled. */
-	uint64_t rate;     /* Frames per second allowed to the kernel (exception.rate-limit-pps). */
-	uint64_t burst;    /* Bucket depth in frames. */
+	struct exc_bucket b[STATS_EXC_MAX];
 };
 
 /*
@@ -50,13 +60,19 @@ int exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues
 		    struct rte_mempool *mp, struct exc_queue *q);
 
 /*
- * Hand @n frames to the kernel, within the rate limit. Returns how many were
- * accepted; the caller frees and counts the others (rate limited or tap full).
- * TCP/UDP checksums a virtual link left partial (offloaded by a veth peer)
- * are completed first, or the kernel would drop those segments.
+ * Hand @n frames to the kernel, frame i charged to class @cls[i] (enum
+ * stats_exc_class), each class within its own budget, and in order of
+ * priority: ARP/ND first, then DNS, then the rest, so a full tap refuses
+ * the least important first. Takes every frame: those not sent (over the
+ * budget, or refused by a full tap) are freed here. Counts per class into
+ * @st (exc_class_kernel, exc_class_limited, and the totals exc_to_kernel
+ * and exc_limited). Returns how many went to the kernel. TCP/UDP checksums
+ * a virtual link left partial (offloaded by a veth peer) are completed
+ * first, or the kernel would drop those segments.
  * Thread: the worker owning @q.
  */
-unsigned exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned n);
+unsigned exception_to_kernel(struct exc_queue *q, struct rte_mbuf **m, const uint8_t *cls,
+			     unsigned n, struct worker_stats *st);
 
 /* Take up to @max frames the kernel sent (ARP/ND replies, ICMP, TCP); the caller transmits them. */
 unsigned exception_from_kernel(struct exc_queue *q, struct rte_mbuf **m, unsigned max);

@@ -22,6 +22,9 @@ struct pkt_service {
 	uint8_t v6[PKT_MAX_SERVICE][16]; /* IPv6 addresses. */
 	unsigned n4;
 	unsigned n6;
+	/* Directed broadcast of each IPv4 prefix (network order); never a query's source. */
+	uint32_t bcast4[PKT_MAX_SERVICE];
+	unsigned nbcast4;
 };
 
 /*
@@ -41,6 +44,11 @@ struct pkt_service {
 #define PKT_OFFLOAD_IPV4_CKSUM 0x0001 /* The port fills the IPv4 header checksum. */
 #define PKT_OFFLOAD_UDP_CKSUM  0x0002 /* The port fills the UDP checksum (pseudo-header sum). */
 
+/* What the port said about the L4 checksum of the frame in hand (its RX offload flags). */
+#define PKT_RX_L4_UNKNOWN 0 /* Not checked: pkt_process() verifies it in software. */
+#define PKT_RX_L4_GOOD	  1 /* Verified by the port (or data integrity verified). */
+#define PKT_RX_L4_BAD	  2 /* The port found it wrong. */
+
 /*
  * Everything pkt_process() needs besides the frame. One per worker (per
  * port), owned by that worker: nothing in it is shared or atomic.
@@ -59,6 +67,7 @@ struct pkt_ctx {
 	uint16_t mtu;	     /* Largest IP packet the port sends (default 1500). */
 	uint16_t offload;    /* PKT_OFFLOAD_* the port does on TX. */
 	uint8_t mac[6];	     /* The port's MAC: source of every response. */
+	uint8_t rx_l4;	     /* PKT_RX_L4_* of the frame in hand, set per frame by the caller. */
 };
 
 enum pkt_verdict {
@@ -75,6 +84,7 @@ struct pkt_result {
 	uint8_t l3_len;	 /* IP header length (20 or 40). */
 	uint8_t ipv6;	 /* 1 for IPv6, 0 for IPv4. */
 	uint8_t offload; /* PKT_OFFLOAD_* that the TX path must request for this frame. */
+	uint8_t exc_class; /* PKT_EXCEPTION only: enum stats_exc_class, the budget it uses. */
 };
 
 /* Set @c up for a worker: zeroes the limiter, fills it to its burst. */
@@ -91,10 +101,29 @@ void pkt_ctx_init(struct pkt_ctx *c, const struct dnsq_conf *dconf, const struct
  * valid server cookie is exempt): a limited one is dropped or, every slip'th,
  * cut to header and question with TC=1. A NOTIFY (opcode 4, QR=0) to a
  * service address is PKT_EXCEPTION, unchanged, for the control side. The
- * client of server cookies is the source address at c->wall. A frame for
- * the exception path is left as it is, except that a TCP/UDP checksum a
- * virtual link left incomplete (only the pseudo-header sum) is completed
- * for the kernel.
+ * client of server cookies is the source address at c->wall.
+ *
+ * Queries are checked before they are answered: a UDP checksum the port did
+ * not vouch for (c->rx_l4) is verified (a bare pseudo-header sum, what a
+ * virtual link leaves, is accepted), IPv6 UDP without one is dropped (RFC
+ * 8200 8.1), and so are queries to a broadcast or multicast MAC and queries
+ * from the directed broadcast address of a service prefix.
+ *
+ * Only what the kernel behind the exception path needs goes there, with its
+ * class in res->exc_class (the budget it is charged to):
+ *  - STATS_EXC_NEIGH: ARP whose target is a service address; ICMPv6 neighbour
+ *    discovery with hop limit 255: NS/NA to a service address or a
+ *    link-local one, NS to the solicited-node group of a service address or
+ *    of our EUI-64 link-local address, NA and RA to all-nodes; MLD queries
+ *    (behind one hop-by-hop header) to all-nodes or those groups;
+ *  - STATS_EXC_DNS: TCP from or to port 53 of a service address, NOTIFY;
+ *  - STATS_EXC_OTHER: anything else to a service address (ICMP, other ports,
+ *    fragments, extension headers).
+ * Everything else is dropped and counted: not_for_us (other destinations,
+ * other ethertypes, ARP for other hosts) or group_destination (a group MAC
+ * on anything but ARP and neighbour discovery). A frame for the exception
+ * path is left as it is, except that a TCP/UDP checksum a virtual link left
+ * incomplete (only the pseudo-header sum) is completed for the kernel.
  * Counts everything in c->st.
  * Never allocates, locks, makes a syscall or logs.
  */

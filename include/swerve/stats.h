@@ -28,8 +28,33 @@ enum stats_drop {
 	STATS_DROP_ERR_LIMIT,	 /* FORMERR/NOTIMP answer over the error-answer rate limit. */
 	STATS_DROP_NO_EXCEPTION, /* Exception frame with no exception path configured. */
 	STATS_DROP_RRL,		 /* Response over the response rate limit (not slipped). */
+	/* Exception-path classification and query checks (issue 15, items 3 and 6). */
+	STATS_DROP_NOT_OURS,	 /* Not for a service address, and not ARP/ND our link needs. */
+	STATS_DROP_GROUP_DST,	 /* DNS or other traffic sent to a broadcast/multicast MAC. */
+	STATS_DROP_UDP_CKSUM,	 /* Query with a bad UDP checksum, or IPv6 UDP with none. */
 	STATS_DROP_MAX,
 };
+
+/*
+ * Classes of the exception path, each with its own budget, handed to the
+ * kernel in this order of priority: ARP/ND for our addresses (and what the
+ * kernel needs for its link), DNS for the control side (TCP port 53, NOTIFY),
+ * everything else for a service address (ICMP, other ports, fragments).
+ */
+enum stats_exc_class {
+	STATS_EXC_NEIGH = 0,
+	STATS_EXC_DNS,
+	STATS_EXC_OTHER,
+	STATS_EXC_MAX,
+};
+
+static inline const char *
+stats_exc_class_name(unsigned c)
+{
+	static const char *const names[STATS_EXC_MAX] = {"neigh", "dns", "other"};
+
+	return c < STATS_EXC_MAX ? names[c] : "unknown";
+}
 
 /* RCODE buckets: 0..15 (header RCODE), 16 = BADVERS, 17 = any other extended RCODE. */
 #define STATS_RCODE_BADVERS 16
@@ -178,6 +203,9 @@ struct worker_stats {
 	uint64_t cookie_client;
 	/* NOTIFY over UDP handed unchanged to the exception path (the control side answers). */
 	uint64_t notify_punted;
+	/* Exception path by class (enum stats_exc_class): to the kernel, and over its budget. */
+	uint64_t exc_class_kernel[STATS_EXC_MAX];
+	uint64_t exc_class_limited[STATS_EXC_MAX];
 } __rte_cache_aligned;
 
 /*
@@ -205,6 +233,9 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_ERR_LIMIT] = "error_rate_limit",
 		[STATS_DROP_NO_EXCEPTION] = "no_exception_path",
 		[STATS_DROP_RRL] = "rate_limit",
+		[STATS_DROP_NOT_OURS] = "not_for_us",
+		[STATS_DROP_GROUP_DST] = "group_destination",
+		[STATS_DROP_UDP_CKSUM] = "udp_checksum",
 	};
 
 	if ((unsigned)d >= STATS_DROP_MAX)

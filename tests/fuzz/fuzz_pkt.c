@@ -13,8 +13,8 @@
 
 /*
  * Input: one option octet, then the frame.
- *   bit 0     set the IP and UDP lengths from the frame's length (so the fuzzer
- *             need not discover them)
+ *   bit 0     set the IP and UDP lengths from the frame's length, and the UDP
+ *             checksum (so the fuzzer need not discover them)
  *   bit 1     recompute the IPv4 header checksum (likewise)
  *   bit 2, 3  the port offloads the IPv4 / UDP checksum
  *   bits 4-5  MTU: 1500, 1280, 9000, 576
@@ -60,6 +60,14 @@ fz_fixup(uint8_t *f, size_t len, uint8_t opt)
 			if (ihl >= 20 && tot >= ihl + 8)
 				tu_put16(ip + ihl + 4, (uint16_t)(tot - ihl));
 		}
+		if ((opt & 1) && ihl >= 20 && tot >= ihl + 8 && ip[9] == 17) {
+			uint32_t ph = tu_sum16(ip + 12, 8, 17 + (uint32_t)(tot - ihl));
+			uint16_t sum;
+
+			tu_put16(ip + ihl + 6, 0);
+			sum = (uint16_t)~tu_fold(tu_sum16(ip + ihl, tot - ihl, ph));
+			tu_put16(ip + ihl + 6, sum == 0 ? 0xffff : sum);
+		}
 		if ((opt & 2) && ihl >= 20 && len >= fr.l2 + ihl) {
 			tu_put16(ip + 10, 0);
 			tu_put16(ip + 10, (uint16_t)~tu_fold(tu_sum16(ip, ihl, 0)));
@@ -70,6 +78,14 @@ fz_fixup(uint8_t *f, size_t len, uint8_t opt)
 		tu_put16(ip + 4, (uint16_t)plen);
 		if (plen >= 8)
 			tu_put16(ip + 40 + 4, (uint16_t)plen);
+		if (plen >= 8 && ip[6] == 17) {
+			uint32_t ph = tu_sum16(ip + 8, 32, 17 + (uint32_t)plen);
+			uint16_t sum;
+
+			tu_put16(ip + 46, 0);
+			sum = (uint16_t)~tu_fold(tu_sum16(ip + 40, plen, ph));
+			tu_put16(ip + 46, sum == 0 ? 0xffff : sum);
+		}
 	}
 }
 

@@ -1250,6 +1250,74 @@ test_metrics(void **state)
 	metrics_close(m);
 }
 
+/*
+ * Issue 15, item 6: the state file is never reached through a symlink. Its
+ * temporary copy has a name of its own (a link planted at the old fixed
+ * name is not followed), and a link in the file's place is not loaded.
+ */
+static void
+test_state_file_no_symlinks(void **state)
+{
+	struct ts *t = *state;
+	char tmp[160], victim[160];
+	char *text;
+
+	rec_add(t, "www.example.com", T_A, CFG_CHECK_MANUAL, pools3);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", t->state_path);
+	snprintf(victim, sizeof(victim), "%s", t->state_path);
+	*strrchr(victim, '/') = '\0';
+	mkdir(victim, 0750);
+	snprintf(victim, sizeof(victim), "%s.victim", t->state_path);
+	write_file(victim, "precious");
+	assert_int_equal(symlink(victim, tmp), 0);
+	fo_open(t);
+	call_ok(t, "failover-force", "{\"name\":\"www.example.com\",\"pool\":\"backup\"}");
+	text = read_file(victim);
+	assert_string_equal(text, "precious");
+	free(text);
+	text = read_file(t->state_path);
+	assert_non_null(strstr(text, "forced"));
+	free(text);
+	unlink(tmp);
+
+	/* The state file itself replaced by a link to a valid file: ignored, defaults served. */
+	rename(t->state_path, victim);
+	assert_int_equal(symlink(victim, t->state_path), 0);
+	fo_reopen(t);
+	assert_int_equal(t->f->recs[0].forced, -1);
+	unlink(t->state_path);
+	unlink(victim);
+}
+
+/*
+ * Issue 15, item 6: a check timer that failed to arm (the loop's timer heap
+ * could not grow) is armed again by the re-arm timer, not forgotten. The
+ * failure itself cannot be provoked from here; its aftermath is set up by
+ * hand: the timer disarmed and the retry asked for, as fo_probe_arm() does.
+ */
+static void
+test_check_timer_rearmed(void **state)
+{
+	struct ts *t = *state;
+	struct fo_endpoint *ep;
+
+	rec_add(t, "www.example.com", T_A, CFG_CHECK_TCP, "primary:a=198.18.1.1");
+	rec_cfg(t, 0)->check.interval_ms = 100;
+	check_via_loopback(t, 0, 0, 0, 9);
+	fo_open(t);
+	assert_int_equal(failover_start(t->f), 0);
+	ep = &t->f->recs[0].eps[0];
+	assert_true(evloop_timer_armed(&ep->timer));
+	assert_true(evloop_timer_armed(&t->f->rearm_timer));
+	evloop_timer_cancel(t->loop, &ep->timer);
+	t->f->rearm_pending = true;
+	pump(t, 300);
+	/* Disarmed and not yet retried: nothing checks it meanwhile. */
+	pump(t, 1000);
+	assert_true(evloop_timer_armed(&ep->timer) || ep->probe != NULL);
+	assert_false(t->f->rearm_pending);
+}
+
 int
 main(void)
 {
@@ -1265,6 +1333,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dual_stack_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_state_file_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_file_no_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_timer_rearmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_failure_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coalescing, setup, teardown),

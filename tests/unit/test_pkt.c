@@ -44,6 +44,8 @@ struct fopt {
 	int ip_len_delta; /* Added to the IP total/payload length. */
 	int udp_len_delta;
 	uint32_t flow; /* IPv6 traffic class + flow label bits. */
+	int udpsum;    /* 0: a right UDP checksum, 1: wrong, 2: zero, 3: pseudo-header sum only. */
+	uint8_t hops;  /* IPv4 TTL / IPv6 hop limit (default 17). */
 	const uint8_t *dns;
 	size_t dnslen;
 };
@@ -66,6 +68,7 @@ fopt_default(struct fopt *o)
 	o->sport = 40000;
 	o->dport = 53;
 	o->outer = 0x8100;
+	o->hops = 17;
 	qlen = tu_query(qbuf, sizeof(qbuf), "www.example.com", 1, NULL);
 	o->dns = qbuf;
 	o->dnslen = qlen;
@@ -95,7 +98,7 @@ mkframe(uint8_t *f, const struct fopt *o)
 		tu_put16(ip + 2, (uint16_t)(l3 + l4 + o->ip_len_delta));
 		tu_put16(ip + 4, 0x1234);
 		tu_put16(ip + 6, o->frag);
-		ip[8] = 17; /* TTL, to see it reset */
+		ip[8] = o->hops; /* TTL, to see it reset */
 		ip[9] = o->proto;
 		tu_put16(ip + 12, (uint16_t)(o->src4 >> 16));
 		tu_put16(ip + 14, (uint16_t)o->src4);
@@ -114,7 +117,7 @@ mkframe(uint8_t *f, const struct fopt *o)
 		ip[3] = (uint8_t)o->flow;
 		tu_put16(ip + 4, (uint16_t)(l4 + o->ip_len_delta));
 		ip[6] = o->proto;
-		ip[7] = 17;
+		ip[7] = o->hops;
 		memcpy(ip + 8, o->src6, 16);
 		memcpy(ip + 24, o->dst6, 16);
 	}
@@ -122,8 +125,22 @@ mkframe(uint8_t *f, const struct fopt *o)
 	tu_put16(udp, o->sport);
 	tu_put16(udp + 2, o->dport);
 	tu_put16(udp + 4, (uint16_t)(l4 + o->udp_len_delta));
-	tu_put16(udp + 6, 0xbeef); /* Garbage: incoming checksums are not checked. */
 	memcpy(udp + 8, o->dns, o->dnslen);
+	{
+		uint32_t ph = o->v6 ? tu_sum16(ip + 8, 32, o->proto + (uint32_t)l4)
+				    : tu_sum16(ip + 12, 8, o->proto + (uint32_t)l4);
+		uint16_t sum = (uint16_t)~tu_fold(tu_sum16(udp, l4, ph));
+
+		if (sum == 0)
+			sum = 0xffff;
+		if (o->udpsum == 1)
+			sum ^= 0x0101;
+		else if (o->udpsum == 2)
+			sum = 0;
+		else if (o->udpsum == 3)
+			sum = tu_fold(ph);
+		tu_put16(udp + 6, sum);
+	}
 	n = l2 + l3 + l4 + (size_t)o->pad;
 	return n;
 }
@@ -145,8 +162,10 @@ setup(void **state)
 	memset(a, 0, sizeof(a));
 	a[0].family = AF_INET;
 	a[0].v4.s_addr = htonl(0xc6120035);
+	a[0].prefix = 24;
 	a[1].family = AF_INET6;
 	memcpy(&a[1].v6, svc6, 16);
+	a[1].prefix = 64;
 	assert_int_equal(pkt_service_init(&x->svc, a, 2), 0);
 	x->dconf.edns_payload = 1232;
 	/* hz = 1e6: one error answer costs 1000 ticks. */
@@ -384,7 +403,7 @@ test_offload(void **state)
 	check_response(x, &o, &res);
 }
 
-/* A query to a group destination MAC is answered from our own MAC, never from the group address. */
+/* A query to a broadcast or multicast MAC is dropped (issue 15, item 6): no answer, no amplification. */
 static void
 test_broadcast_dst_mac(void **state)
 {
@@ -392,10 +411,18 @@ test_broadcast_dst_mac(void **state)
 	struct fopt o;
 	struct pkt_result res;
 
-	fopt_default(&o);
-	memset(o.dst_mac, 0xff, 6);
-	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
-	check_response(x, &o, &res);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		fopt_default(&o);
+		o.v6 = v6;
+		memset(o.dst_mac, 0xff, 6);
+		assert_int_equal(run(x, &o, &res, NULL), PKT_DROP);
+		fopt_default(&o);
+		o.v6 = v6;
+		o.dst_mac[0] = v6 ? 0x33 : 0x01;
+		assert_int_equal(run(x, &o, &res, NULL), PKT_DROP);
+	}
+	assert_int_equal(x->st.drop[STATS_DROP_GROUP_DST], 4);
+	assert_int_equal(x->st.dns_queries, 0);
 }
 
 /* Everything that is not UDP/53 to a service address goes to the exception path, untouched. */
@@ -418,7 +445,6 @@ test_exception(void **state)
 		{"icmp", 0, 1, 53, 0xc6120035, 0x4000},
 		{"tcp/53", 0, 6, 53, 0xc6120035, 0x4000},
 		{"udp/5353", 0, 17, 5353, 0xc6120035, 0x4000},
-		{"udp/53 to another address", 0, 17, 53, 0xc6120036, 0x4000},
 		{"first fragment", 0, 17, 53, 0xc6120035, 0x2000},
 		{"later fragment", 0, 17, 53, 0xc6120035, 0x0010},
 		{"icmpv6", 1, 58, 53, 0, 0},
@@ -443,23 +469,6 @@ test_exception(void **state)
 			fail_msg("%s: not sent to the exception path", cases[i].what);
 		assert_memory_equal(copy, x->f, n);
 	}
-	/* IPv6 to a non-service address. */
-	fopt_default(&o);
-	o.v6 = 1;
-	o.dst6[15] = 0x54;
-	assert_int_equal(run(x, &o, &res, NULL), PKT_EXCEPTION);
-	/* ARP, LLDP, QinQ. */
-	fopt_default(&o);
-	n = mkframe(x->f, &o);
-	tu_put16(x->f + 12, 0x0806);
-	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
-	tu_put16(x->f + 12, 0x88cc);
-	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
-	fopt_default(&o);
-	o.vlan = 1;
-	o.outer = 0x88a8;
-	assert_int_equal(run(x, &o, &res, NULL), PKT_EXCEPTION);
-
 	assert_int_equal(x->st.ipv4_frag, 2);
 	assert_int_equal(x->st.ipv6_ext, 3);
 	assert_int_equal(x->st.dns_queries, 0);
@@ -521,6 +530,270 @@ test_exception_csum(void **state)
 			assert_int_not_equal(tu_fold(tu_sum16(l4, l4len, ph)), 0xffff);
 		}
 	}
+}
+
+/* Expect @o to go to the exception path in class @cls. */
+static void
+expect_exc(struct fixture *x, const struct fopt *o, unsigned cls, const char *what)
+{
+	struct pkt_result res;
+
+	if (run(x, o, &res, NULL) != PKT_EXCEPTION)
+		fail_msg("%s: not sent to the exception path", what);
+	if (res.exc_class != cls)
+		fail_msg("%s: class %s, not %s", what, stats_exc_class_name(res.exc_class),
+			 stats_exc_class_name(cls));
+}
+
+/* Expect @o to be dropped and counted as @why. */
+static void
+expect_drop2(struct fixture *x, const struct fopt *o, enum stats_drop why, const char *what)
+{
+	struct pkt_result res;
+	uint64_t before = x->st.drop[why];
+
+	if (run(x, o, &res, NULL) != PKT_DROP)
+		fail_msg("%s: not dropped", what);
+	if (x->st.drop[why] != before + 1)
+		fail_msg("%s: not counted as %s", what, stats_drop_name(why));
+}
+
+/* An ARP frame with target protocol address @tpa (host order) to @dst_mac. */
+static size_t
+mkarp(uint8_t *f, const uint8_t *dst_mac, uint32_t tpa)
+{
+	memset(f, 0, 64);
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, cli_mac, 6);
+	tu_put16(f + 12, 0x0806);
+	tu_put16(f + 14, 1);
+	tu_put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	tu_put16(f + 20, 1);
+	memcpy(f + 22, cli_mac, 6);
+	tu_put16(f + 28, 0xc612);
+	tu_put16(f + 30, 0x0001);
+	tu_put16(f + 38, (uint16_t)(tpa >> 16));
+	tu_put16(f + 40, (uint16_t)tpa);
+	return 60;
+}
+
+/*
+ * Issue 15, item 3: only what the kernel needs reaches the exception path,
+ * each frame with its class; frames for other hosts and protocols are dropped.
+ */
+static void
+test_exception_classes(void **state)
+{
+	struct fixture *x = *state;
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	static const uint8_t ll_router[16] = {0xfe, 0x80, [15] = 0x01};
+	static const uint8_t ll_ours[16] = {0xfe, 0x80, [8] = 0x00, [13] = 0x00, [14] = 0x00,
+					    [15] = 0x53};
+	uint8_t sol_svc[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff, [13] = 0, [14] = 0, [15] = 0x53};
+	uint8_t sol_other[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff, [13] = 9, [14] = 9, [15] = 9};
+	uint8_t other6[16];
+	uint8_t target[16];
+	struct pkt_result res;
+	struct fopt o;
+	size_t n;
+
+	/* ARP for a service address, broadcast or to us: neigh; for another host: dropped. */
+	n = mkarp(x->f, bcast, 0xc6120035);
+	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
+	assert_int_equal(res.exc_class, STATS_EXC_NEIGH);
+	n = mkarp(x->f, our_mac, 0xc6120035);
+	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_EXCEPTION);
+	assert_int_equal(res.exc_class, STATS_EXC_NEIGH);
+	n = mkarp(x->f, bcast, 0xc6120036);
+	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_DROP);
+	assert_int_equal(x->st.drop[STATS_DROP_NOT_OURS], 1);
+	n = mkarp(x->f, bcast, 0xc6120035);
+	assert_int_equal(pkt_process(&x->ctx, x->f, 14 + 20, BUF, &res), PKT_DROP);
+
+	/* TCP/53 either way: dns; other ports, ICMP, fragments: other. */
+	fopt_default(&o);
+	o.proto = 6;
+	expect_exc(x, &o, STATS_EXC_DNS, "tcp to 53");
+	o.dport = 80;
+	expect_exc(x, &o, STATS_EXC_OTHER, "tcp to 80");
+	o.sport = 53;
+	expect_exc(x, &o, STATS_EXC_DNS, "tcp from 53");
+	o.v6 = 1;
+	expect_exc(x, &o, STATS_EXC_DNS, "tcp6 from 53");
+	fopt_default(&o);
+	o.dport = 9;
+	expect_exc(x, &o, STATS_EXC_OTHER, "udp to 9");
+	o.proto = 1;
+	expect_exc(x, &o, STATS_EXC_OTHER, "icmp");
+	/* Not a service address, whatever it is: dropped. */
+	fopt_default(&o);
+	o.dst4 = 0xc6120036;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "udp/53 to another address");
+	o.proto = 6;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "tcp/53 to another address");
+	o.frag = 0x2000;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "fragment to another address");
+	fopt_default(&o);
+	o.v6 = 1;
+	memcpy(other6, svc6, 16);
+	other6[15] = 0x54;
+	memcpy(o.dst6, other6, 16);
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "udp6 to another address");
+	/* IPv4 to a group MAC: dropped. */
+	fopt_default(&o);
+	memset(o.dst_mac, 0xff, 6);
+	o.proto = 6;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "tcp to broadcast MAC");
+	/* LLDP and QinQ: dropped. */
+	fopt_default(&o);
+	n = mkframe(x->f, &o);
+	tu_put16(x->f + 12, 0x88cc);
+	assert_int_equal(pkt_process(&x->ctx, x->f, (uint16_t)n, BUF, &res), PKT_DROP);
+	fopt_default(&o);
+	o.vlan = 1;
+	o.outer = 0x88a8;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "QinQ");
+
+	/*
+	 * Neighbour discovery: the ICMPv6 type is the high octet of the "source
+	 * port" mkframe() writes, the NS target the first 16 octets after its
+	 * 8-octet header.
+	 */
+	memcpy(target, svc6, 16);
+	fopt_default(&o);
+	o.v6 = 1;
+	o.proto = 58;
+	o.hops = 255;
+	o.sport = 135 << 8;
+	o.dns = target;
+	o.dnslen = 16;
+	memcpy(o.dst6, sol_svc, 16);
+	o.dst_mac[0] = 0x33;
+	expect_exc(x, &o, STATS_EXC_NEIGH, "NS for a service address to its solicited-node group");
+	memset(o.src6, 0, 16);
+	expect_exc(x, &o, STATS_EXC_NEIGH, "DAD NS for a service address");
+	fopt_default(&o);
+	o.v6 = 1;
+	o.proto = 58;
+	o.hops = 255;
+	o.sport = 135 << 8;
+	o.dns = target;
+	o.dnslen = 16;
+	memcpy(o.dst6, sol_svc, 16);
+	o.dst_mac[0] = 0x33;
+	o.hops = 64;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "NS with hop limit 64");
+	o.hops = 255;
+	memcpy(o.dst6, sol_other, 16);
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "NS to another host's group");
+	memcpy(o.dst6, sol_svc, 16);
+	target[15] = 0x54;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "NS for another target");
+	/* Our link-local address (EUI-64 of the MAC): its group and the address itself. */
+	memcpy(target, ll_ours, 16);
+	target[13] = our_mac[3];
+	target[14] = our_mac[4];
+	target[15] = our_mac[5];
+	sol_other[13] = our_mac[3];
+	sol_other[14] = our_mac[4];
+	sol_other[15] = our_mac[5];
+	memcpy(o.dst6, sol_other, 16);
+	expect_exc(x, &o, STATS_EXC_NEIGH, "NS for our link-local address");
+	memcpy(o.dst_mac, our_mac, 6);
+	memcpy(o.dst6, target, 16);
+	expect_exc(x, &o, STATS_EXC_NEIGH, "unicast NS to our link-local address");
+	o.sport = 136 << 8;
+	expect_exc(x, &o, STATS_EXC_NEIGH, "NA to our link-local address");
+	o.sport = 128 << 8;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "echo request to link-local");
+	o.proto = 6;
+	o.sport = 40000;
+	expect_drop2(x, &o, STATS_DROP_NOT_OURS, "tcp to link-local");
+	/* NS/NA unicast to a service address: neigh; other ICMPv6 to it: other. */
+	memcpy(target, svc6, 16);
+	o.proto = 58;
+	o.sport = 135 << 8;
+	memcpy(o.dst6, svc6, 16);
+	expect_exc(x, &o, STATS_EXC_NEIGH, "unicast NS to a service address");
+	o.sport = 128 << 8;
+	expect_exc(x, &o, STATS_EXC_OTHER, "echo request to a service address");
+	/* RA and NA to all-nodes: neigh; RS, echo to all-nodes: dropped. */
+	o.dst_mac[0] = 0x33;
+	memcpy(o.src6, ll_router, 16);
+	memcpy(o.dst6, all_nodes, 16);
+	o.sport = 134 << 8;
+	expect_exc(x, &o, STATS_EXC_NEIGH, "RA to all-nodes");
+	o.sport = 136 << 8;
+	expect_exc(x, &o, STATS_EXC_NEIGH, "NA to all-nodes");
+	o.sport = 133 << 8;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "RS to all-nodes");
+	o.sport = 128 << 8;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "echo to all-nodes");
+	/* An MLD query behind a hop-by-hop header (next header 58, length 0). */
+	o.proto = 0;
+	o.hops = 1;
+	o.sport = 58 << 8;
+	target[0] = 130;
+	expect_exc(x, &o, STATS_EXC_NEIGH, "MLD query to all-nodes");
+	target[0] = 143;
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "MLD report to all-nodes");
+	/* UDP/53 to all-nodes: never answered. */
+	fopt_default(&o);
+	o.v6 = 1;
+	o.dst_mac[0] = 0x33;
+	memcpy(o.dst6, all_nodes, 16);
+	expect_drop2(x, &o, STATS_DROP_GROUP_DST, "query to all-nodes");
+	assert_int_equal(x->st.dns_queries, 0);
+}
+
+/* Issue 15, item 6: the UDP checksum of queries, and the directed broadcast source. */
+static void
+test_query_checks(void **state)
+{
+	struct fixture *x = *state;
+	struct pkt_result res;
+	struct fopt o;
+
+	for (int v6 = 0; v6 <= 1; v6++) {
+		fopt_default(&o);
+		o.v6 = v6;
+		assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+		check_response(x, &o, &res);
+		o.udpsum = 3; /* Partial, as a veth peer leaves it. */
+		assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+		o.udpsum = 1;
+		expect_drop2(x, &o, STATS_DROP_UDP_CKSUM, "wrong checksum");
+		/* The port vouches for it (or found it bad): its word is taken. */
+		x->ctx.rx_l4 = PKT_RX_L4_GOOD;
+		assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+		o.udpsum = 0;
+		x->ctx.rx_l4 = PKT_RX_L4_BAD;
+		expect_drop2(x, &o, STATS_DROP_UDP_CKSUM, "the port says bad");
+		x->ctx.rx_l4 = PKT_RX_L4_UNKNOWN;
+		/* No checksum: fine over IPv4, dropped over IPv6 (RFC 8200 8.1). */
+		o.udpsum = 2;
+		if (v6)
+			expect_drop2(x, &o, STATS_DROP_UDP_CKSUM, "IPv6 without checksum");
+		else
+			assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	}
+	/* IPv4 options: the checksum covers the UDP part only. */
+	fopt_default(&o);
+	o.ip_opts = 8;
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	o.udpsum = 1;
+	expect_drop2(x, &o, STATS_DROP_UDP_CKSUM, "wrong checksum behind options");
+
+	/* From the directed broadcast of the service /24: dropped. */
+	fopt_default(&o);
+	o.src4 = 0xc61200ff;
+	expect_drop2(x, &o, STATS_DROP_SRC_IP, "from the subnet broadcast");
+	o.src4 = 0xc61201ff; /* Another /24's .255 is an ordinary host. */
+	assert_int_equal(run(x, &o, &res, NULL), PKT_TX);
+	assert_int_equal(x->svc.nbcast4, 1);
 }
 
 /* Expect @o to be dropped for @why, and only for it. */
@@ -1037,6 +1310,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_broadcast_dst_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exception, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exception_csum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exception_classes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),

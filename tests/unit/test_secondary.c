@@ -666,6 +666,38 @@ test_notify_other_thread(void **state)
 	assert_int_equal(info(f)->transfers[1], 1);
 }
 
+/*
+ * Issue 15, item 5: refused NOTIFY (unknown zone, not a primary) is answered
+ * at most 10/s (burst 20), over UDP or TCP alike; past that it gets no
+ * answer at all, and the log sums it up instead of a line per packet. A
+ * primary's NOTIFY is never held back by it.
+ */
+static void
+test_notify_refusals_limited(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in prim = sin_of("127.0.0.1");
+	struct sockaddr_in other = sin_of("192.0.2.1");
+	uint8_t msg[512], resp[512];
+	unsigned answered = 0;
+	size_t ml, rl;
+
+	fx_start(f, 0, false);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	for (int i = 0; i < 200; i++) {
+		ml = mk_notify(i % 2 ? "other.test." : "sec.test.", NULL, msg, sizeof(msg));
+		rl = secondary_notify_input(f->s, msg, ml, (struct sockaddr *)&other, resp,
+					    sizeof(resp));
+		answered += rl != 0;
+	}
+	/* The burst, plus what refilled while the loop ran (10/s). */
+	assert_true(answered >= 10);
+	assert_true(answered <= 25);
+	ml = mk_notify("sec.test.", NULL, msg, sizeof(msg));
+	rl = secondary_notify_input(f->s, msg, ml, (struct sockaddr *)&prim, resp, sizeof(resp));
+	assert_int_equal(reply_rcode(resp, rl), 0);
+}
+
 int
 main(void)
 {
@@ -679,6 +711,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_notify_tsig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_other_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_refusals_limited, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

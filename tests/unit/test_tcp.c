@@ -94,7 +94,7 @@ test_frame_whole_and_pipelined(void **state)
 	n += frame(buf + n, 0x0202, 40);
 	n += frame(buf + n, 0x0303, 12);
 	assert_int_equal(tcp_conn_feed(&c, buf, n), 0);
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 3);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 3);
 	/* In the order sent. */
 	expect_resp(&c, &off, 0x0101, 30);
 	expect_resp(&c, &off, 0x0202, 40);
@@ -119,11 +119,11 @@ test_frame_partial(void **state)
 	/* One octet at a time: nothing is answered until the message is whole. */
 	for (size_t i = 0; i + 1 < n; i++) {
 		assert_int_equal(tcp_conn_feed(&c, buf + i, 1), 0);
-		assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 0);
+		assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 0);
 	}
 	assert_int_equal(f.calls, 0);
 	assert_int_equal(tcp_conn_feed(&c, buf + n - 1, 1), 0);
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 1);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 1);
 	expect_resp(&c, &off, 0x4242, 29);
 	tcp_conn_fini(&c);
 }
@@ -138,13 +138,13 @@ test_frame_drop(void **state)
 	(void)state;
 	tcp_conn_init(&c, -1);
 	assert_int_equal(tcp_conn_feed(&c, buf, frame(buf, 1, 20)), 0);
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), -EPROTO);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), -EPROTO);
 	/* A zero-length message is dropped by the engine too: the stand-in drops under 2 octets. */
 	f.drop = false;
 	tcp_conn_fini(&c);
 	tcp_conn_init(&c, -1);
 	assert_int_equal(tcp_conn_feed(&c, (const uint8_t *)"\0\0", 2), 0);
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), -EPROTO);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), -EPROTO);
 	tcp_conn_fini(&c);
 }
 
@@ -163,15 +163,15 @@ test_frame_backpressure(void **state)
 		n += frame(buf + n, (uint16_t)i, 30);
 	assert_int_equal(tcp_conn_feed(&c, buf, n), 0);
 	/* Answers stop once TCP_OUT_HIGH octets wait: 16384 / 6002 -> 3 answers. */
-	done = tcp_conn_process(&c, fake_answer, &f, scratch);
+	done = tcp_conn_process(&c, fake_answer, &f, scratch, 0);
 	assert_int_equal(done, 3);
 	assert_false(tcp_conn_wants_input(&c));
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 0);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 0);
 	/* Pretend the socket took everything: the rest follows, in order. */
 	c.out_off = c.out_len = 0;
 	while (done < 20) {
 		size_t off = 0;
-		int k = tcp_conn_process(&c, fake_answer, &f, scratch);
+		int k = tcp_conn_process(&c, fake_answer, &f, scratch, 0);
 
 		assert_true(k > 0);
 		expect_resp(&c, &off, (uint16_t)done, 6000);
@@ -206,12 +206,12 @@ test_frame_socket(void **state)
 
 		assert_true(r > 0 || r == -ENOBUFS);
 	}
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 1);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 1);
 	assert_int_equal(write(sv[1], big, n), (ssize_t)n);
 	while (c.in_len < n)
 		assert_true(tcp_conn_read(&c) > 0);
 	/* The first answer is over TCP_OUT_HIGH: the second waits. */
-	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch), 0);
+	assert_int_equal(tcp_conn_process(&c, fake_answer, &f, scratch, 0), 0);
 
 	/* Partial writes: drain the peer while flushing until both answers are out. */
 	while (have < sizeof(got)) {
@@ -220,7 +220,7 @@ test_frame_socket(void **state)
 
 		assert_true(w >= 0 || w == -EAGAIN);
 		if (!tcp_conn_pending(&c))
-			assert_true(tcp_conn_process(&c, fake_answer, &f, scratch) >= 0);
+			assert_true(tcp_conn_process(&c, fake_answer, &f, scratch, 0) >= 0);
 		r = recv(sv[1], got + have, sizeof(got) - have, MSG_DONTWAIT);
 		if (r > 0)
 			have += (size_t)r;
@@ -249,6 +249,8 @@ static struct rrt_root lsn_root;
 static struct dnsq_conf lsn_dconf = {.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT};
 static struct svc_addr lsn_addr;
 static struct swerve_config lsn_cfg;
+/* Extra limits for the next lsn_setup() (0: none); each test that sets them resets them. */
+static uint32_t lsn_per_source, lsn_io_ms, lsn_pipelined;
 
 static int
 lsn_setup(uint32_t max_clients, uint32_t idle_ms)
@@ -262,6 +264,9 @@ lsn_setup(uint32_t max_clients, uint32_t idle_ms)
 	lsn_cfg.naddrs = 1;
 	lsn_cfg.tcp_max_clients = max_clients;
 	lsn_cfg.tcp_idle_ms = idle_ms;
+	lsn_cfg.tcp_max_per_source = lsn_per_source;
+	lsn_cfg.tcp_io_ms = lsn_io_ms;
+	lsn_cfg.tcp_max_pipelined = lsn_pipelined;
 	return tcp_listener_start(&lsn_cfg, &lsn_root, &lsn_dconf);
 }
 
@@ -404,18 +409,15 @@ test_listener_limit(void **state)
 		assert_int_equal(send(fd[i], buf, n, 0), (ssize_t)n);
 		lsn_expect(fd[i], (uint16_t)(i + 1));
 	}
-	/* The third is accepted by the kernel, then closed by the listener. */
-	fd[2] = lsn_connect();
-	assert_true(lsn_closed_within(fd[2], 1000));
-	close(fd[2]);
-	/* Room again once one goes. */
-	close(fd[0]);
-	usleep(100 * 1000);
+	/* The table is full: the third takes the place of the least recently active idle one. */
 	fd[2] = lsn_connect();
 	n = 0;
 	lsn_query(buf, &n, 3);
 	assert_int_equal(send(fd[2], buf, n, 0), (ssize_t)n);
 	lsn_expect(fd[2], 3);
+	assert_true(lsn_closed_within(fd[0], 1000));
+	close(fd[0]);
+	assert_false(lsn_closed_within(fd[1], 100));
 	/* Stop with connections open: they are closed, the call returns. */
 	tcp_listener_stop();
 	assert_true(lsn_closed_within(fd[1], 1000));
@@ -424,6 +426,131 @@ test_listener_limit(void **state)
 	/* Stopping twice, and starting again, both work. */
 	tcp_listener_stop();
 	LSN_START(2, 5000);
+	tcp_listener_stop();
+}
+
+/*
+ * Issue 15, item 4: a client half-way through a message is not idle, but
+ * when every slot holds one, a newcomer still gets in (the least recently
+ * active goes); over the per-source limit a connection is closed at once.
+ */
+static void
+test_listener_full_of_slow(void **state)
+{
+	uint8_t buf[600];
+	size_t n = 0;
+	int slow[4], fd, extra;
+
+	(void)state;
+	LSN_START(4, 5000);
+	for (int i = 0; i < 4; i++) {
+		slow[i] = lsn_connect();
+		/* Two octets of a 300-octet message, then nothing. */
+		assert_int_equal(send(slow[i], "\001\054", 2, 0), 2);
+		usleep(20 * 1000);
+	}
+	fd = lsn_connect();
+	lsn_query(buf, &n, 0x1234);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	lsn_expect(fd, 0x1234);
+	assert_true(lsn_closed_within(slow[0], 1000));
+	assert_false(lsn_closed_within(slow[3], 50));
+	for (int i = 0; i < 4; i++)
+		close(slow[i]);
+	close(fd);
+	tcp_listener_stop();
+
+	/* Two per source: the third is closed at once, and there is room again when one goes. */
+	lsn_per_source = 2;
+	LSN_START(8, 5000);
+	lsn_per_source = 0;
+	slow[0] = lsn_connect();
+	slow[1] = lsn_connect();
+	extra = lsn_connect();
+	assert_true(lsn_closed_within(extra, 1000));
+	close(extra);
+	assert_false(lsn_closed_within(slow[1], 50));
+	close(slow[0]);
+	usleep(100 * 1000);
+	fd = lsn_connect();
+	n = 0;
+	lsn_query(buf, &n, 0x1235);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	lsn_expect(fd, 0x1235);
+	close(fd);
+	close(slow[1]);
+	tcp_listener_stop();
+}
+
+/* A message must be whole within io-timeout-ms of its first octet, however steadily it trickles. */
+static void
+test_listener_message_deadline(void **state)
+{
+	uint8_t buf[600];
+	size_t n = 0;
+	bool closed = false;
+	int fd;
+
+	(void)state;
+	lsn_io_ms = 400;
+	LSN_START(8, 5000);
+	lsn_io_ms = 0;
+	fd = lsn_connect();
+	lsn_query(buf, &n, 0x7777);
+	/* One octet every 100 ms: each resets the idle timer, never the message deadline. */
+	for (size_t i = 0; i < n && !closed; i++) {
+		if (send(fd, buf + i, 1, MSG_NOSIGNAL) != 1)
+			closed = true;
+		else
+			closed = lsn_closed_within(fd, 100);
+	}
+	assert_true(closed || lsn_closed_within(fd, 1000));
+	close(fd);
+	/* A whole message sent at once is unaffected, and so is a quiet but idle connection. */
+	fd = lsn_connect();
+	n = 0;
+	lsn_query(buf, &n, 0x7778);
+	usleep(600 * 1000);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	lsn_expect(fd, 0x7778);
+	close(fd);
+	tcp_listener_stop();
+}
+
+/* Pipelining is bounded per turn, not refused: every query is answered, in order. */
+static void
+test_listener_pipeline_bound(void **state)
+{
+	uint8_t buf[64 * 40];
+	size_t n = 0;
+	int fd, fd2;
+
+	(void)state;
+	lsn_pipelined = 3;
+	LSN_START(8, 5000);
+	lsn_pipelined = 0;
+	fd = lsn_connect();
+	fd2 = lsn_connect();
+	for (uint16_t id = 1; id <= 40; id++)
+		lsn_query(buf, &n, id);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	n = 0;
+	lsn_query(buf, &n, 0x4242);
+	assert_int_equal(send(fd2, buf, n, 0), (ssize_t)n);
+	lsn_expect(fd2, 0x4242);
+	for (uint16_t id = 1; id <= 40; id++)
+		lsn_expect(fd, id);
+	/* Pipelined, then half-closed: everything is still answered before the close. */
+	n = 0;
+	for (uint16_t id = 100; id < 110; id++)
+		lsn_query(buf, &n, id);
+	assert_int_equal(send(fd2, buf, n, 0), (ssize_t)n);
+	shutdown(fd2, SHUT_WR);
+	for (uint16_t id = 100; id < 110; id++)
+		lsn_expect(fd2, id);
+	assert_true(lsn_closed_within(fd2, 2000));
+	close(fd);
+	close(fd2);
 	tcp_listener_stop();
 }
 
@@ -533,6 +660,9 @@ main(void)
 		cmocka_unit_test(test_listener_pipelined),
 		cmocka_unit_test(test_listener_idle_and_drop),
 		cmocka_unit_test(test_listener_limit),
+		cmocka_unit_test(test_listener_full_of_slow),
+		cmocka_unit_test(test_listener_message_deadline),
+		cmocka_unit_test(test_listener_pipeline_bound),
 		cmocka_unit_test(test_listener_notify),
 	};
 

@@ -178,10 +178,15 @@ struct swerve_config {
 	/* exception: */
 	char *exception_ifname;  /* exception.interface: the tap's kernel name, default "swerve0". */
 	uint32_t exception_pps;  /* exception.rate-limit-pps per worker, default 10000. */
+	uint32_t exception_neigh_pps; /* exception.neigh-rate-limit-pps (ARP/ND), default 1000. */
+	uint32_t exception_dns_pps;   /* exception.dns-rate-limit-pps (TCP/53, NOTIFY), default 10000. */
 
 	/* tcp: */
 	uint32_t tcp_max_clients; /* tcp.max-clients, default 256. */
 	uint32_t tcp_idle_ms;     /* tcp.idle-timeout-ms, default 10000 (RFC 7766 suggests seconds). */
+	uint32_t tcp_max_per_source; /* tcp.max-clients-per-source (IPv4 address, IPv6 /64), default 32; 0: none. */
+	uint32_t tcp_io_ms;          /* tcp.io-timeout-ms: to receive one whole message, default 2000. */
+	uint32_t tcp_max_pipelined;  /* tcp.max-pipelined: answers per connection per turn, default 16. */
 
 	/* control: */
 	char *ctl_socket; /* control.socket, default /run/swerve/control.sock. */

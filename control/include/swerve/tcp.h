@@ -19,8 +19,16 @@ struct swerve_config;
  * IP_FREEBIND, so the exception interface need not carry the addresses yet.
  * The thread registers as a QSBR reader and is online only while it answers
  * a query; it never keeps a table pointer across epoll_wait(). Limits:
- * cfg->tcp_max_clients connections (more are accepted and closed at once),
- * cfg->tcp_idle_ms without progress closes a connection (0: never).
+ * cfg->tcp_max_clients connections: when they are all taken, a new one
+ * closes the least recently active idle one (no message half received, no
+ * answer unsent; failing that, the least recently active of all);
+ * cfg->tcp_max_per_source connections from one IPv4 address or IPv6 /64
+ * (more are accepted and closed at once; 0: no limit);
+ * cfg->tcp_idle_ms without progress closes a connection (0: never);
+ * cfg->tcp_io_ms from the first octet of a message to its last closes it
+ * too, however steadily the octets trickle in (0: no limit);
+ * cfg->tcp_max_pipelined answers per connection before the others get
+ * their turn (0: no bound).
  * @cfg, @root and @dconf must outlive tcp_listener_stop().
  * Returns 0, or a negative code (nothing is left running).
  * Thread: the main lcore (control thread), once.
@@ -103,12 +111,15 @@ int tcp_conn_feed(struct tcp_conn *c, const uint8_t *data, size_t len);
 
 /*
  * Answer the complete queries in c->in, in order, with @answer, while the
- * unsent output stays under TCP_OUT_HIGH. @scratch (TCP_MSG_MAX octets) is
- * where @answer writes; only the response's length is kept per connection.
+ * unsent output stays under TCP_OUT_HIGH, and at most @max of them (0: no
+ * bound) so that one pipelining client cannot keep the others waiting.
+ * @scratch (TCP_MSG_MAX octets) is where @answer writes; only the
+ * response's length is kept per connection.
  * Returns the number answered, or a negative code: -EPROTO when @answer
  * dropped a query (the connection must close), -ENOMEM.
  */
-int tcp_conn_process(struct tcp_conn *c, tcp_answer_fn answer, void *arg, uint8_t *scratch);
+int tcp_conn_process(struct tcp_conn *c, tcp_answer_fn answer, void *arg, uint8_t *scratch,
+		     unsigned max);
 
 /* Write unsent output: returns octets written, -EAGAIN when the socket took none, or an error. */
 int tcp_conn_flush(struct tcp_conn *c);
@@ -118,6 +129,29 @@ static inline bool
 tcp_conn_pending(const struct tcp_conn *c)
 {
 	return c->out_len > c->out_off;
+}
+
+/* Octets the message at the head of c->in needs, its prefix included (2 while that is partial). */
+static inline size_t
+tcp_conn_head_need(const struct tcp_conn *c)
+{
+	if (c->in_len < 2)
+		return 2;
+	return 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+}
+
+/* Whether a complete query waits in c->in. */
+static inline bool
+tcp_conn_has_query(const struct tcp_conn *c)
+{
+	return c->in_len >= 2 && c->in_len >= tcp_conn_head_need(c);
+}
+
+/* Whether a message has begun to arrive but is not complete yet. */
+static inline bool
+tcp_conn_partial(const struct tcp_conn *c)
+{
+	return c->in_len > 0 && !tcp_conn_has_query(c);
 }
 
 /* Whether reading more from @c is useful now (not closed, and not held back by unsent output). */
