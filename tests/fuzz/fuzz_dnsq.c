@@ -13,7 +13,10 @@
  *   bits 0-1  capacity: 65535, 512, 1232, or a small one near the query's size
  *   bit  2    DNSQ_TCP
  *   bits 3-4  which answer settings (fz_conf)
- *   bits 5-7  fine tuning of the small capacity
+ *   bits 5-7  fine tuning of the small capacity (capacity mode 3); in the
+ *             other capacity modes bit 5 answers from a signed zone instead,
+ *             bit 6 choosing NSEC or NSEC3 (fz_table_signed(): proofs and
+ *             RRSIGs with DO=1)
  * Every query is answered into a separate buffer of exactly the capacity (so
  * ASan sees any write past it) and in place; both answers must be identical.
  * A UDP answer that is not truncated must equal the answer at full capacity.
@@ -51,7 +54,7 @@ fz_info_equal(const struct dnsq_info *a, const struct dnsq_info *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct rrt *t = fz_table();
+	const struct rrt *t;
 	const struct dnsq_conf *conf;
 	struct dnsq_info info, info2, info3;
 	struct fz_call call;
@@ -64,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 65536)
 		return 0;
 	mode = data[0];
+	t = (mode & 3) != 3 && (mode & 0x20) ? fz_table_signed(mode >> 6) : fz_table();
 	query = data + 1;
 	qlen = size - 1;
 	cap = fz_cap(mode, qlen);

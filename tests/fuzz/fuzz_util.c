@@ -195,6 +195,24 @@ fz_slot(const char *name, uint16_t type, uint32_t ttl, unsigned n)
 }
 
 const struct rrt *
+fz_table_signed(unsigned which)
+{
+	static const char *const files[] = {"signed/example.com.nsec.zone",
+					    "signed/example.com.nsec3-optout.zone"};
+	static struct rrt *both[2];
+
+	if (both[0] == NULL) {
+		for (int i = 0; i < 2; i++) {
+			char *text = tu_fixture_text(files[i]);
+
+			both[i] = tu_table("example.com", text, NULL);
+			free(text);
+		}
+	}
+	return both[which & 1];
+}
+
+const struct rrt *
 fz_table(void)
 {
 	static struct rrt *t;
@@ -246,6 +264,7 @@ fz_conf(unsigned idx)
 /* What the query looks like to an independent, strict reader (the engine's contract). */
 struct fz_query {
 	bool question; /* The question parsed: it must be echoed. */
+	bool dnssec;   /* The response's OPT has DO (echoed from the query): proofs may follow. */
 	size_t qend;
 	uint16_t qtype;
 	uint16_t qclass;
@@ -390,7 +409,7 @@ fz_check_answer(const struct fz_call *c)
 	const uint8_t *q = c->query, *r = c->resp;
 	const struct dnsq_info *info = c->info;
 	struct fz_query fq;
-	unsigned qd, an, ns, ar, total, nopt = 0;
+	unsigned qd, an, ns, ar, total, nopt = 0, opt_i = 0;
 	unsigned rcode, full_rcode;
 	bool aa, tc;
 	size_t p;
@@ -427,11 +446,15 @@ fz_check_answer(const struct fz_call *c)
 	FZ_CHECK(r[0] == q[0] && r[1] == q[1], "ID not echoed");
 	FZ_CHECK(r[2] & 0x80, "QR not set");
 	FZ_CHECK((r[2] & 0x78) == (q[2] & 0x78), "opcode not echoed");
-	FZ_CHECK((r[2] & 0x01) == (q[2] & 0x01), "RD not copied");
+	/* RD is defined for QUERY alone: copied there, clear on a NOTIMP answer. */
+	if (((q[2] >> 3) & 0xf) == 0)
+		FZ_CHECK((r[2] & 0x01) == (q[2] & 0x01), "RD not copied");
+	else
+		FZ_CHECK((r[2] & 0x01) == 0, "RD set on a NOTIMP answer");
 	FZ_CHECK((r[3] & 0x80) == 0, "RA set");
 	FZ_CHECK((r[3] & 0x40) == 0, "Z set");
 	FZ_CHECK((r[3] & 0x20) == 0, "AD set");
-	FZ_CHECK((r[3] & 0x10) == (q[3] & 0x10), "CD not copied");
+	FZ_CHECK((r[3] & 0x10) == 0, "CD set (RFC 4035 3.1.6: cleared)");
 	aa = (r[2] & 0x04) != 0;
 	tc = (r[2] & 0x02) != 0;
 	rcode = r[3] & 0x0f;
@@ -443,10 +466,13 @@ fz_check_answer(const struct fz_call *c)
 	FZ_CHECK((info->rcode & 0x0f) == rcode, "header rcode %u, info %u", rcode, info->rcode);
 
 	if (((q[2] >> 3) & 0xf) != 0) {
-		FZ_CHECK(rcode == FZ_R_NOTIMP && qd == 0 && an == 0 && ns == 0 && ar == 0 &&
-				 c->n == 12,
+		/* The header, and our OPT when the message carried one (RFC 6891 6.1.1). */
+		FZ_CHECK(rcode == FZ_R_NOTIMP && qd == 0 && an == 0 && ns == 0 && ar <= 1 &&
+				 c->n == 12u + 11u * ar,
 			 "opcode %u: rcode %u counts %u/%u/%u/%u len %zu", (q[2] >> 3) & 0xf, rcode,
 			 qd, an, ns, ar, c->n);
+		FZ_CHECK(ar == 0 || (r[12] == 0 && tu_get16(r + 13) == 41),
+			 "NOTIMP's additional record is not a root OPT");
 		FZ_CHECK(!aa && !tc, "AA or TC on NOTIMP");
 		return true;
 	}
@@ -503,6 +529,14 @@ fz_check_answer(const struct fz_call *c)
 			FZ_CHECK((rr->ttl & 0x7fff) == 0, "unknown EDNS flags echoed: %04x",
 				 rr->ttl & 0xffff);
 			FZ_CHECK(rr->rdlen == 0, "EDNS options echoed");
+			fq.dnssec = (rr->ttl & 0x8000) != 0;
+			opt_i = i;
+			continue;
+		}
+		/* NOTAUTH's BADKEY TSIG: class ANY, the last record (RFC 8945 5.3.2). */
+		if (rr->type == 250) {
+			FZ_CHECK(rr->rclass == 255 && i + 1 == total, "TSIG class %u at %u", rr->rclass,
+				 i);
 			continue;
 		}
 		FZ_CHECK(rr->rclass == 1 || rr->rclass == 3, "record %u: class %u", i, rr->rclass);
@@ -516,7 +550,7 @@ fz_check_answer(const struct fz_call *c)
 	FZ_CHECK(nopt == 1 || !info->edns, "query had an OPT, response has none");
 	full_rcode = rcode;
 	if (nopt == 1)
-		full_rcode |= (rrs[total - 1].ttl >> 24) << 4;
+		full_rcode |= (rrs[opt_i].ttl >> 24) << 4;
 	FZ_CHECK(full_rcode == info->rcode, "rcode %u, info %u", full_rcode, info->rcode);
 	if (!(c->flags & DNSQ_TCP)) {
 		size_t lim = 512;
@@ -532,35 +566,47 @@ fz_check_answer(const struct fz_call *c)
 	switch (info->rclass) {
 	case DNSQ_CLASS_ANSWER:
 		FZ_CHECK(rcode == 0 && info->rcode == 0, "ANSWER with rcode %u", info->rcode);
-		FZ_CHECK(aa, "positive answer without AA");
+		/* RFC 1034 3.7.1: an answer to QCLASS * is never authoritative. */
+		FZ_CHECK(aa == (fq.qclass != 255), "positive answer: AA %d for class %u", aa,
+			 fq.qclass);
 		FZ_CHECK(an > 0 || tc, "ANSWER with an empty answer section");
 		break;
 	case DNSQ_CLASS_NODATA:
 		FZ_CHECK(rcode == 0 && info->rcode == 0 && an == 0, "NODATA rcode %u an %u",
 			 info->rcode, an);
-		FZ_CHECK(aa, "NODATA without AA");
+		FZ_CHECK(aa == (fq.qclass != 255), "NODATA: AA %d for class %u", aa, fq.qclass);
+		/* With DO in a signed zone the SOA's RRSIG and the proof follow it. */
 		if (!tc && fq.qclass != 3)
-			FZ_CHECK(ns == 1 && rrs[0].type == FZ_T_SOA, "NODATA without the SOA");
+			FZ_CHECK(ns >= 1 && rrs[0].type == FZ_T_SOA && (ns == 1 || fq.dnssec),
+				 "NODATA without the SOA, or records after it without DO");
 		break;
 	case DNSQ_CLASS_NXDOMAIN:
 		FZ_CHECK(rcode == FZ_R_NXDOMAIN, "NXDOMAIN class, rcode %u", rcode);
-		FZ_CHECK(aa, "NXDOMAIN without AA");
+		FZ_CHECK(aa == (fq.qclass != 255), "NXDOMAIN: AA %d for class %u", aa, fq.qclass);
 		if (!tc)
-			FZ_CHECK(ns == 1 && rrs[an].type == FZ_T_SOA, "NXDOMAIN without the SOA");
+			FZ_CHECK(ns >= 1 && rrs[an].type == FZ_T_SOA && (ns == 1 || fq.dnssec),
+				 "NXDOMAIN without the SOA, or records after it without DO");
 		break;
 	case DNSQ_CLASS_REFERRAL:
 		FZ_CHECK(rcode == 0 && info->rcode == 0, "referral with rcode %u", info->rcode);
 		FZ_CHECK(!aa, "referral with AA");
 		FZ_CHECK(an == 0, "referral with answers");
 		FZ_CHECK(tc || ns > 0, "referral without NS");
+		/* The NS RRset, then with DO its DS or the proof there is none (RFC 4035 3.1.4). */
 		for (unsigned i = 0; i < ns; i++)
-			FZ_CHECK(rrs[i].type == FZ_T_NS, "referral authority type %u", rrs[i].type);
+			FZ_CHECK(rrs[i].type == FZ_T_NS ||
+					 (fq.dnssec && i > 0 &&
+					  (rrs[i].type == 43 || rrs[i].type == 46 ||
+					   rrs[i].type == 47 || rrs[i].type == 50)),
+				 "referral authority type %u", rrs[i].type);
 		break;
 	case DNSQ_CLASS_ERROR:
 		FZ_CHECK(rcode != 0 || info->rcode >= 16, "ERROR class with NOERROR");
 		FZ_CHECK(rcode != FZ_R_NXDOMAIN, "NXDOMAIN classed as ERROR");
 		FZ_CHECK(!aa, "AA on rcode %u", info->rcode);
-		FZ_CHECK(an == 0 && ns == 0 && ar == nopt, "error %u with records", info->rcode);
+		/* NOTAUTH (a TSIG with a key we do not have) ends with its BADKEY TSIG. */
+		FZ_CHECK(an == 0 && ns == 0 && ar == nopt + (rcode == 9),
+			 "error %u with records", info->rcode);
 		break;
 	default:
 		FZ_CHECK(0, "rclass %u", info->rclass);
@@ -572,15 +618,17 @@ fz_check_answer(const struct fz_call *c)
 	if (an > 0) {
 		FZ_CHECK(fz_name_equal(r, c->n, rrs[0].owner, q, c->qlen, 12),
 			 "first answer owner is not the qname");
+		/* With DO, each RRset's RRSIGs come with it. */
 		for (unsigned i = 0; i < an; i++) {
 			if (fq.qtype == FZ_T_ANY || fq.qtype == FZ_T_CNAME)
 				continue;
-			FZ_CHECK(rrs[i].type == fq.qtype || rrs[i].type == FZ_T_CNAME,
+			FZ_CHECK(rrs[i].type == fq.qtype || rrs[i].type == FZ_T_CNAME ||
+					 (fq.dnssec && rrs[i].type == 46),
 				 "answer %u of type %u to a query for %u", i, rrs[i].type, fq.qtype);
 		}
 		if (fq.qtype == FZ_T_ANY && !(c->flags & DNSQ_TCP))
 			for (unsigned i = 1; i < an; i++)
-				FZ_CHECK(rrs[i].type == rrs[0].type,
+				FZ_CHECK(rrs[i].type == rrs[0].type || rrs[i].type == 46,
 					 "UDP ANY answered with more than one RRset");
 	}
 	return true;

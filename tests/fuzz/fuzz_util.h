@@ -33,6 +33,12 @@ void fz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
  */
 const struct rrt *fz_table(void);
 
+/*
+ * The shared example zone signed (tests/common/zones/signed/): @which 0 its
+ * NSEC version, 1 its NSEC3 opt-out version, for DO=1 answers.
+ */
+const struct rrt *fz_table_signed(unsigned which);
+
 /* Answer settings the targets rotate through (index & 3). */
 const struct dnsq_conf *fz_conf(unsigned idx);
 
