@@ -59,12 +59,15 @@ dnsq_nsec_find(const struct dnsq_ctx *c, const struct rrt_zone *z, const uint8_t
 	const struct rrt *t = c->t;
 	const uint32_t *chain = (const uint32_t *)(const void *)(t->arena + z->chain);
 	uint32_t lo = 0, hi = z->nchain;
+	uint8_t offs[DNAME_MAXLABELS];
+	unsigned nlabels = dname_label_offsets(name, offs);
 
+	(void)len;
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		const struct rrt_node *n = &t->nodes[chain[mid]];
 
-		if (dname_canon_cmp(rrt_node_name(t, n), n->name_len, name, len) <= 0)
+		if (dname_canon_cmp_offs(rrt_node_name(t, n), name, offs, nlabels) <= 0)
 			lo = mid;
 		else
 			hi = mid;

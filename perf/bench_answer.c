@@ -2,7 +2,7 @@
 /* Benchmarks the answer engine alone: load time, memory per name, queries per second per mix. */
 
 /*
- *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] ZONEFILE [ORIGIN]
+ *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] ZONEFILE [ORIGIN]
  *
  * Loads ZONEFILE (perf/gen_zone.py writes one), reports zone_load() and
  * rrt_build() times and the bytes each name costs, then answers pre-built
@@ -13,6 +13,9 @@
  * how much of the lookup cost is TLB misses (rrt_build() uses malloc).
  * -m runs only the mixes whose name starts with MIX (for example "realistic"
  * under valgrind --tool=callgrind, where one mix is slow enough).
+ * -D sends every query with EDNS and the DO bit, as validating resolvers do:
+ * on a signed zone every answer then carries its RRSIGs and every denial its
+ * NSEC or NSEC3 proof (perf/bench_dnssec.sh runs it next to the unsigned zone).
  */
 
 #include <getopt.h>
@@ -91,6 +94,9 @@ static const struct bench_mix bench_mixes[] = {
 	  [K_WILDCARD] = 2,
 	  [K_REFERRAL] = 2}},
 };
+
+/* -D: every query asks with EDNS and DO, not only the EDNS kind. */
+static bool bench_all_do;
 
 /* Candidate names per kind: offsets of wire names in one buffer. */
 struct bench_names {
@@ -270,7 +276,7 @@ bench_build(const struct bench_names *bn, const struct bench_mix *mix, uint8_t *
 		}
 		name = bn->buf + bn->off[k][bench_rand(&seed) % bn->n[k]];
 		at += bench_query(slots + at, (uint16_t)i, name, k == K_NODATA ? TYPE_AAAA : TYPE_A,
-				  k == K_EDNS);
+				  k == K_EDNS || bench_all_do);
 		kinds[i] = (uint8_t)k;
 	}
 	return true;
@@ -387,7 +393,7 @@ bench_thp_restore(struct rrt *t, struct bench_thp *h)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] ZONEFILE "
+	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] ZONEFILE "
 			"[ORIGIN]\n");
 	exit(2);
 }
@@ -413,7 +419,7 @@ main(int argc, char **argv)
 	uint8_t *slots, *kinds;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:c:m:lH")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:m:lHD")) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = atof(optarg);
@@ -432,6 +438,9 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			thp = true;
+			break;
+		case 'D':
+			bench_all_do = true;
 			break;
 		default:
 			bench_usage();

@@ -10,12 +10,20 @@
 int
 dname_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	uint8_t ao[DNAME_MAXLABELS], bo[DNAME_MAXLABELS];
-	unsigned an = dname_label_offsets(a, ao);
+	uint8_t bo[DNAME_MAXLABELS];
 	unsigned bn = dname_label_offsets(b, bo);
 
 	(void)alen;
 	(void)blen;
+	return dname_canon_cmp_offs(a, b, bo, bn);
+}
+
+int
+dname_canon_cmp_offs(const uint8_t *a, const uint8_t *b, const uint8_t *bo, unsigned bn)
+{
+	uint8_t ao[DNAME_MAXLABELS];
+	unsigned an = dname_label_offsets(a, ao);
+
 	while (an > 0 && bn > 0) {
 		const uint8_t *la = a + ao[--an];
 		const uint8_t *lb = b + bo[--bn];

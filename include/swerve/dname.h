@@ -123,6 +123,13 @@ dname_hash(const uint8_t *name, size_t len)
 int dname_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /*
+ * The same, with the label offsets of @b (dname_label_offsets(), @bn of
+ * them) worked out once by the caller: for a search that compares one name
+ * with many.
+ */
+int dname_canon_cmp_offs(const uint8_t *a, const uint8_t *b, const uint8_t *boffs, unsigned bn);
+
+/*
  * Names as text (dname.c). Unlike the helpers above these take untrusted
  * input and check it; they are for the control side and tests, not the
  * workers (they are cheap, but nothing per query needs them).
