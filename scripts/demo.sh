@@ -213,26 +213,35 @@ fi
 
 # --scripted: a short show, then the verdict.
 failures=0
+# show RCODE ANSWER DIG_ARGS...: the status and the answer section (its records as "TYPE RDATA",
+# sorted, joined by " | "; "-" for none) must be what control/example/example.com.zone gives.
 show()
 {
-	local want=$1
-	shift
-	local out
+	local want=$1 want_an=$2
+	shift 2
+	local out an
 
 	echo "\$ dig $*"
 	out=$(incl dig +time=2 +tries=2 "$@" 2>&1)
 	echo "$out" | grep -E 'status:|flags:|^[^;].*IN' | sed 's/^/    /'
+	an=$(echo "$out" | awk '/ANSWER SECTION/ { f = 1; next } /^$/ { f = 0 } f && !/^;/ { print $4, $5 }' |
+		sort | sed ':a;N;$!ba;s/\n/ | /g')
+	echo "    answer: ${an:--}"
 	if ! echo "$out" | grep -q "status: $want"; then
 		echo "    FAIL: expected $want"
 		failures=$((failures + 1))
 	fi
+	if [ "${an:--}" != "$want_an" ]; then
+		echo "    FAIL: expected the answer $want_an"
+		failures=$((failures + 1))
+	fi
 }
-show NOERROR @"$SERVICE4" www.example.com A
-show NOERROR @"$SERVICE6" www.example.com AAAA
-show NOERROR @"$SERVICE4" ftp.example.com A
-show NOERROR @"$SERVICE4" shop.customers.example.com A
-show NXDOMAIN @"$SERVICE4" nothere.example.com A
-show REFUSED @"$SERVICE4" www.example.org A
+show NOERROR "A 198.18.0.80" @"$SERVICE4" www.example.com A
+show NOERROR "AAAA 2001:2::80" @"$SERVICE6" www.example.com AAAA
+show NOERROR "A 198.18.0.80 | CNAME www.example.com." @"$SERVICE4" ftp.example.com A
+show NOERROR "A 198.18.0.90" @"$SERVICE4" shop.customers.example.com A
+show NXDOMAIN - @"$SERVICE4" nothere.example.com A
+show REFUSED - @"$SERVICE4" www.example.org A
 echo "\$ dnsperf -s $SERVICE4 -l 10"
 out=$(incl dnsperf -s "$SERVICE4" -d "$tmp/queries.txt" -l 10 -c 4 -q 64 2>&1)
 echo "$out" | grep -E 'Queries (sent|completed|lost)|Queries per second|Average Latency' |
@@ -245,32 +254,41 @@ if [ -z "$completed" ] || [ "$completed" -eq 0 ]; then
 fi
 
 # Failover: the primary's HTTP server goes away, the answer moves, then returns.
-app() { incl dig +time=1 +tries=2 +noall +answer @"$SERVICE4" app.example.com A 2>/dev/null; }
+# The answer as "ADDRESS... ttl TTL" (addresses sorted; "none" when there is no A record).
+app()
+{
+	local out a
+	out=$(incl dig +time=1 +tries=2 +noall +answer @"$SERVICE4" app.example.com A 2>/dev/null)
+	a=$(echo "$out" | awk '$4 == "A" { print $5 }' | sort | tr '\n' ' ' | sed 's/ $//')
+	[ -n "$a" ] && echo "$a ttl $(echo "$out" | awk '$4 == "A" { print $2; exit }')" || echo none
+}
+# wait_app ADDRESS TTL: until the answer is exactly that address with that TTL (10 s at most).
 wait_app()
 {
-	local want=$1 i
+	local want="$1 ttl $2" i got
 	for i in $(seq 100); do
-		if app | awk '{print $5}' | grep -qx "$want"; then
-			echo "    after $((i * 100)) ms: $(app | tr -s '\t ' ' ')"
+		got=$(app)
+		if [ "$got" = "$want" ]; then
+			echo "    app.example.com: $got (after $((i * 100)) ms)"
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo "    FAIL: app.example.com never served $want: $(app)"
+	echo "    FAIL: app.example.com never served $want: $got"
 	failures=$((failures + 1))
 	return 1
 }
 echo "\$ dig app.example.com (primary 198.18.1.10 healthy)"
-wait_app 198.18.1.10
+wait_app 198.18.1.10 30
 echo "\$ kill $primary_pid   # the primary's HTTP server"
 lab_stop_pid "$primary_pid"
 primary_pid=
-wait_app 198.18.1.20
+wait_app 198.18.1.20 10
 echo "\$ swervectl failover-show app.example.com"
 ctl failover-show app.example.com 2>&1 | sed 's/^/    /'
 echo "\$ python3 httpd.py 8081   # the primary comes back"
 start_http 8081 || { echo "    FAIL: cannot restart the primary"; failures=$((failures + 1)); }
-wait_app 198.18.1.10
+wait_app 198.18.1.10 30
 echo "\$ swervectl events"
 ctl events 2>&1 | tail -n 6 | sed 's/^/    /'
 echo "\$ swervectl stats"

@@ -217,10 +217,13 @@ class Rule:
 
     rule: ID peers=knot,nsd [qtype=T,T] [proto=udp|tcp] [edns=yes|no] [tag=PREFIX,PREFIX]
           [swerve=KIND,KIND] [peer=KIND,KIND] [qclass=N,N] [zone=ORIGIN] [do=yes|no]
+          max=ROUND:N,ROUND:N
           then=ACTION[;ACTION]
     KIND is kind() of a normalised answer; each ACTION is one branch of transform() and
     returns None (the rule does not apply) unless the peer's answer has exactly the
-    difference it describes.
+    difference it describes, and then takes out that difference and nothing else.
+    max bounds how many differences the rule may accept in one run (per round, by the
+    --round name; "*" for any round): a rule that suddenly accepts more fails the test.
     """
 
     def __init__(self, line):
@@ -228,13 +231,23 @@ class Rule:
         self.id = parts[1]
         self.cond = {}
         self.actions = []
+        self.max = {}
         for p in parts[2:]:
             k, v = p.split("=", 1)
             if k == "then":
                 self.actions = [a.split("=", 1) + ([""] if "=" not in a else []) for a in v.split(";")]
+            elif k == "max":
+                for item in v.split(","):
+                    rnd, _, n = item.rpartition(":")
+                    self.max[rnd or "*"] = int(n)
             else:
                 self.cond[k] = v.split(",")
+        if not self.max:
+            raise ValueError("rule %s: no max=" % self.id)
         self.used = collections.Counter()
+
+    def limit(self, round_name):
+        return self.max.get(round_name, self.max.get("*", 0))
 
     def applies(self, peer, q, sw, pn):
         self.q = q
@@ -264,6 +277,8 @@ class Rule:
     def transform(self, sw, pn):
         """Return the peer's normalised answer with this rule's difference taken out (or None)."""
         pn = dict(pn)
+        q = self.q
+        owner = q_owner(q)
         for act, arg in self.actions:
             types = [dnswire.type_code(t) for t in arg.split(",")] if arg and act.startswith("drop") else []
             if act in ("drop-peer-ar", "drop-peer-ns", "drop-peer-an"):
@@ -273,77 +288,143 @@ class Rule:
                 # Only what the peer adds: RRsets swerve also has must still match.
                 pn["ar"] = frozenset(rs for rs in pn["ar"] if rs in sw["ar"] or rs[1] not in types)
             elif act == "tc-sections":
-                # Both truncated: what is left in the sections is to be discarded anyway.
-                if not (sw["tc"] and pn["tc"]):
+                # Both truncated; swerve keeps nothing, the peer what fit. The sections of a
+                # truncated answer are discarded by the client anyway; the header still counts.
+                if not (sw["tc"] and pn["tc"] and not (sw["an"] or sw["ns"] or sw["ar"])):
                     return None
                 for k in ("an", "ns", "ar"):
-                    pn[k] = sw[k]
+                    pn[k] = frozenset()
             elif act == "untruncated-referral":
-                # swerve: TC and nothing; the peer: the referral without TC, glue left out.
-                if not (sw["tc"] and not pn["tc"] and kind(pn) == "referral" and not sw["an"]
-                        and not sw["ns"] and not sw["ar"] and pn["rcode"] == sw["rcode"]):
+                # swerve: TC and nothing; the peer: the referral without TC. Only when the
+                # whole referral (the NS RRset and all its in-domain glue) does not fit the
+                # query's payload as swerve writes it, and what the peer sent is that
+                # referral: with some glue left out (=partial), or complete (=complete: it
+                # fits the peer, which compresses every name).
+                if not (sw["tc"] and not (sw["an"] or sw["ns"] or sw["ar"]) and not pn["tc"]
+                        and kind(pn) == "referral" and not pn["an"] and same_header(sw, pn, "tc")):
                     return None
-                pn = dict(sw)
+                if len(pn["ns"]) != 1:
+                    return None
+                nsset = next(iter(pn["ns"]))
+                cut = nsset[0]
+                if nsset[1] != 2 or ZONE_SETS.get((cut, 2)) != nsset or not in_or_below(owner, cut):
+                    return None
+                glue = in_domain_glue(nsset)
+                if not glue or not partial_of(pn["ar"], glue) or \
+                        (pn["ar"] == frozenset(glue)) != (arg == "complete"):
+                    return None
+                if message_size(q, [nsset] + glue) <= udp_limit(q):
+                    return None
+                pn["tc"] = True
+                for k in ("an", "ns", "ar"):
+                    pn[k] = frozenset()
             elif act == "nodata-at-cname":
-                # swerve follows the CNAME at the name, the peer answers NODATA at the name.
-                owner = q_owner(self.q)
-                if not (kind(pn) == "nodata" and any(rs[0] == owner and rs[1] == 5 for rs in sw["an"])):
+                # swerve follows the CNAME at the name, the peer answers NODATA at the name
+                # (the SOA of the name's zone); the header is the same but for the RCODE of
+                # the chain's end (RFC 6604).
+                cn = zone_rrsets_at(owner).get(5)
+                if not (kind(pn) == "nodata" and cn is not None and cn in sw["an"]
+                        and same_header(sw, pn, "rcode") and not pn["ar"]
+                        and pn["ns"] == soa_set(zone_of(owner))):
                     return None
-                pn = dict(sw)
+                for k in ("rcode", "an", "ns", "ar"):
+                    pn[k] = sw[k]
             elif act == "cross-zone-chain":
-                # The peer stops the chain where it leaves the qname's zone; swerve goes on.
-                if not (pn["an"] and pn["an"] <= sw["an"] and pn["rcode"] == "NOERROR"
-                        and not pn["ns"] and not pn["ar"] and pn != sw):
+                # The peer stops the chain where it leaves the qname's zone; swerve goes on, and
+                # all it adds is in the other zone.
+                if not (pn["an"] and pn["an"] <= sw["an"] and pn != sw and pn["rcode"] == "NOERROR"
+                        and not pn["ns"] and not pn["ar"] and same_header(sw, pn, "rcode")):
                     return None
                 targets = {rd for rs in pn["an"] if rs[1] == 5 for rd in rs[4]}
                 owners = {rs[0] for rs in pn["an"]}
                 ends = targets - owners
-                qz = zone_of(self.q["qname"].lower())
-                if len(ends) != 1 or zone_of(next(iter(ends))) in (None, qz):
+                qz = zone_of(owner)
+                if len(ends) != 1:
                     return None
-                pn = dict(sw)
+                other = zone_of(next(iter(ends)))
+                if other in (None, qz):
+                    return None
+                added = (sw["an"] - pn["an"]) | sw["ar"]
+                if not all(zone_of(rs[0]) == other for rs in added) or \
+                        sw["ns"] not in (frozenset(), soa_set(other)):
+                    return None
+                for k in ("rcode", "an", "ns", "ar"):
+                    pn[k] = sw[k]
             elif act == "chain-prefix":
-                # Both follow a long chain and stop at different lengths (at least the 5 of the
-                # shorter); the shorter is a prefix of the longer.
-                a_, b_ = sorted((sw["an"], pn["an"]), key=len)
-                ncn = sum(1 for rs in a_ if rs[1] == 5)
-                if not (ncn >= int(arg or 5) and a_ <= b_ and
-                        all(rs[1] == 5 for rs in a_)):
+                # Both follow a long chain and stop at different lengths: the shorter is a
+                # prefix of the longer, CNAMEs only, at least MIN of them; swerve stops at no
+                # more than its limit, and where it is the shorter, exactly at its limit.
+                lo, _, hi = (arg or "5/8").partition("/")
+                lo, hi = int(lo), int(hi or 8)
+                cs, cp = chain(owner, sw["an"]), chain(owner, pn["an"])
+                if cs is None or cp is None or cs == cp:
                     return None
-                pn = dict(sw)
+                short, long_ = sorted((cs, cp), key=len)
+                ncn_sw = sum(1 for rs in cs if rs[1] == 5)
+                if not (long_[:len(short)] == short and all(rs[1] == 5 for rs in short)
+                        and len(short) >= lo and ncn_sw <= hi and (short is not cs or ncn_sw == hi)):
+                    return None
+                # The shorter stopped: NOERROR, nothing in authority. The longer may have
+                # reached the end of the chain, a name without the type: then its RCODE and
+                # the SOA of that name's zone are the end's (RFC 6604, RFC 2308 3).
+                sn, ln = (sw, pn) if short is cs else (pn, sw)
+                if sn["rcode"] != "NOERROR" or sn["ns"] or sn["ar"] != ln["ar"]:
+                    return None
+                if (ln["rcode"], ln["ns"]) != ("NOERROR", frozenset()):
+                    end = long_[-1][4][0] if long_[-1][1] == 5 else None
+                    if end is None or ln["rcode"] not in ("NOERROR", "NXDOMAIN") or \
+                            ln["ns"] != soa_set(zone_of(end)):
+                        return None
+                pn["an"], pn["ns"], pn["rcode"] = sw["an"], sw["ns"], sw["rcode"]
             elif act == "any-one":
-                # RFC 8482 over UDP: each server picks one RRset of the name.
-                owner = q_owner(self.q)
-                if not (len(sw["an"]) == 1 and len(pn["an"]) == 1 and
-                        next(iter(sw["an"]))[0] == owner and next(iter(pn["an"]))[0] == owner):
+                # RFC 8482 over UDP: each server picks one RRset of the name; both are RRsets the
+                # zone has at the name, with their RDATA and TTL.
+                at = zone_rrsets_at(owner).values()
+                if not (len(sw["an"]) == 1 and len(pn["an"]) == 1 and sw["an"] != pn["an"]
+                        and next(iter(sw["an"])) in at and next(iter(pn["an"])) in at):
                     return None
                 pn["an"] = sw["an"]
             elif act == "any-superset":
-                # swerve gives every RRset (TCP), the peer one of them.
-                if not (len(pn["an"]) == 1 and pn["an"] < sw["an"]):
+                # swerve gives every RRset of the name (TCP), exactly as the zone has them; the
+                # peer one of them.
+                at = set(zone_rrsets_at(owner).values())
+                if not (len(pn["an"]) == 1 and pn["an"] < sw["an"] and set(sw["an"]) == at):
                     return None
                 pn["an"] = sw["an"]
             elif act == "peer-no-question":
                 if not (pn["qd"] == 0 and sw["qd"] == 1 and pn["rcode"] == sw["rcode"]):
                     return None
                 pn["qd"] = 1
-            elif act == "cd-copied":
-                # swerve copies CD, the peer clears it; nothing else in the header differs.
-                if not ("cd" in sw["hdr"] and "cd" not in pn["hdr"] and
-                        set(pn["hdr"]) | {"cd"} == set(sw["hdr"])):
-                    return None
-                pn["hdr"] = sw["hdr"]
             elif act == "notimp-bare":
-                # swerve: NOTIMP as a bare header; the peer echoes the question (and an OPT).
-                if not (sw["rcode"] == pn["rcode"] == "NOTIMP" and sw["qd"] == 0 and sw["opt"] is None
-                        and not pn["an"] and not pn["ns"] and not pn["ar"]):
+                # swerve: NOTIMP as a bare header with RD cleared; the peer echoes the question
+                # and copies RD. The OPT is compared (RFC 6891 6.1.1).
+                if not (sw["rcode"] == pn["rcode"] == "NOTIMP" and sw["qd"] == 0
+                        and not (sw["an"] or sw["ns"] or sw["ar"])
+                        and not (pn["an"] or pn["ns"] or pn["ar"]) and "rd" not in sw["hdr"]):
                     return None
-                pn["qd"], pn["opt"], pn["nopt"] = 0, None, 0
-            elif act == "class-any":
-                # The peer: AA=0, and no SOA in a negative answer.
-                pn["aa"] = sw["aa"]
-                if not pn["an"] and not pn["ns"] and kind(sw) in ("nodata", "nxdomain"):
-                    pn["ns"] = sw["ns"]
+                pn["qd"] = 0
+                if "rd" in pn["hdr"] and q["rd"]:
+                    pn["hdr"] = tuple(f for f in pn["hdr"] if f != "rd")
+            elif act == "peer-no-opt":
+                # The query had an OPT, swerve answers with one (RFC 6891 6.1.1), the peer not.
+                if not (q["edns"] is not None and q["edns"].get("version", 0) == 0
+                        and pn["opt"] is None and pn["nopt"] == 0 and sw["nopt"] == 1
+                        and sw["opt"] == (0, bool(q["edns"].get("do")))):
+                    return None
+                pn["opt"], pn["nopt"] = sw["opt"], sw["nopt"]
+            elif act == "aa-cleared":
+                # swerve: AA=0 (QCLASS *, RFC 1034 3.7.1); the peer sets AA.
+                if not (pn["aa"] and not sw["aa"]):
+                    return None
+                pn["aa"] = False
+            elif act == "peer-no-soa":
+                # A negative answer: swerve has the zone's SOA in authority with the negative
+                # TTL (RFC 2308 3, 5), the peer an empty authority section.
+                z = zone_of(owner)
+                if not (kind(sw) in ("nodata", "nxdomain") and not pn["ns"] and not pn["an"]
+                        and z is not None and sw["ns"] == soa_set(z)):
+                    return None
+                pn["ns"] = sw["ns"]
             elif act == "ttl-from-swerve":
                 # The same RRsets with other TTLs.
                 for k in ("an", "ns", "ar"):
@@ -484,7 +565,128 @@ DNSSEC_ACTIONS = {
     "swerve-tc": act_swerve_tc, "rd-cleared": act_rd_cleared, "notimp-opt": act_notimp_opt, "aa-from-swerve": act_aa_from_swerve,
 }
 
+HEADER = ("rcode", "aa", "tc", "hdr", "opt", "nopt", "qd")
+
+
+def same_header(a, b, *skip):
+    return all(a[k] == b[k] for k in HEADER if k not in skip)
+
+
 ZONES = []
+# (owner, type) -> the RRset as rrsets() writes it, from the AXFR of every zone.
+ZONE_SETS = {}
+
+
+def load_zone_sets(rrs):
+    for rs in rrsets(rrs):
+        ZONE_SETS[(rs[0], rs[1])] = rs
+
+
+def zone_rrsets_at(name):
+    """type -> RRset the zone data gives a lowercase name: its own, or the closest
+    wildcard's with the name as owner (RFC 4592)."""
+    own = {t: rs for (o, t), rs in ZONE_SETS.items() if o == name}
+    if own or zone_of(name) is None:
+        return own
+    labels = name.split(".")
+    for i in range(1, len(labels) - 1):
+        wild = "*." + ".".join(labels[i:])
+        w = {t: (name,) + rs[1:] for (o, t), rs in ZONE_SETS.items() if o == wild}
+        if w:
+            return w
+        if any(o == ".".join(labels[i:]) or o.endswith("." + ".".join(labels[i:]))
+               for (o, _t) in ZONE_SETS):
+            break  # the closest encloser exists without a wildcard
+    return {}
+
+
+def soa_set(zone):
+    """The zone's SOA RRset as a negative answer carries it: TTL min(SOA TTL, MINIMUM)."""
+    rs = ZONE_SETS.get((zone, 6))
+    if rs is None or len(rs[4]) != 1:
+        return None
+    minimum = int(rs[4][0].split()[-1][-8:], 16)
+    return frozenset([rs[:3] + ((min(rs[3][0], minimum),),) + rs[4:]])
+
+
+def in_or_below(name, cut):
+    return name == cut or name.endswith("." + cut)
+
+
+def in_domain_glue(nsset):
+    """The A/AAAA RRsets of the NS targets at or below the cut (RFC 9471 in-domain glue)."""
+    out = []
+    for target in sorted(nsset[4]):
+        if in_or_below(target, nsset[0]):
+            for t in (1, 28):
+                if (target, t) in ZONE_SETS:
+                    out.append(ZONE_SETS[(target, t)])
+    return out
+
+
+def partial_of(section, full):
+    """Every RRset of @section is one of @full's, with the same TTL, possibly missing records."""
+    byk = {(rs[0], rs[1]): rs for rs in full}
+    for rs in section:
+        f = byk.get((rs[0], rs[1]))
+        if f is None or rs[2] != f[2] or rs[3] != f[3] or not set(rs[4]) <= set(f[4]):
+            return False
+    return True
+
+
+def udp_limit(q):
+    """The largest response a server here sends to @q over UDP: 512 without EDNS, else the
+    query's payload (at least 512, RFC 6891 6.2.5) and at most the 1232 all three use."""
+    if q["edns"] is None:
+        return 512
+    return max(512, min(q["edns"].get("payload", 512), 1232))
+
+
+def message_size(q, sets):
+    """The size of swerve's response to @q holding @sets (in authority/additional), as its
+    writer lays it out (include/swerve/rrt.h, "Precompiled RRsets"): an owner that is the
+    qname or a suffix of it is a compression pointer, every other owner and every name in
+    RDATA is written in full (RFC 1035 4.1.4 leaves compression to the writer). Knot and NSD
+    compress every name, so a referral can fit them and not swerve."""
+    qn = q["qname"].lower().rstrip(".") + "."
+
+    def name_len(n):
+        return len(dnswire.name_wire(n))
+
+    size = 12 + name_len(q["qname"]) + 4
+    for rs in sets:
+        layout = dnswire.NAME_LAYOUT.get(rs[1])
+        for rd in rs[4]:
+            size += (2 if qn == rs[0] or qn.endswith("." + rs[0]) or rs[0] == "." else
+                     name_len(rs[0])) + 10
+            if layout is None:
+                size += len(rd) // 2
+            else:
+                for part, f in zip(rd.split(" "), layout + ["x"] * 8):
+                    size += name_len(part) if f == "n" else len(part) // 2
+    if q["edns"] is not None:
+        size += 11
+    return size
+
+
+def chain(owner, an):
+    """The answer section as a chain from @owner: each CNAME RRset, then the RRsets at the
+    last target; None when some RRset is not on the chain."""
+    out = []
+    rest = set(an)
+    cur = owner
+    while True:
+        at = [rs for rs in rest if rs[0] == cur]
+        cn = [rs for rs in at if rs[1] == 5]
+        if cn and len(at) == 1 and len(cn[0][4]) == 1:
+            out.append(cn[0])
+            rest.discard(cn[0])
+            cur = cn[0][4][0]
+            continue
+        out.extend(sorted(at))
+        rest.difference_update(at)
+        break
+    return out if not rest else None
 
 
 def zone_of(name):
@@ -541,6 +743,7 @@ def main():
     ap.add_argument("--tcp", type=int, default=400, help="random queries also sent over TCP")
     ap.add_argument("--show", type=int, default=5, help="unaccepted differences printed in full")
     ap.add_argument("--label", default="")
+    ap.add_argument("--round", default="*", help="the round name the rules' max= counts are read for")
     ap.add_argument("--grep", default="", help="print only unaccepted differences matching this")
     ap.add_argument("--dnssec", action="store_true",
                     help="signed zones: every query also asked with DO=1 (dnssec_variants())")
@@ -550,14 +753,19 @@ def main():
     rules = load_rules(a.accepted)
     zones = [querygen.Zone(z.lower(), axfr(addr_of(a.axfr), z)) for z in a.zone]
     ZONES.extend(z.origin for z in zones)
+    for z in zones:
+        load_zone_sets(z.rrs)
     queries = querygen.generate(zones, seed=a.seed)
     queries += querygen.tcp_subset(queries, n=a.tcp)
     if a.dnssec:
         queries += dnssec_variants(queries)
     for i, q in enumerate(queries):
         q["id"] = i & 0xFFFF
+        hdr = dict(q.get("hdr", {}))
+        if "tsig" in hdr and "rdata" not in hdr["tsig"]:
+            hdr["tsig"] = dict(hdr["tsig"], orig_id=q["id"])
         q["wire"] = dnswire.make_query(q["qname"], q["qtype"], q["qclass"], qid=q["id"], rd=q["rd"],
-                                       edns=q["edns"], **q.get("hdr", {}))
+                                       edns=q["edns"], **hdr)
     udp = [i for i, q in enumerate(queries) if not q["tcp"]]
     tcp = [i for i, q in enumerate(queries) if q["tcp"]]
     per_zone = collections.Counter()
@@ -630,6 +838,14 @@ def main():
     print("%saccepted differences (rule, peer: count, first example):" % a.label)
     for (rid, peer), n in sorted(accepted.items()):
         print("  %-28s %-5s %5d   e.g. %s" % (rid, peer, n, examples[rid][0]))
+    # Each rule accepts at most its max= for this round: a jump is a new kind of difference
+    # hiding behind an old rule until shown otherwise.
+    for r in rules:
+        n = sum(c for (rid, _), c in accepted.items() if rid == r.id)
+        if n > r.limit(a.round):
+            failures += 1
+            print("FAIL rule %s accepted %d differences in round %s, at most %d allowed"
+                  % (r.id, n, a.round, r.limit(a.round)))
     if peers_disagree:
         print("%swhere the peers disagree with each other: how each compares with swerve (count)"
               % a.label)

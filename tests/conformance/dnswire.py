@@ -14,10 +14,10 @@ TYPES = {
     "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13, "MX": 15, "TXT": 16,
     "RP": 17, "AFSDB": 18, "AAAA": 28, "LOC": 29, "SRV": 33, "NAPTR": 35, "DNAME": 39,
     "OPT": 41, "DS": 43, "SSHFP": 44, "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "TLSA": 52,
-    "SVCB": 64, "HTTPS": 65, "SPF": 99, "IXFR": 251, "AXFR": 252, "ANY": 255, "CAA": 257,
+    "SVCB": 64, "HTTPS": 65, "SPF": 99, "TSIG": 250, "IXFR": 251, "AXFR": 252, "ANY": 255, "CAA": 257,
 }
 TYPE_NAMES = {v: k for k, v in TYPES.items()}
-RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 9: "NOTAUTH",
           16: "BADVERS", 23: "BADCOOKIE"}
 
 # RDATA layout of types whose names may be compressed: a list of fields, "n" a name,
@@ -55,14 +55,23 @@ def name_wire(name):
     return out + b"\0"
 
 
+def tsig_rdata(alg="hmac-sha256.", time_signed=0, fudge=300, mac=b"", orig_id=0, error=0,
+               other=b""):
+    """The RDATA of a TSIG record (RFC 8945 4.2); the algorithm name is not compressed."""
+    return (name_wire(alg) + struct.pack(">HIH", time_signed >> 32, time_signed & 0xFFFFFFFF, fudge)
+            + struct.pack(">H", len(mac)) + mac + struct.pack(">HHH", orig_id, error, len(other))
+            + other)
+
+
 def make_query(qname, qtype, qclass=1, qid=0x1234, rd=False, cd=False, ad=False, z=False,
-               opcode=0, edns=None, tc=False, aa=False):
+               opcode=0, edns=None, tc=False, aa=False, tsig=None):
     """edns: None, or a dict with version, payload, do, flags (other OPT flag bits),
-    options ([(code, bytes)]), rcode_hi."""
+    options ([(code, bytes)]), rcode_hi. tsig: None, or a dict with key (the owner name) and
+    either rdata (raw octets) or the fields of tsig_rdata(); it goes last, after the OPT."""
     flags = (opcode & 15) << 11
     flags |= (0x0400 if aa else 0) | (0x0200 if tc else 0) | (0x0100 if rd else 0)
     flags |= (0x0040 if z else 0) | (0x0020 if ad else 0) | (0x0010 if cd else 0)
-    ar = 1 if edns is not None else 0
+    ar = (1 if edns is not None else 0) + (1 if tsig is not None else 0)
     msg = struct.pack(">HHHHHH", qid, flags, 1, 0, 0, ar)
     msg += name_wire(qname) + struct.pack(">HH", type_code(qtype), qclass)
     if edns is not None:
@@ -70,6 +79,13 @@ def make_query(qname, qtype, qclass=1, qid=0x1234, rd=False, cd=False, ad=False,
         eflags = edns.get("flags", 0) | (0x8000 if edns.get("do") else 0)
         msg += b"\0" + struct.pack(">HHBBHH", 41, edns.get("payload", 1232), edns.get("rcode_hi", 0),
                                    edns.get("version", 0), eflags, len(rdata)) + rdata
+    if tsig is not None:
+        t = dict(tsig)
+        key = t.pop("key")
+        rdata = t.pop("rdata", None)
+        if rdata is None:
+            rdata = tsig_rdata(**t)
+        msg += name_wire(key) + struct.pack(">HHIH", 250, 255, 0, len(rdata)) + rdata
     return msg
 
 

@@ -108,13 +108,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!info.tc && !(flags & DNSQ_TCP)) {
 			FZ_CHECK(n3 == n && memcmp(full, resp, n) == 0,
 				 "untruncated answer (%zu) differs from the full one (%zu)", n, n3);
-		} else if (info.tc && (info3.rcode != 2 || fz_strict())) {
-			/*
-			 * Known and tolerated (report of the fuzz helper): a CNAME chain
-			 * that does not fit, ending at a failover slot that serves
-			 * nothing, is TC=1 NOERROR although the SERVFAIL it becomes
-			 * with room would fit. FUZZ_STRICT=1 shows it.
-			 */
+		} else if (info.tc) {
+			/* Truncated only when the whole answer does not fit (or is truncated with
+			 * room too): no exception. */
 			FZ_CHECK(n3 > cap || info3.tc, "TC although all %zu octets fit in %zu", n3,
 				 cap);
 		}

@@ -55,16 +55,6 @@ fz_verbose(void)
 	return v != 0;
 }
 
-bool
-fz_strict(void)
-{
-	static int v = -1;
-
-	if (v < 0)
-		v = getenv("FUZZ_STRICT") != NULL;
-	return v != 0;
-}
-
 void
 fz_quiet_logs(void)
 {

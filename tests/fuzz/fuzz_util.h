@@ -71,8 +71,6 @@ void fz_write_file(const char *path, const uint8_t *data, size_t len);
 /* FUZZ_VERBOSE set in the environment: the targets say what happened to each input. */
 bool fz_verbose(void);
 
-/* FUZZ_STRICT set: known, tolerated deviations (see the targets) fail too. */
-bool fz_strict(void);
 
 /* Quiet the control-path logger: fuzzing produces errors by the million. */
 void fz_quiet_logs(void);

@@ -128,7 +128,7 @@ round() {
 	wait_answer 127.0.0.1 5302 "$first" || { echo "FAIL: nsd not answering"; tail "$d/nsd.out" "$d/nsd.log"; }
 	local zargs=()
 	for z in "$@"; do zargs+=(--zone "${z%%=*}."); done
-	if incl $py "$conf/difftest.py" --label "[$name] " --server swerve=198.18.0.53:53 \
+	if incl $py "$conf/difftest.py" --label "[$name] " --round "$name" --server swerve=198.18.0.53:53 \
 		--server knot=127.0.0.1:5301 --server nsd=127.0.0.1:5302 --axfr 127.0.0.1:5301 \
 		--accepted "${DIFF_ACCEPTED:-$conf/ACCEPTED.md}" ${DIFF_ARGS:-} ${round_args:-} "${zargs[@]}"; then
 		echo "ok: round $name: no unaccepted difference"

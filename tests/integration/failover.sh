@@ -11,7 +11,7 @@ set -u
 
 # shellcheck source=tests/common/lab.sh
 . "$(dirname "$0")/../common/lab.sh"
-lab_test fo$(($$ % 100000)) ping dig python3 openssl
+lab_test fo$(($$ % 100000)) ping dig python3 openssl curl
 
 httpd=$top/tests/integration/httpd.py
 [ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
@@ -52,6 +52,36 @@ stop_httpd() {
 }
 
 ctl() { ip netns exec "$SRV" "$swervectl" -s "$tmp/control.sock" "$@"; }
+# ep_field RECORD ENDPOINT PATH: one field of one endpoint from `failover-show --json` (PATH
+# like "drained" or "last_check.reason"); "MISSING" when the record, endpoint or field is absent.
+ep_field() {
+	ctl --json failover-show "$1" | python3 -c '
+import json, sys
+rec, ep, path = sys.argv[1:4]
+try:
+    for r in json.load(sys.stdin)["records"]:
+        if r["name"].rstrip(".") != rec:
+            continue
+        for e in r["endpoints"]:
+            if e["name"] == ep:
+                v = e
+                for k in path.split("."):
+                    v = v[k]
+                print(json.dumps(v) if not isinstance(v, str) else v)
+                sys.exit(0)
+except (KeyError, TypeError, ValueError):
+    pass
+print("MISSING")
+' "$1" "$2" "$3"
+}
+METRICS=127.0.0.1:19109
+# flip_metric NAME: NAME's sample for flip.example.test AAAA from the metrics endpoint; "absent"
+# when there is none.
+flip_metric() {
+	ip netns exec "$SRV" curl -sf "http://$METRICS/metrics" |
+		awk -v m="$1" 'index($0, m "{") == 1 && /record="flip\.example\.test\.?"/ && /type="AAAA"/ {
+			v = $NF; f = 1 } END { print f ? v + 0 : "absent" }'
+}
 cdig() { ip netns exec "$SWERVE_NS" dig +time=1 +tries=3 @198.18.0.53 "$@"; }
 # The served addresses, sorted and space-separated; "SERVFAIL" for a server failure.
 addrs() {
@@ -206,7 +236,7 @@ lab_pre_start() {
 	start_httpd tlshost $P_TLS_HOST --cert "$tmp/pki/wronghost.pem" --key "$tmp/pki/wronghost.key" || exit 1
 	start_httpd tlssoon $P_TLS_SOON --cert "$tmp/pki/soon.pem" --key "$tmp/pki/soon.key" || exit 1
 }
-lab_start "$(fo_yaml)"
+lab_start -m "$METRICS" "$(fo_yaml)"
 
 # ---- the primary serves, with the full TTL ----
 t=$(wait_for web.example.test 198.18.1.10 5) && pass "web serves the primary" || fail "web primary: $t"
@@ -234,9 +264,24 @@ t=$(wait_for web.example.test 198.18.1.10 5) && pass "primary back after ${t} ms
 # ---- https: only the certificate that is valid for the name and not expiring soon counts ----
 t=$(wait_for tls.example.test 198.18.2.1 5) && pass "https: only the valid certificate is healthy" ||
 	fail "https endpoints: $t"
-show=$(ctl --json failover-show tls.example.test)
-echo "$show" | grep -qi 'expired\|not after\|expire' && pass "failover-show gives the expiry reason" ||
-	fail "no expiry reason in failover-show: $show"
+# Each endpoint's own last check: the reason text, not the endpoint's name (one is "expired").
+r_exp=$(ep_field tls.example.test expired last_check.reason)
+r_soon=$(ep_field tls.example.test soon last_check.reason)
+r_host=$(ep_field tls.example.test wronghost last_check.reason)
+r_ok=$(ep_field tls.example.test valid last_check.ok)
+if [ "$(ep_field tls.example.test expired last_check.ok)" = false ] &&
+	echo "$r_exp" | grep -qi 'certificate has expired'; then
+	pass "failover-show gives the expired endpoint's reason: $r_exp"
+else
+	fail "expired endpoint's last check: $(ep_field tls.example.test expired last_check)"
+fi
+echo "$r_soon" | grep -q 'certificate expires in [0-9]* days (< 7)' &&
+	pass "failover-show gives the soon-expiring endpoint's reason: $r_soon" ||
+	fail "soon endpoint's reason: $r_soon"
+echo "$r_host" | grep -qi 'name\|host' && ! echo "$r_host" | grep -qi expire &&
+	pass "failover-show gives the wrong-host endpoint's reason: $r_host" ||
+	fail "wronghost endpoint's reason: $r_host"
+[ "$r_ok" = true ] && pass "the valid endpoint's last check passed" || fail "valid endpoint: $r_ok"
 
 # ---- a port that answers 503: down for http, up for tcp ----
 t=$(wait_for http503.example.test SERVFAIL 5) && pass "HTTP 503 is unhealthy for an http check" ||
@@ -263,8 +308,9 @@ ctl endpoint-set web.example.test web1 down >/dev/null 2>&1 && fail "endpoint-se
 # ---- drain, force, auto ----
 ctl endpoint-drain web1 web.example.test >/dev/null && pass "drain web1" || fail "drain web1"
 t=$(wait_for web.example.test 198.18.1.20 3) && pass "drained primary: backup served" || fail "drain: $t"
-ctl failover-show web.example.test | grep -qi drain && pass "failover-show shows the drain" ||
-	fail "drain not visible in failover-show"
+[ "$(ep_field web.example.test web1 drained)" = true ] && [ "$(ep_field web.example.test web2 drained)" = false ] &&
+	pass "failover-show shows web1 drained (and web2 not)" ||
+	fail "drain not in failover-show: web1 drained=$(ep_field web.example.test web1 drained) web2 drained=$(ep_field web.example.test web2 drained)"
 
 # ---- restart swerved: the drain survives ----
 srv_restart() {
@@ -273,8 +319,9 @@ srv_restart() {
 	lab_wait_answer www.example.test A 192.0.2.80
 }
 srv_restart || fail "swerved did not come back"
-[ "$(addrs web.example.test)" = 198.18.1.20 ] && pass "drain restored after a restart" ||
-	fail "after restart: $(addrs web.example.test)"
+[ "$(addrs web.example.test)" = 198.18.1.20 ] && [ "$(ep_field web.example.test web1 drained)" = true ] &&
+	pass "drain restored after a restart" ||
+	fail "after restart: $(addrs web.example.test), web1 drained=$(ep_field web.example.test web1 drained)"
 ctl endpoint-undrain web1 web.example.test >/dev/null || fail "undrain"
 t=$(wait_for web.example.test 198.18.1.10 5) && pass "undrained: primary again" || fail "undrain: $t"
 ctl failover-force web.example.test backup >/dev/null && pass "force backup" || fail "force backup"
@@ -331,16 +378,50 @@ PY
 ip netns exec "$SWERVE_NS" python3 "$tmp/check.py" 22 >"$tmp/check.txt" 2>&1 &
 checkpid=$!
 sleep 1
-flips=0
-t0=$(date +%s)
+m_pub=swerve_failover_publishes_total
+m_tr=swerve_failover_transitions_total
+pub0=$(flip_metric "$m_pub")
+tr0=$(flip_metric "$m_tr")
+if [ "$pub0" = absent ] || [ "$tr0" = absent ]; then
+	fail "no flip.example.test samples in the metrics"
+	pub0=0 tr0=0
+fi
+t0=$(date +%s%3N)
 for i in $(seq 500); do
-	ctl endpoint-set flip.example.test a down >/dev/null && flips=$((flips + 1))
-	ctl endpoint-set flip.example.test a up >/dev/null && flips=$((flips + 1))
+	ctl endpoint-set flip.example.test a down >/dev/null
+	ctl endpoint-set flip.example.test a up >/dev/null
 done
-t1=$(date +%s)
-[ "$flips" -eq 1000 ] && pass "1000 flips applied in $((t1 - t0)) s" || fail "only $flips of 1000 flips applied"
-wait "$checkpid" && pass "every checked answer valid: $(cat "$tmp/check.txt")" ||
+t1=$(date +%s%3N)
+sleep 0.2 # the last coalesced publish (50 ms window)
+pubs=$(flip_metric "$m_pub")
+trs=$(flip_metric "$m_tr")
+[ "$pubs" = absent ] && pubs=0
+[ "$trs" = absent ] && trs=0
+pubs=$((pubs - pub0))
+trs=$((trs - tr0))
+# Every flip changes the pool served; publishes coalesce within 50 ms (FO_COALESCE_MS: one
+# publish, then at most one per window with whatever is current, none when that is what is
+# served), so there are at most 1000 and at most one per 50 ms (+2), each a transition, and
+# at least one each way.
+max_pubs=$(((t1 - t0) / 50 + 2))
+[ "$max_pubs" -gt 1000 ] && max_pubs=1000
+if [ "$pubs" -ge 2 ] && [ "$pubs" -le "$max_pubs" ] && [ "$pubs" -eq "$trs" ]; then
+	pass "1000 flips in $((t1 - t0)) ms: $pubs publishes, each a pool change (metrics)"
+else
+	fail "flips: $pubs publishes and $trs transitions in the metrics (want 2..$max_pubs, equal)"
+fi
+[ "$(ep_field flip.example.test a health)" = up ] && [ "$(addrs flip.example.test AAAA)" = 2001:db8:f::1 ] &&
+	pass "after the flips: a up and served" || fail "after the flips: $(addrs flip.example.test AAAA)"
+if wait "$checkpid"; then
+	# Both answers must have been seen at the dataplane while flipping: (last octet, TTL).
+	if grep -q 'variants=\[(1, 20), (2, 3)\]' "$tmp/check.txt"; then
+		pass "every checked answer valid, both addresses seen: $(cat "$tmp/check.txt")"
+	else
+		fail "both addresses not seen in answers: $(cat "$tmp/check.txt")"
+	fi
+else
 	fail "answer check: $(cat "$tmp/check.txt")"
+fi
 wait "$loadpid"
 lab_untrack "$loadpid"
 lost=$(awk '/Queries lost:/ {print $3}' "$tmp/dnsperf.txt")

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include "swerve/evloop.h"
 #include "swerve/health.h"
 
@@ -562,7 +564,7 @@ test_ipv6(void **state)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
 		if (fd >= 0)
 			close(fd);
-		skip(); /* No ::1 in this environment. */
+		TU_SKIP("no ::1 in this environment");
 	}
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin6, &len), 0);
 	memset(&s, 0, sizeof(s));
@@ -835,5 +837,5 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return tu_skip_exit(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

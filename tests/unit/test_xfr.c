@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,6 +157,7 @@ struct fake {
 	enum fake_ixfr ixfr;
 	size_t per_msg;		    /* Records per message. */
 	const struct xfr_tsig *key; /* Sign answers with it. */
+	long skew;		    /* Sign answers this many seconds off our clock. */
 	bool unsigned_later;	    /* Leave messages after the first unsigned. */
 	int sign_every;		    /* > 0: sign the first, every Nth and the last only. */
 	int cut_after;		    /* > 0: close after this many messages. */
@@ -168,6 +170,28 @@ struct fake {
 };
 
 static struct fake fk;
+
+/*
+ * The clock TSIG signatures are made with: ldns stamps a signature with
+ * gettimeofday(), so this definition (the executable's, which interposes
+ * libldns's) adds the calling thread's skew. The code under test reads time()
+ * and is not skewed: a test sets tsig_skew around one signature to sign
+ * "@skew seconds from now" (RFC 8945 5.2.3, the time window).
+ */
+static __thread long tsig_skew;
+
+int
+gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timespec ts;
+
+	(void)tz;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return -1;
+	tv->tv_sec = ts.tv_sec + tsig_skew;
+	tv->tv_usec = ts.tv_nsec / 1000;
+	return 0;
+}
 
 static void
 fake_send(int fd, const uint8_t *w, size_t len)
@@ -208,9 +232,11 @@ fake_answer(const ldns_pkt *q, const ldns_rr_list *rrs, size_t from, size_t to, 
 static ldns_rdf *
 fake_sign(ldns_pkt *a, const ldns_rdf *prev, bool first)
 {
+	tsig_skew = fk.skew;
 	assert_int_equal(ldns_pkt_tsig_sign_next(a, fk.key->name, fk.key->secret, 300,
 						 fk.key->algorithm, prev, first ? 0 : 1),
 			 LDNS_STATUS_OK);
+	tsig_skew = 0;
 	return ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(a), 3));
 }
 
@@ -738,6 +764,45 @@ test_tsig_wrong_key(void **state)
 	expect_fail(&p, NULL, SW_EXFR_TSIG);
 }
 
+/*
+ * Replay protection (RFC 8945 5.2.3): answers signed with the right key but
+ * outside the fudge (300 s) of our clock, before or after, are refused with a
+ * reason naming the time; inside the fudge they are accepted. The MAC is good
+ * in every case, so only the time check can refuse them.
+ */
+static void
+test_tsig_time_window(void **state)
+{
+	static const long outside[] = {-301 - 5, 301 + 5, -86400, 86400};
+	struct xfr_primary p = primary(&key_a);
+	struct xfr_result r;
+	char err[256];
+
+	(void)state;
+	fk.key = &key_a;
+	fk.per_msg = 2;
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		fk.skew = outside[i];
+		err[0] = '\0';
+		assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 3000, &r, err,
+					      sizeof(err)),
+				 SW_EXFR_TSIG);
+		assert_null(r.rrs);
+		if (strstr(err, "outside fudge 300") == NULL)
+			fail_msg("skew %ld: %s", outside[i], err);
+	}
+	/* Inside the window, either side: transferred. */
+	fk.skew = -250;
+	assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 3000, &r, err, sizeof(err)),
+			 0);
+	xfr_result_clear(&r);
+	fk.skew = 250;
+	assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 3000, &r, err, sizeof(err)),
+			 0);
+	xfr_result_clear(&r);
+	fk.skew = 0;
+}
+
 static void
 test_tsig_unsigned_refused(void **state)
 {
@@ -1254,6 +1319,27 @@ test_notify_signed(void **state)
 	ldns_rdf_deep_free(mac);
 }
 
+/* A NOTIFY signed with the right key outside the fudge is refused, inside accepted. */
+static void
+test_notify_time_window(void **state)
+{
+	static const long skews[] = {-306, 306, -86400, 86400, -250, 250, 0};
+	uint8_t msg[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+		size_t len;
+		int want = labs(skews[i]) > 300 ? SW_EXFR_TSIG : 0;
+
+		tsig_skew = skews[i];
+		len = make_notify(&key_a, msg, sizeof(msg), NULL);
+		tsig_skew = 0;
+		if (xfr_notify_verify(msg, len, &key_a) != want)
+			fail_msg("NOTIFY signed %ld s off: not %s", skews[i],
+				 want ? "refused" : "accepted");
+	}
+}
+
 static void
 test_notify_malformed(void **state)
 {
@@ -1337,6 +1423,7 @@ main(void)
 		cmocka_unit_test(test_serial_arithmetic),
 		cmocka_unit_test_setup_teardown(test_tsig_right_key, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_tsig_wrong_key, fake_start, fake_stop),
+		cmocka_unit_test_setup_teardown(test_tsig_time_window, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_tsig_unsigned_refused, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_tsig_wrong_key_name, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_tsig_algorithms, fake_start, fake_stop),
@@ -1353,6 +1440,7 @@ main(void)
 		cmocka_unit_test(test_notify_unsigned),
 		cmocka_unit_test(test_notify_signed),
 		cmocka_unit_test(test_notify_malformed),
+		cmocka_unit_test(test_notify_time_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
