@@ -193,8 +193,25 @@ dnsq_answer_cname(struct dnsq_ctx *c, const struct rrt_node *n)
 	c->answered = true;
 	start = dnsq_write_rrset(&c->out, DNSQ_SEC_AN, rs, dnsq_owner_suffix(c, c->name_len),
 				 c->dnssec);
-	if (start == 0)
-		return DNSQ_STEP_DONE; /* Truncated: nothing further can be sent. */
+	if (start == 0) {
+		/*
+		 * Truncated: nothing further can be sent, but the chain is still
+		 * followed (from the table, writing nothing: out.full makes every
+		 * write a no-op) so that the answer is the one the whole chain
+		 * gives. A SERVFAIL at its end (a failover slot that serves
+		 * nothing) then replaces the truncated answer, as it does with
+		 * room: TC only when the complete answer does not fit.
+		 */
+		tlen = dnsq_get16(rs->wire + 2 + DNSQ_RR_FIXED - 2);
+		if (caa_unlikely(tlen == 0 || tlen > DNAME_MAXLEN ||
+				 2u + DNSQ_RR_FIXED + tlen > rs->len))
+			return DNSQ_STEP_DONE;
+		for (unsigned i = 0; i < tlen; i++)
+			c->target[i] = dname_lower_octet(rs->wire[2 + DNSQ_RR_FIXED + i]);
+		c->name = c->target;
+		c->name_len = (uint8_t)tlen;
+		return DNSQ_STEP_FOLLOW;
+	}
 	/*
 	 * A synthesised CNAME is proved for this name; the proof goes to the
 	 * authority section, after the rest of the chain (dnsq_proof_pending()).
