@@ -85,49 +85,11 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 		dnsq_write_block(&c->out, DNSQ_SEC_AR, rrt_ref_rrset(c->t, ref));
 }
 
-/* The NODATA proof for the node being answered: its own, or its wildcard's. */
-static void
-dnsq_proof_nodata_at(struct dnsq_ctx *c, const struct rrt_node *n)
-{
-	if (caa_likely(!c->dnssec))
-		return;
-	if (c->wild_ce != NULL)
-		dnsq_proof_wildcard(c, c->wild_ce, n, true);
-	else
-		dnsq_proof_nodata(c, n);
-}
-
-/* Whether @qtype at the CNAME's owner @n names data there rather than the CNAME's target. */
-static bool
-dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint16_t qtype)
-{
-	const struct rrt_ref *ref;
-
-	if (qtype == DNSQ_TYPE_NSEC)
-		return rrt_node_ref(c->t, n, DNSQ_TYPE_NSEC) != NULL;
-	if (qtype != DNSQ_TYPE_RRSIG)
-		return false;
-	ref = rrt_node_ref(c->t, n, DNSQ_TYPE_CNAME);
-	return ref != NULL && rrt_ref_rrset(c->t, ref) != NULL &&
-	       rrt_ref_rrset(c->t, ref)->sig_len != 0;
-}
-
-/* QTYPE RRSIG: the RRSIGs of every RRset at @n (they are stored beside what they cover). */
+/* QTYPE RRSIG: the RRSIGs at @n (dnsq_dnssec.c), or NODATA when there are none. */
 static enum dnsq_step
 dnsq_answer_rrsig(struct dnsq_ctx *c, const struct rrt_node *n)
 {
-	const struct rrt_ref *refs = rrt_node_refs(c->t, n);
-	uint16_t owner = dnsq_owner_suffix(c, c->name_len);
-
-	for (unsigned i = 0; i < n->nrefs; i++) {
-		const struct rrt_rrset *rs;
-
-		if (refs[i].type == RRT_TYPE_GLUE)
-			continue;
-		rs = rrt_ref_rrset(c->t, &refs[i]);
-		if (rs != NULL && rs->sig_len != 0 && dnsq_write_sigs(&c->out, DNSQ_SEC_AN, rs, owner))
-			c->answered = true;
-	}
+	dnsq_sigs_answer(c, n);
 	if (!c->answered && !c->out.full) {
 		dnsq_negative(c, n->zone);
 		dnsq_proof_nodata_at(c, n);
@@ -256,7 +218,8 @@ dnsq_answer_node(struct dnsq_ctx *c, const struct rrt_node *n)
 	 * 10.1.1): those are data of the name itself.
 	 */
 	if (caa_unlikely(n->flags & RRT_NODE_CNAME) && qtype != DNSQ_TYPE_CNAME &&
-	    !dnsq_beside_cname(c, n, qtype))
+	    !(caa_unlikely(qtype == DNSQ_TYPE_NSEC || qtype == DNSQ_TYPE_RRSIG) &&
+	      dnsq_beside_cname(c, n, qtype)))
 		return dnsq_answer_cname(c, n);
 	if (caa_unlikely(qtype == DNSQ_TYPE_RRSIG))
 		return dnsq_answer_rrsig(c, n);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Denial-of-existence proofs for DO=1 answers: one function per proof shape, NSEC and NSEC3. */
+/* DNSSEC in answers: denial proofs (one function per shape, NSEC and NSEC3), QTYPE RRSIG. */
 
 /*
  * SHA-1 through OpenSSL's low-level interface: its context lives on our
@@ -374,5 +374,39 @@ dnsq_proof_pending(struct dnsq_ctx *c)
 		c->name_off = pp->name_off;
 		c->name_len = pp->name_len;
 		dnsq_proof_wildcard(c, pp->ce, pp->w, false);
+	}
+}
+
+/* ---- DNSSEC records named by the query ---- */
+
+bool
+dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint16_t qtype)
+{
+	const struct rrt_ref *ref;
+
+	if (qtype == DNSQ_TYPE_NSEC)
+		return rrt_node_ref(c->t, n, DNSQ_TYPE_NSEC) != NULL;
+	if (qtype != DNSQ_TYPE_RRSIG)
+		return false;
+	ref = rrt_node_ref(c->t, n, DNSQ_TYPE_CNAME);
+	return ref != NULL && rrt_ref_rrset(c->t, ref) != NULL &&
+	       rrt_ref_rrset(c->t, ref)->sig_len != 0;
+}
+
+void
+dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n)
+{
+	const struct rrt_ref *refs = rrt_node_refs(c->t, n);
+	uint16_t owner = dnsq_owner_suffix(c, c->name_len);
+
+	for (unsigned i = 0; i < n->nrefs; i++) {
+		const struct rrt_rrset *rs;
+
+		if (refs[i].type == RRT_TYPE_GLUE)
+			continue;
+		rs = rrt_ref_rrset(c->t, &refs[i]);
+		if (rs != NULL && rs->sig_len != 0 &&
+		    dnsq_write_sigs(&c->out, DNSQ_SEC_AN, rs, owner))
+			c->answered = true;
 	}
 }

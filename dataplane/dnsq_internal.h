@@ -330,4 +330,37 @@ void dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut);
 /* The proofs of the wildcard CNAMEs of a chain, once its answer section is complete. */
 void dnsq_proof_pending(struct dnsq_ctx *c);
 
+/*
+ * The NODATA proof for the node @n being answered: its own, or its
+ * wildcard's. Inline so that a DO=0 NODATA answer calls nothing for it.
+ */
+static inline void
+dnsq_proof_nodata_at(struct dnsq_ctx *c, const struct rrt_node *n)
+{
+	if (caa_likely(!c->dnssec))
+		return;
+	if (c->wild_ce != NULL)
+		dnsq_proof_wildcard(c, c->wild_ce, n, true);
+	else
+		dnsq_proof_nodata(c, n);
+}
+
+/*
+ * The DNSSEC records a query names directly (dnsq_dnssec.c), called by the
+ * resolver in dnsq_answer.c on the thread answering the query.
+ */
+
+/*
+ * Whether @qtype at the CNAME's owner @n names data there rather than the
+ * CNAME's target: its NSEC, or the RRSIGs when the CNAME is signed.
+ */
+bool dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint16_t qtype);
+
+/*
+ * QTYPE RRSIG: the RRSIGs of every RRset at @n (they are stored beside
+ * what they cover) into the answer section, setting c->answered when one
+ * went out. The caller writes NODATA when none did.
+ */
+void dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n);
+
 #endif /* SWERVE_DNSQ_INTERNAL_H */

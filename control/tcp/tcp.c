@@ -25,6 +25,7 @@
 #include "swerve/log.h"
 #include "swerve/rrt.h"
 #include "swerve/tcp.h"
+#include "tcp_table.h"
 
 #define TCP_PORT 53
 
@@ -41,40 +42,6 @@
  */
 #define TCP_ACCEPT_PAUSE_MS 100
 
-/* Buckets of the per-source connection count (a chain per bucket; a power of two). */
-#define TCP_SRC_BUCKETS 1024
-
-/* When the table is full, this many of the least recently active are looked at for an idle one. */
-#define TCP_EVICT_SCAN 64
-
-/* What an epoll registration stands for; the first member of what data.ptr points to. */
-enum tcp_ep_kind {
-	TCP_EP_WAKE,
-	TCP_EP_LISTEN,
-	TCP_EP_CLIENT,
-};
-
-struct tcp_ep {
-	enum tcp_ep_kind kind;
-	int fd;
-};
-
-/* A client connection: its framing and its place in the idle order. */
-struct tcp_client {
-	struct tcp_ep ep; /* First: epoll's data.ptr points here. */
-	uint32_t events;  /* The epoll interest now registered. */
-	uint64_t last_ms; /* Monotonic time of the last progress either way. */
-	uint8_t addr[16]; /* The peer's address (server cookies are bound to it). */
-	uint8_t addr_len; /* 4 or 16; 0 when unknown. */
-	bool backlog;	  /* On the backlog list: complete queries wait for their turn. */
-	struct tcp_client *prev, *next;	      /* Idle order. */
-	struct tcp_client *msg_prev, *msg_next; /* Message-deadline order, while one arrives. */
-	uint64_t msg_ms;		      /* When the message arriving now began, 0: none. */
-	struct tcp_client *src_next;	      /* Same per-source bucket. */
-	struct tcp_client *bl_next;	      /* Backlog list. */
-	struct tcp_conn conn;
-};
-
 /*
  * The listener. Everything below is set by tcp_listener_start() before the
  * thread exists and read or changed only by that thread until
@@ -89,15 +56,7 @@ static struct {
 	size_t nlsn;
 	bool accept_paused;
 	uint64_t accept_resume_ms;
-	struct tcp_client *oldest, *newest; /* Clients, least recently active first. */
-	struct tcp_client *msg_oldest, *msg_newest; /* Clients mid-message, oldest message first. */
-	struct tcp_client *src[TCP_SRC_BUCKETS];   /* Clients by source (IPv4 address, IPv6 /64). */
-	struct tcp_client *backlog;		   /* Clients with queries waiting for their turn. */
-	uint32_t nclients;
-	uint32_t max_clients;
-	uint32_t idle_ms;
-	uint32_t io_ms;
-	uint32_t max_per_source;
+	struct tcp_table tab; /* The client connections and their limits. */
 	uint32_t max_pipelined;
 	struct rrt_root *root;
 	const struct dnsq_conf *dconf;
@@ -105,9 +64,8 @@ static struct {
 	tcp_notify_fn notify_fn; /* NOTIFY goes here when set (the secondary module). */
 	void *notify_arg;
 
-	/* Counters, for the log at stop. */
-	uint64_t accepted, refused, timed_out, dropped, queries;
-	uint64_t refused_source, evicted, io_timed_out;
+	/* Counters, for the log at stop (the table counts connections). */
+	uint64_t dropped, queries;
 } tl = {.epfd = -1, .wake = {.kind = TCP_EP_WAKE, .fd = -1}};
 
 static uint64_t
@@ -178,162 +136,6 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 	return n;
 }
 
-static void
-tcp_idle_unlink(struct tcp_client *cl)
-{
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		tl.oldest = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
-	else
-		tl.newest = cl->prev;
-	cl->prev = cl->next = NULL;
-}
-
-static void
-tcp_idle_append(struct tcp_client *cl)
-{
-	cl->prev = tl.newest;
-	cl->next = NULL;
-	if (tl.newest != NULL)
-		tl.newest->next = cl;
-	else
-		tl.oldest = cl;
-	tl.newest = cl;
-}
-
-/* @cl made progress at @now: it moves to the end of the idle order. */
-static void
-tcp_client_touch(struct tcp_client *cl, uint64_t now)
-{
-	cl->last_ms = now;
-	if (tl.newest != cl) {
-		tcp_idle_unlink(cl);
-		tcp_idle_append(cl);
-	}
-}
-
-/* The key a source is counted by: an IPv4 address, or an IPv6 /64 (what one host gets). */
-static size_t
-tcp_src_key_len(const struct tcp_client *cl)
-{
-	return cl->addr_len == 16 ? 8 : cl->addr_len;
-}
-
-static unsigned
-tcp_src_hash(const struct tcp_client *cl)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t n = tcp_src_key_len(cl);
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ cl->addr[i]) * 16777619u;
-	h ^= (uint32_t)n;
-	return h & (TCP_SRC_BUCKETS - 1);
-}
-
-static bool
-tcp_src_same(const struct tcp_client *a, const struct tcp_client *b)
-{
-	return a->addr_len == b->addr_len && memcmp(a->addr, b->addr, tcp_src_key_len(a)) == 0;
-}
-
-/* Connections open from @cl's source (@cl itself not yet counted). */
-static uint32_t
-tcp_src_count(const struct tcp_client *cl)
-{
-	uint32_t n = 0;
-
-	for (const struct tcp_client *o = tl.src[tcp_src_hash(cl)]; o != NULL; o = o->src_next)
-		n += tcp_src_same(o, cl);
-	return n;
-}
-
-static void
-tcp_src_unlink(struct tcp_client *cl)
-{
-	struct tcp_client **pp = &tl.src[tcp_src_hash(cl)];
-
-	while (*pp != NULL && *pp != cl)
-		pp = &(*pp)->src_next;
-	if (*pp == cl)
-		*pp = cl->src_next;
-	cl->src_next = NULL;
-}
-
-static void
-tcp_msg_unlink(struct tcp_client *cl)
-{
-	if (cl->msg_ms == 0)
-		return;
-	if (cl->msg_prev != NULL)
-		cl->msg_prev->msg_next = cl->msg_next;
-	else
-		tl.msg_oldest = cl->msg_next;
-	if (cl->msg_next != NULL)
-		cl->msg_next->msg_prev = cl->msg_prev;
-	else
-		tl.msg_newest = cl->msg_prev;
-	cl->msg_prev = cl->msg_next = NULL;
-	cl->msg_ms = 0;
-}
-
-/*
- * After input or answers: a message half received has a deadline from its
- * first octet (@now, unless it already had one and is the same message);
- * with none arriving, @cl leaves the deadline order.
- */
-static void
-tcp_msg_track(struct tcp_client *cl, uint64_t now, bool new_head)
-{
-	if (!tcp_conn_partial(&cl->conn)) {
-		tcp_msg_unlink(cl);
-		return;
-	}
-	if (cl->msg_ms != 0 && !new_head)
-		return;
-	tcp_msg_unlink(cl);
-	cl->msg_ms = now != 0 ? now : 1;
-	cl->msg_prev = tl.msg_newest;
-	cl->msg_next = NULL;
-	if (tl.msg_newest != NULL)
-		tl.msg_newest->msg_next = cl;
-	else
-		tl.msg_oldest = cl;
-	tl.msg_newest = cl;
-}
-
-static void
-tcp_backlog_unlink(struct tcp_client *cl)
-{
-	struct tcp_client **pp = &tl.backlog;
-
-	if (!cl->backlog)
-		return;
-	while (*pp != NULL && *pp != cl)
-		pp = &(*pp)->bl_next;
-	if (*pp == cl)
-		*pp = cl->bl_next;
-	cl->bl_next = NULL;
-	cl->backlog = false;
-}
-
-static void
-tcp_client_close(struct tcp_client *cl)
-{
-	tcp_idle_unlink(cl);
-	tcp_msg_unlink(cl);
-	tcp_src_unlink(cl);
-	tcp_backlog_unlink(cl);
-	/* Closing the only descriptor also removes it from the epoll set. */
-	close(cl->ep.fd);
-	tcp_conn_fini(&cl->conn);
-	free(cl);
-	tl.nclients--;
-}
-
 /* Register the interest @cl has now: input unless held back, output while any is unsent. */
 static int
 tcp_client_rearm(struct tcp_client *cl)
@@ -369,7 +171,7 @@ tcp_client_event(struct tcp_client *cl, uint32_t events, uint64_t now)
 	if (events & EPOLLIN && tcp_conn_wants_input(c)) {
 		ret = tcp_conn_read(c);
 		if (ret > 0)
-			tcp_client_touch(cl, now);
+			tcp_table_touch(&tl.tab, cl, now);
 		else if (ret == -EAGAIN || ret == -ENOBUFS)
 			ret = 0;
 		if (ret < 0)
@@ -384,21 +186,18 @@ tcp_client_event(struct tcp_client *cl, uint32_t events, uint64_t now)
 	answered = n > 0;
 	w = tcp_conn_flush(c);
 	if (w > 0)
-		tcp_client_touch(cl, now);
+		tcp_table_touch(&tl.tab, cl, now);
 	else if (w < 0 && w != -EAGAIN)
 		goto close;
-	tcp_msg_track(cl, now, answered);
-	if (tcp_conn_has_query(c) && !tcp_conn_pending(c) && !cl->backlog) {
-		cl->backlog = true;
-		cl->bl_next = tl.backlog;
-		tl.backlog = cl;
-	}
+	tcp_table_msg_track(&tl.tab, cl, now, answered);
+	if (tcp_conn_has_query(c) && !tcp_conn_pending(c))
+		tcp_table_backlog_add(&tl.tab, cl);
 	if (events & (EPOLLERR | EPOLLHUP) && !tcp_conn_pending(c) && !(events & EPOLLIN))
 		goto close;
 	if (tcp_client_rearm(cl) == 0)
 		return;
 close:
-	tcp_client_close(cl);
+	tcp_table_close(&tl.tab, cl);
 }
 
 /* Stop or resume epoll interest in every listening socket. */
@@ -437,24 +236,6 @@ tcp_client_addr(struct tcp_client *cl, const struct sockaddr_storage *ss)
 }
 
 /*
- * Whom a new connection replaces when the table is full: the least recently
- * active idle one (nothing half received, nothing unsent), among the
- * TCP_EVICT_SCAN least recently active; failing that, the least recently
- * active of all, since a full table of busy clients must not lock everyone
- * else out either.
- */
-static struct tcp_client *
-tcp_victim(void)
-{
-	struct tcp_client *cl = tl.oldest;
-
-	for (unsigned i = 0; cl != NULL && i < TCP_EVICT_SCAN; i++, cl = cl->next)
-		if (cl->conn.in_len == 0 && !tcp_conn_pending(&cl->conn))
-			return cl;
-	return tl.oldest;
-}
-
-/*
  * Accept every pending connection on @lsn. Over the per-source limit they
  * are closed at once; a full table makes room by closing an idle one.
  */
@@ -486,24 +267,10 @@ tcp_accept(struct tcp_ep *lsn, uint64_t now)
 			continue;
 		}
 		tcp_client_addr(cl, &ss);
-		if (tl.max_per_source != 0 && cl->addr_len != 0 &&
-		    tcp_src_count(cl) >= tl.max_per_source) {
-			tl.refused_source++;
+		if (!tcp_table_admit(&tl.tab, cl)) {
 			close(fd);
 			free(cl);
 			continue;
-		}
-		if (tl.nclients >= tl.max_clients) {
-			struct tcp_client *victim = tcp_victim();
-
-			if (victim == NULL) {
-				tl.refused++;
-				close(fd);
-				free(cl);
-				continue;
-			}
-			tl.evicted++;
-			tcp_client_close(victim);
 		}
 		/* Each answer leaves in one write; Nagle would hold a pipelined one for an ACK. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -518,40 +285,19 @@ tcp_accept(struct tcp_ep *lsn, uint64_t now)
 			free(cl);
 			continue;
 		}
-		cl->last_ms = now;
-		tcp_idle_append(cl);
-		if (cl->addr_len != 0) {
-			unsigned b = tcp_src_hash(cl);
-
-			cl->src_next = tl.src[b];
-			tl.src[b] = cl;
-		}
-		tl.nclients++;
-		tl.accepted++;
+		tcp_table_insert(&tl.tab, cl, now);
 	}
 }
 
-/* Close connections idle for tcp_idle_ms; returns the epoll timeout until the next deadline. */
+/*
+ * Close connections past their idle or message deadline and resume a paused
+ * accept when its time has come; returns the epoll timeout until the next deadline.
+ */
 static int
 tcp_expire(uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = tcp_table_expire(&tl.tab, now);
 
-	/* An idle timeout of 0 means none. */
-	while (tl.idle_ms != 0 && tl.oldest != NULL && now - tl.oldest->last_ms >= tl.idle_ms) {
-		tl.timed_out++;
-		tcp_client_close(tl.oldest);
-	}
-	/* A message must arrive whole within io_ms of its first octet, however it trickles. */
-	while (tl.io_ms != 0 && tl.msg_oldest != NULL &&
-	       now - tl.msg_oldest->msg_ms >= tl.io_ms) {
-		tl.io_timed_out++;
-		tcp_client_close(tl.msg_oldest);
-	}
-	if (tl.idle_ms != 0 && tl.oldest != NULL)
-		next = tl.oldest->last_ms + tl.idle_ms;
-	if (tl.io_ms != 0 && tl.msg_oldest != NULL && tl.msg_oldest->msg_ms + tl.io_ms < next)
-		next = tl.msg_oldest->msg_ms + tl.io_ms;
 	if (tl.accept_paused) {
 		if (now >= tl.accept_resume_ms)
 			tcp_accept_pause(false, now);
@@ -598,10 +344,9 @@ tcp_thread(void *arg)
 			}
 		}
 		/* Connections with queries left from their last turn get another one. */
-		if (!stop && tl.backlog != NULL) {
-			struct tcp_client *bl = tl.backlog;
+		if (!stop && tl.tab.backlog != NULL) {
+			struct tcp_client *bl = tcp_table_backlog_take(&tl.tab);
 
-			tl.backlog = NULL;
 			while (bl != NULL) {
 				struct tcp_client *next = bl->bl_next;
 
@@ -612,11 +357,10 @@ tcp_thread(void *arg)
 			}
 		}
 		timeout = tcp_expire(now);
-		if (tl.backlog != NULL)
+		if (tl.tab.backlog != NULL)
 			timeout = 0;
 	}
-	while (tl.oldest != NULL)
-		tcp_client_close(tl.oldest);
+	tcp_table_close_all(&tl.tab);
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -712,16 +456,11 @@ tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
 		return -EINVAL;
 	tl.root = root;
 	tl.dconf = dconf;
-	tl.max_clients = cfg->tcp_max_clients;
-	tl.idle_ms = cfg->tcp_idle_ms;
-	tl.io_ms = cfg->tcp_io_ms;
-	tl.max_per_source = cfg->tcp_max_per_source;
+	tcp_table_reset(&tl.tab, cfg->tcp_max_clients, cfg->tcp_idle_ms, cfg->tcp_io_ms,
+			cfg->tcp_max_per_source);
 	tl.max_pipelined = cfg->tcp_max_pipelined;
 	tl.accept_paused = false;
-	tl.accepted = tl.refused = tl.timed_out = tl.dropped = tl.queries = 0;
-	tl.refused_source = tl.evicted = tl.io_timed_out = 0;
-	tl.oldest = tl.newest = tl.msg_oldest = tl.msg_newest = tl.backlog = NULL;
-	memset(tl.src, 0, sizeof(tl.src));
+	tl.dropped = tl.queries = 0;
 
 	tl.scratch = malloc(TCP_MSG_MAX);
 	tl.lsn = calloc(cfg->naddrs, sizeof(*tl.lsn));
@@ -768,8 +507,8 @@ tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
 	tl.running = true;
 	sw_info("tcp: listening on %zu address(es), port %d, up to %u clients (%u per source), "
 		"idle %u ms, a message within %u ms, %u pipelined per turn",
-		tl.nlsn, TCP_PORT, tl.max_clients, tl.max_per_source, tl.idle_ms, tl.io_ms,
-		tl.max_pipelined);
+		tl.nlsn, TCP_PORT, tl.tab.max_clients, tl.tab.max_per_source, tl.tab.idle_ms,
+		tl.tab.io_ms, tl.max_pipelined);
 	return 0;
 
 fail:
@@ -793,6 +532,6 @@ tcp_listener_stop(void)
 		" over the per-source limit, %" PRIu64 " closed to make room, %" PRIu64
 		" timed out idle, %" PRIu64 " past the message deadline, %" PRIu64
 		" queries, %" PRIu64 " dropped",
-		tl.accepted, tl.refused, tl.refused_source, tl.evicted, tl.timed_out,
-		tl.io_timed_out, tl.queries, tl.dropped);
+		tl.tab.accepted, tl.tab.refused, tl.tab.refused_source, tl.tab.evicted,
+		tl.tab.timed_out, tl.tab.io_timed_out, tl.queries, tl.dropped);
 }
