@@ -82,15 +82,16 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 		dnsq_proof_referral(c, cut);
 	ref = rrt_node_ref(c->t, cut, RRT_TYPE_GLUE);
 	if (ref != NULL)
-		dnsq_write_block(&c->out, DNSQ_SEC_AR, rrt_ref_rrset(c->t, ref));
+		dnsq_write_glue(&c->out, rrt_ref_rrset(c->t, ref), rrt_node_name(c->t, cut),
+				cut->name_len, dnsq_owner_suffix(c, cut->name_len));
 }
 
 /* QTYPE RRSIG: the RRSIGs at @n (dnsq_dnssec.c), or NODATA when there are none. */
 static enum dnsq_step
 dnsq_answer_rrsig(struct dnsq_ctx *c, const struct rrt_node *n)
 {
-	dnsq_sigs_answer(c, n);
-	if (!c->answered && !c->out.full) {
+	/* Nothing signed here (an unsigned zone, or the end of a CNAME chain): NODATA. */
+	if (!dnsq_sigs_answer(c, n) && !c->out.full) {
 		dnsq_negative(c, n->zone);
 		dnsq_proof_nodata_at(c, n);
 	}

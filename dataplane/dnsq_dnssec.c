@@ -393,11 +393,12 @@ dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint16_t q
 	       rrt_ref_rrset(c->t, ref)->sig_len != 0;
 }
 
-void
+bool
 dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n)
 {
 	const struct rrt_ref *refs = rrt_node_refs(c->t, n);
 	uint16_t owner = dnsq_owner_suffix(c, c->name_len);
+	bool any = false;
 
 	for (unsigned i = 0; i < n->nrefs; i++) {
 		const struct rrt_rrset *rs;
@@ -407,6 +408,8 @@ dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n)
 		rs = rrt_ref_rrset(c->t, &refs[i]);
 		if (rs != NULL && rs->sig_len != 0 &&
 		    dnsq_write_sigs(&c->out, DNSQ_SEC_AN, rs, owner))
-			c->answered = true;
+			any = true;
 	}
+	c->answered |= any;
+	return any;
 }

@@ -169,8 +169,16 @@ uint32_t dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec,
 				const struct rrt_rrset *rs, const uint8_t *prefix, unsigned plen,
 				uint16_t suffix);
 
-/* Append @rs as it is stored (records with full owner names: glue). Same return as above. */
-uint32_t dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs);
+/*
+ * Append a referral's glue block @rs (records stored with full owner names)
+ * to the additional section, each owner below the delegation @cut (a
+ * lowercase wire name of @cut_len octets) written as its labels above the
+ * cut and the pointer @cut_ptr to the cut in the question (RFC 1035 4.1.4):
+ * the glue of a delegation with many name servers then fits a UDP answer as
+ * it does with Knot and NSD. Same return as above.
+ */
+uint32_t dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
+			 unsigned cut_len, uint16_t cut_ptr);
 
 /* Append a CH TXT record, owner the qname, carrying @text split into character-strings. */
 void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);
@@ -359,8 +367,8 @@ bool dnsq_beside_cname(const struct dnsq_ctx *c, const struct rrt_node *n, uint1
 /*
  * QTYPE RRSIG: the RRSIGs of every RRset at @n (they are stored beside
  * what they cover) into the answer section, setting c->answered when one
- * went out. The caller writes NODATA when none did.
+ * went out. Returns whether one did: the caller writes NODATA otherwise.
  */
-void dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n);
+bool dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n);
 
 #endif /* SWERVE_DNSQ_INTERNAL_H */

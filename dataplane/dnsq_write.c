@@ -101,19 +101,44 @@ dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec, const struct
 }
 
 uint32_t
-dnsq_write_block(struct dnsq_out *out, enum dnsq_section sec, const struct rrt_rrset *rs)
+dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
+		unsigned cut_len, uint16_t cut_ptr)
 {
 	uint32_t start = out->pos;
+	uint8_t *w = out->buf + start;
+	uint32_t room = dnsq_room(out);
+	uint32_t used = 0;
 
 	if (caa_unlikely(out->full))
 		return 0;
-	if (rs->len > dnsq_room(out)) {
-		out->full = true;
-		return 0;
+	for (uint32_t p = 0; p < rs->len;) {
+		const uint8_t *owner = rs->wire + p;
+		unsigned olen = (unsigned)dname_len(owner);
+		unsigned keep = olen; /* Octets of the owner written as they are. */
+		uint32_t rest = DNSQ_RR_FIXED + dnsq_get16(owner + olen + 8);
+		unsigned off = 0;
+
+		/* The labels above the cut, then a pointer to the cut: in the question already. */
+		while (owner[off] != 0 && olen - off > cut_len)
+			off += owner[off] + 1u;
+		if (olen - off == cut_len && memcmp(owner + off, cut, cut_len) == 0)
+			keep = off;
+		if (keep + (keep < olen ? 2u : 0u) + rest > room - used) {
+			out->full = true;
+			return 0;
+		}
+		memcpy(w + used, owner, keep);
+		used += keep;
+		if (keep < olen) {
+			dnsq_put16(w + used, cut_ptr);
+			used += 2;
+		}
+		memcpy(w + used, owner + olen, rest);
+		used += rest;
+		p += olen + rest;
 	}
-	memcpy(out->buf + start, rs->wire, rs->len);
-	out->pos += rs->len;
-	out->count[sec] += rs->count;
+	out->pos += used;
+	out->count[DNSQ_SEC_AR] += rs->count;
 	return start;
 }
 
