@@ -77,7 +77,8 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 		c->referral = true;
 	}
 	/* The NS RRset of a delegation is the child's, never signed in the parent. */
-	dnsq_write_rrset(&c->out, DNSQ_SEC_NS, rs, dnsq_owner_suffix(c, cut->name_len), false);
+	dnsq_write_ns(&c->out, rs, rrt_node_name(c->t, cut), cut->name_len,
+		      dnsq_owner_suffix(c, cut->name_len));
 	if (caa_unlikely(c->dnssec))
 		dnsq_proof_referral(c, cut);
 	ref = rrt_node_ref(c->t, cut, RRT_TYPE_GLUE);

@@ -180,6 +180,14 @@ uint32_t dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec,
 uint32_t dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
 			 unsigned cut_len, uint16_t cut_ptr);
 
+/*
+ * Append a delegation's NS RRset @rs (owner the cut, @cut_ptr) to the
+ * authority section with each target below the cut compressed against it
+ * the same way (RFC 1035 4.1.4 allows it in NS RDATA). Same return.
+ */
+uint32_t dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
+		       unsigned cut_len, uint16_t cut_ptr);
+
 /* Append a CH TXT record, owner the qname, carrying @text split into character-strings. */
 void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);
 

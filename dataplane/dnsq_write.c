@@ -100,6 +100,57 @@ dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec, const struct
 	return start;
 }
 
+/* Octets of @name (@len) kept before a pointer to @cut, or @len when it does not end in @cut. */
+static unsigned
+dnsq_cut_prefix(const uint8_t *name, unsigned len, const uint8_t *cut, unsigned cut_len)
+{
+	unsigned off = 0;
+
+	while (name[off] != 0 && len - off > cut_len)
+		off += name[off] + 1u;
+	/* Label lengths are below 'A': lowering a name lowers only its letters. */
+	if (len - off != cut_len)
+		return len;
+	for (unsigned i = 0; i < cut_len; i++)
+		if (dname_lower_octet(name[off + i]) != cut[i])
+			return len;
+	return off;
+}
+
+uint32_t
+dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
+	      unsigned cut_len, uint16_t cut_ptr)
+{
+	uint32_t start = out->pos;
+	uint8_t *w = out->buf + start;
+	uint32_t room = dnsq_room(out);
+	uint32_t used = 0;
+
+	if (caa_unlikely(out->full))
+		return 0;
+	for (uint32_t p = 0; p < rs->len; p = rrt_rrset_next(rs, (uint16_t)p)) {
+		const uint8_t *rd = rs->wire + p + 2 + DNSQ_RR_FIXED;
+		unsigned tlen = dnsq_get16(rs->wire + p + 10);
+		unsigned keep = dnsq_cut_prefix(rd, tlen, cut, cut_len);
+		unsigned rdlen = keep + (keep < tlen ? 2u : 0u);
+
+		if (2u + DNSQ_RR_FIXED + rdlen > room - used) {
+			out->full = true;
+			return 0;
+		}
+		dnsq_put16(w + used, cut_ptr);
+		memcpy(w + used + 2, rs->wire + p + 2, DNSQ_RR_FIXED - 2);
+		dnsq_put16(w + used + DNSQ_RR_FIXED, (uint16_t)rdlen);
+		memcpy(w + used + 2 + DNSQ_RR_FIXED, rd, keep);
+		if (keep < tlen)
+			dnsq_put16(w + used + 2 + DNSQ_RR_FIXED + keep, cut_ptr);
+		used += 2u + DNSQ_RR_FIXED + rdlen;
+	}
+	out->pos += used;
+	out->count[DNSQ_SEC_NS] += rs->count;
+	return start;
+}
+
 uint32_t
 dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
 		unsigned cut_len, uint16_t cut_ptr)
@@ -114,15 +165,11 @@ dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t 
 	for (uint32_t p = 0; p < rs->len;) {
 		const uint8_t *owner = rs->wire + p;
 		unsigned olen = (unsigned)dname_len(owner);
-		unsigned keep = olen; /* Octets of the owner written as they are. */
+		unsigned keep; /* Octets of the owner written as they are. */
 		uint32_t rest = DNSQ_RR_FIXED + dnsq_get16(owner + olen + 8);
-		unsigned off = 0;
 
 		/* The labels above the cut, then a pointer to the cut: in the question already. */
-		while (owner[off] != 0 && olen - off > cut_len)
-			off += owner[off] + 1u;
-		if (olen - off == cut_len && memcmp(owner + off, cut, cut_len) == 0)
-			keep = off;
+		keep = dnsq_cut_prefix(owner, olen, cut, cut_len);
 		if (keep + (keep < olen ? 2u : 0u) + rest > room - used) {
 			out->full = true;
 			return 0;
