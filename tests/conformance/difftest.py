@@ -303,9 +303,14 @@ class Rule:
                 if not (sw["tc"] and not (sw["an"] or sw["ns"] or sw["ar"]) and not pn["tc"]
                         and kind(pn) == "referral" and not pn["an"] and same_header(sw, pn, "tc")):
                     return None
-                if len(pn["ns"]) != 1:
+                # With DO the peer's authority also holds the DS or its absence's proof,
+                # which counts towards the size like the NS RRset.
+                dnssec_ns = [rs for rs in pn["ns"] if rs[1] in (43, 46, 47, 50)]
+                if q["edns"] is None or not q["edns"].get("do"):
+                    dnssec_ns = []
+                if len(pn["ns"]) != 1 + len(dnssec_ns):
                     return None
-                nsset = next(iter(pn["ns"]))
+                nsset = next(rs for rs in pn["ns"] if rs not in dnssec_ns)
                 cut = nsset[0]
                 if nsset[1] != 2 or ZONE_SETS.get((cut, 2)) != nsset or not in_or_below(owner, cut):
                     return None
@@ -313,7 +318,7 @@ class Rule:
                 if not glue or not partial_of(pn["ar"], glue) or \
                         (pn["ar"] == frozenset(glue)) != (arg == "complete"):
                     return None
-                if message_size(q, [nsset] + glue) <= udp_limit(q):
+                if message_size(q, [nsset] + dnssec_ns + glue) <= udp_limit(q):
                     return None
                 pn["tc"] = True
                 for k in ("an", "ns", "ar"):
@@ -322,10 +327,15 @@ class Rule:
                 # swerve follows the CNAME at the name, the peer answers NODATA at the name
                 # (the SOA of the name's zone); the header is the same but for the RCODE of
                 # the chain's end (RFC 6604).
+                # With DO in a signed zone the peer's NODATA carries its proof and the
+                # SOA's RRSIG beside the SOA; those go with the NODATA they prove.
                 cn = zone_rrsets_at(owner).get(5)
+                pns = pn["ns"]
+                if q["edns"] is not None and q["edns"].get("do"):
+                    pns = frozenset(rs for rs in pns if not (_proof(rs) or _rrsig_of(rs) == 6))
                 if not (kind(pn) == "nodata" and cn is not None and cn in sw["an"]
                         and same_header(sw, pn, "rcode") and not pn["ar"]
-                        and pn["ns"] == soa_set(zone_of(owner))):
+                        and pns == soa_set(zone_of(owner))):
                     return None
                 for k in ("rcode", "an", "ns", "ar"):
                     pn[k] = sw[k]
@@ -387,7 +397,12 @@ class Rule:
             elif act == "any-superset":
                 # swerve gives every RRset of the name (TCP), exactly as the zone has them; the
                 # peer one of them.
+                # Without DO the zone's RRSIGs at the name are not part of the answer.
+                # An NSEC is never synthesised from a wildcard (RFC 4035 3.1.3.3).
                 at = set(zone_rrsets_at(owner).values())
+                if q["edns"] is None or not q["edns"].get("do"):
+                    at = {rs for rs in at if rs[1] != 46}
+                at = {rs for rs in at if rs[1] != 47 or (owner, 47) in ZONE_SETS}
                 if not (len(pn["an"]) == 1 and pn["an"] < sw["an"] and set(sw["an"]) == at):
                     return None
                 pn["an"] = sw["an"]
@@ -866,7 +881,8 @@ def dnssec_variants(queries):
     out = []
     for q in queries:
         e = q["edns"]
-        if e is not None and e.get("do"):
+        # TSIG answers are not about DNSSEC: the gen and data rounds compare them.
+        if (e is not None and e.get("do")) or q["tag"].startswith("tsig"):
             continue
         e = dict(e, do=True) if e is not None else {"payload": 1232, "do": True}
         out.append(dict(q, edns=e))
