@@ -28,6 +28,16 @@ enum stats_drop {
 	STATS_DROP_ERR_LIMIT,	 /* FORMERR/NOTIMP answer over the error-answer rate limit. */
 	STATS_DROP_NO_EXCEPTION, /* Exception frame with no exception path configured. */
 	STATS_DROP_RRL,		 /* Response over the response rate limit (not slipped). */
+	/*
+	 * Frames the port could not take (issue 19): bigger than the MTU, as a
+	 * peer's TSO/GSO hands a veth or a virtual NIC. RX_TRUNC: cut short by
+	 * the PMD's ring (af_packet's 2048-octet frame): the IP length runs past
+	 * the frame. RX_OVERSIZE: whole, but past MTU + Ethernet/VLAN header; the
+	 * exception tap would refuse it. (af_xdp drops such frames in the kernel:
+	 * the port's imissed.) worker.c logs a rate-limited warning for both.
+	 */
+	STATS_DROP_RX_TRUNC,
+	STATS_DROP_RX_OVERSIZE,
 	STATS_DROP_MAX,
 };
 
@@ -205,6 +215,8 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_ERR_LIMIT] = "error_rate_limit",
 		[STATS_DROP_NO_EXCEPTION] = "no_exception_path",
 		[STATS_DROP_RRL] = "rate_limit",
+		[STATS_DROP_RX_TRUNC] = "rx_truncated",
+		[STATS_DROP_RX_OVERSIZE] = "rx_oversize",
 	};
 
 	if ((unsigned)d >= STATS_DROP_MAX)
