@@ -46,10 +46,10 @@ python3 "$src/perf/gen_zone.py" "$NAMES" "$tmp/v1" --origin bench.test. >/dev/nu
 # mkver N SERIAL IN OUT: OUT is IN with the first N A/AAAA/TXT records changed and SERIAL.
 mkver() {
 	awk -v n="$1" -v serial="$2" '
-	/^@ IN SOA / && !s { $5 = serial; s = 1; print; next }
+	/^@ IN SOA / && !s { $6 = serial; s = 1; print; next }
 	c < n && $2 == "A" { $3 = sprintf("198.19.%d.%d", int(c / 256) % 256, c % 256); c++ }
-	c < n && $2 == "AAAA" { $3 = sprintf("2001:2:1::%x", c); c++ }
-	c < n && $2 == "TXT" { $3 = "\"changed-" c "\""; c++ }
+	c < n && $2 == "AAAA" { $3 = sprintf("2001:2:1:%x::%x", int(c / 65536), c % 65536); c++ }
+	c < n && $2 == "TXT" { print $1, "TXT", "\"changed-" c "\""; c++; next }
 	{ print }
 	END { if (c < n) exit 1 }' "$3" >"$4"
 }
@@ -107,7 +107,7 @@ remote:
     address: $PRIMARY@53
 acl:
   - id: notify
-    address: $PRIMARY
+    address: [$PRIMARY, 198.18.2.1]
     action: notify
 template:
   - id: default
@@ -147,6 +147,7 @@ ip -n "$NS2" addr add "$KNOT2/24" dev bx$$-b
 ip -n "$SWERVE_NS" link set bx$$-a up
 ip -n "$NS2" link set bx$$-b up
 ip -n "$NS2" link set lo up
+ip -n "$NS2" route add 198.18.0.0/24 via 198.18.2.1
 SWERVE_CL=bx$$-a lab_offload off
 
 mkdir -p "$K/p" "$K/s"
@@ -155,7 +156,7 @@ primary_conf >"$K/p.conf"
 secondary_conf >"$K/s.conf"
 lab_cl knotd -c "$K/p.conf" >"$K/p.out" 2>&1 &
 lab_track $!
-for _ in $(seq 100); do kc "$K/p.sock" zone-status bench.test && break; sleep 0.2; done
+for _ in $(seq 100); do kc "$K/p.sock" zone-status bench.test 2>/dev/null && break; sleep 0.2; done
 ip netns exec "$NS2" knotd -c "$K/s.conf" >"$K/s.out" 2>&1 &
 lab_track $!
 lab_swerved_up -O "" || exit 1
@@ -193,7 +194,7 @@ def soa_serial(m):
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.005)
 done = {}
-while len(done) < 2 and time.time() - t0 < 120:
+while len(done) < 2 and time.time() - t0 < 60:
     for k, a in srv.items():
         if k in done:
             continue
@@ -213,7 +214,7 @@ EOF
 # The first transfer (AXFR) of both.
 t0=$(date +%s.%N)
 first=$(poll "$t0" 1)
-echo "initial AXFR of $NAMES names, seconds to serve (swerve knot): $first" | tee "$tmp/result"
+echo "initial AXFR of $NAMES names, done this long after swerved first answered (swerve knot): $first" | tee "$tmp/result"
 
 serial=1
 for n in 1 1000 100000; do
