@@ -16,6 +16,7 @@
 #include <urcu-qsbr.h>
 
 #include "swerve/exception.h"
+#include "swerve/log.h"
 #include "swerve/pkt.h"
 #include "swerve/rrt.h"
 #include "swerve/worker.h"
@@ -218,6 +219,59 @@ worker_set_offload(struct rte_mbuf *m, const struct pkt_result *res)
 	m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | fl;
 }
 
+/* At most one warning about frames past the MTU per this many seconds per worker. */
+#define WORKER_BIG_WARN_S 10
+
+/*
+ * A frame past the port's MTU (issue 19): a peer with TSO/GSO on hands a
+ * veth (or a virtual NIC) frames of several segments, which no wire carries.
+ * af_packet cuts them at its ring's frame size, so the IP length runs past
+ * the frame (STATS_DROP_RX_TRUNC: the rest is lost, nobody can use it); one
+ * that arrives whole still cannot reach the kernel, whose tap takes MTU-sized
+ * frames (STATS_DROP_RX_OVERSIZE). Either way the peer's TCP retransmits at
+ * MTU size only after its own timeouts, so say so once in a while.
+ * Returns true when @m was counted and is to be dropped.
+ */
+static bool
+worker_too_big(struct worker *w, const struct worker_port *p, const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l2 = 14, len = m->data_len, claim;
+	uint16_t et;
+	enum stats_drop why;
+	uint64_t now;
+
+	if (likely(len <= (uint32_t)p->mtu + 18u))
+		return false;
+	if (len < 14)
+		return false;
+	et = (uint16_t)(f[12] << 8 | f[13]);
+	if (et == 0x8100 && len >= 18) {
+		et = (uint16_t)(f[16] << 8 | f[17]);
+		l2 = 18;
+	}
+	if (et == 0x0800 && len >= l2 + 4)
+		claim = l2 + (uint32_t)(f[l2 + 2] << 8 | f[l2 + 3]);
+	else if (et == 0x86dd && len >= l2 + 6)
+		claim = l2 + 40 + (uint32_t)(f[l2 + 4] << 8 | f[l2 + 5]);
+	else
+		claim = len;
+	why = claim > len ? STATS_DROP_RX_TRUNC : STATS_DROP_RX_OVERSIZE;
+	w->stats.drop[why]++;
+	now = rte_rdtsc();
+	if (unlikely(now >= w->big_warn_tsc)) {
+		w->big_warn_tsc = now + rte_get_tsc_hz() * WORKER_BIG_WARN_S;
+		sw_warn("port %u: a frame of %u octets (%u received) is past the MTU %u and "
+			"was dropped (%s): segmentation offload on the peer? Turn it off "
+			"there (ethtool -K <peer> tso off gso off), see docs/lab.md; "
+			"counted as drops reason=%s, logged at most every %u s",
+			p->port_id, claim, len, p->mtu,
+			why == STATS_DROP_RX_TRUNC ? "cut short by the port's ring" : "whole",
+			stats_drop_name(why), WORKER_BIG_WARN_S);
+	}
+	return true;
+}
+
 /* Answer, drop or set aside one frame; exception frames are collected in @exc for one hand-over. */
 static inline void
 worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct rte_mbuf **exc,
@@ -233,6 +287,10 @@ worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct
 							       : PKT_RX_L4_GOOD;
 	res.exc_class = STATS_EXC_OTHER;
 
+	if (unlikely(worker_too_big(w, p, m))) {
+		drop[(*ndrop)++] = m;
+		return;
+	}
 	/*
 	 * Only a plain single-segment mbuf may be rewritten in place; anything
 	 * else (chained, or sharing its data with a clone) is left whole for

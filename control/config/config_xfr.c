@@ -77,11 +77,17 @@ const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS] = {
 	{"dnssec", CFG_CUSTOM, 0, 0, 0, 0, NULL, cfg_dnssec_zone},
 };
 
-const struct cfg_key cfg_xfr_keys[1] = {
+const struct cfg_key cfg_xfr_keys[3] = {
 	/* Below 100 ms not even a loopback SOA query is sure to finish; a day is plenty for any
 	   zone. */
 	{"timeout-ms", CFG_UINT, offsetof(struct swerve_config, xfr_timeout_ms), sizeof(uint32_t),
 	 100, 86400000},
+	/* Octets received for one transfer, and records in one transfer or the zone it makes;
+	   unset (0): CFG_XFR_MAX_SIZE_DEF and CFG_XFR_MAX_RECORDS_DEF. */
+	{"max-size", CFG_UINT, offsetof(struct swerve_config, xfr_max_size), sizeof(uint32_t),
+	 1024, UINT32_MAX},
+	{"max-records", CFG_UINT, offsetof(struct swerve_config, xfr_max_records),
+	 sizeof(uint32_t), 2, UINT32_MAX},
 };
 
 /* A key name as primaries name it: lowercase with the final dot, so comparisons are plain. */

@@ -25,8 +25,8 @@
 #define CFG_XFR_SECONDARY_FIRST 3
 #define CFG_XFR_SECONDARY_END   7
 extern const struct cfg_key cfg_xfr_zone_keys[CFG_XFR_NZONE_KEYS];
-/* The "xfr:" section: timeout-ms. */
-extern const struct cfg_key cfg_xfr_keys[1];
+/* The "xfr:" section: timeout-ms, max-size, max-records. */
+extern const struct cfg_key cfg_xfr_keys[3];
 /* After a zone's mapping (@seen its key bits): a primary zone's file must exist, a secondary's
  * directory must be writable, timers only on secondaries. */
 int cfg_xfr_zone_check(struct cfg_parse *p, const yaml_node_t *item, const char *ipath,

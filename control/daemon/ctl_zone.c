@@ -59,6 +59,14 @@ ctl_zone_transfer(const struct secondary_info *si)
 	json_object_set_new(o, "ixfr", json_integer((json_int_t)si->transfers[1]));
 	json_object_set_new(o, "failures", json_integer((json_int_t)si->failures));
 	json_object_set_new(o, "notifies", json_integer((json_int_t)si->notifies));
+	/* The local copy: stale while a write is under way or failed (disk full). */
+	json_object_set_new(o, "copy_stale", json_boolean(si->copy_stale));
+	json_object_set_new(o, "copy_serial", json_integer((json_int_t)si->copy_serial));
+	json_object_set_new(o, "copy_error", si->copy_error != NULL && si->copy_error[0] != '\0'
+						     ? json_string(si->copy_error)
+						     : json_null());
+	json_object_set_new(o, "write_failures", json_integer((json_int_t)si->write_failures));
+	json_object_set_new(o, "limit_aborts", json_integer((json_int_t)si->limit_aborts));
 	return o;
 }
 

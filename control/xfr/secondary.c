@@ -19,6 +19,7 @@
 #include "swerve/log.h"
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
+#include "swerve/zone.h"
 
 #include "secondary_core.h"
 #include "secondary_xfr.h"
@@ -150,14 +151,19 @@ sec_served(const struct sec_zone *z)
 	return (size_t)z->idx < n && li[z->idx].served;
 }
 
+/* Have the loader drop the zone, serve its local copy, or serve @parsed (taken over). */
 static void
-sec_load(struct sec_zone *z, enum sec_load what)
+sec_load(struct sec_zone *z, enum sec_load what, struct zone *parsed)
 {
 	uint64_t cookie = ((uint64_t)z->idx + 1) << 1;
 	int rc;
 
-	rc = what == SEC_LOAD_UNLOAD ? loader_unload(z->s->loader, z->idx, cookie)
-				     : loader_reload(z->s->loader, z->idx, cookie);
+	if (what == SEC_LOAD_UNLOAD)
+		rc = loader_unload(z->s->loader, z->idx, cookie);
+	else if (parsed != NULL)
+		rc = loader_install(z->s->loader, z->idx, parsed, cookie);
+	else
+		rc = loader_reload(z->s->loader, z->idx, cookie);
 	if (rc < 0) {
 		sec_error(z, "cannot queue the zone load: %s", sw_strerror(rc));
 		ldns_rr_list_deep_free(z->pending);
@@ -170,12 +176,40 @@ sec_load(struct sec_zone *z, enum sec_load what)
 	z->busy = true;
 }
 
+/* The outcome of a write of the local copy (a write-only job, or a retry in a refresh). */
+static void
+sec_write_done(struct sec_zone *z, const struct sec_job *j)
+{
+	if (!j->wrote)
+		return;
+	if (j->write_rc == 0) {
+		if (z->copy_stale && z->copy_error[0] != '\0')
+			sw_notice("secondary zone %s: local copy written again (serial %u)",
+				  z->apex, z->info.serial);
+		z->copy_stale = false;
+		z->copy_error[0] = '\0';
+		sec_soa_field(j->current, 2, &z->info.copy_serial);
+		return;
+	}
+	z->info.write_failures++;
+	snprintf(z->copy_error, sizeof(z->copy_error), "%s", j->write_err);
+	sw_warn("secondary zone %s: serial %u is served from memory, the local copy (serial %u) "
+		"could not be written: %s; retried every RETRY seconds, a restart would serve "
+		"the older copy until a transfer",
+		z->apex, z->info.serial, z->info.copy_serial, j->write_err);
+}
+
 static void
 sec_job_done(struct sec_zone *z, struct sec_job *j)
 {
 	char prim[64] = "";
 
 	z->busy = false;
+	sec_write_done(z, j);
+	if (j->write_only) {
+		sec_next(z, !z->copy_stale);
+		return;
+	}
 	if (j->primary >= 0)
 		sec_primary_text(&z->prims[j->primary], prim, sizeof(prim));
 	if (j->read_local) {
@@ -189,38 +223,68 @@ sec_job_done(struct sec_zone *z, struct sec_job *j)
 		}
 	}
 	if (j->rc < 0) {
+		if (j->rc == -EFBIG)
+			z->info.limit_aborts++;
 		sec_error(z, "refresh failed: %s", j->err[0] != '\0' ? j->err : sw_strerror(j->rc));
 		/* Expiry came while this refresh ran; it failed, so the zone goes now. */
 		if (z->info.expired && sec_served(z)) {
-			sec_load(z, SEC_LOAD_UNLOAD);
+			sec_load(z, SEC_LOAD_UNLOAD, NULL);
 			return;
 		}
 		sec_next(z, false);
 		return;
 	}
 	z->last_error[0] = '\0';
-	z->info.last_refresh = sec_wall_now();
-	if (z->info.have_data)
-		sec_arm_expire(z, z->info.last_refresh);
 	if (j->uptodate) {
+		z->info.last_refresh = sec_wall_now();
+		if (z->info.have_data)
+			sec_arm_expire(z, z->info.last_refresh);
 		if (z->info.expired && z->current != NULL) {
-			/* The primary is back with the version held: serve the copy again. */
-			sec_load(z, SEC_LOAD_RELOAD);
+			/* The primary is back with the version held: serve it again, from the
+			   copy when the copy holds it, else from a new transfer. */
+			if (z->copy_stale) {
+				sec_refresh(z, true);
+				return;
+			}
+			sec_load(z, SEC_LOAD_RELOAD, NULL);
 			return;
 		}
-		sec_next(z, true);
+		sec_next(z, !z->copy_stale);
 		return;
 	}
-	/* On disk; served once the loader has rebuilt the snapshot from it. */
+	/* Parsed; served once the loader has rebuilt the snapshot with it, then written. */
 	z->pending = j->res.rrs;
 	z->pending_kind = j->res.kind;
 	z->pending_primary = j->primary;
+	z->pending_at = sec_wall_now();
 	snprintf(z->info.primary, sizeof(z->info.primary), "%s", prim);
 	sw_info("secondary zone %s: %s of serial %u from %s (%u messages, %llu octets)%s", z->apex,
 		sec_kind_names[j->res.kind], j->res.serial, prim, j->res.messages,
 		(unsigned long long)j->res.bytes, j->res.ixfr_fallback ? ", IXFR fell back" : "");
 	j->res.rrs = NULL;
-	sec_load(z, SEC_LOAD_RELOAD);
+	sec_load(z, SEC_LOAD_RELOAD, j->parsed);
+	j->parsed = NULL;
+}
+
+/* Write what is served to the local copy, on the transfer thread. */
+static void
+sec_write_copy(struct sec_zone *z)
+{
+	struct secondary *s = z->s;
+	struct sec_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		sec_next(z, false); /* The refresh retries the write. */
+		return;
+	}
+	j->z = z;
+	j->write_only = true;
+	j->current = z->current;
+	z->busy = true;
+	pthread_mutex_lock(&s->mu);
+	sec_queue_push(&s->req, j);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 void
@@ -268,6 +332,7 @@ sec_on_results(void *arg, int fd, uint32_t events)
 	while ((j = sec_queue_pop(&done)) != NULL) {
 		sec_job_done(j->z, j);
 		xfr_result_clear(&j->res);
+		zone_free(j->parsed);
 		ldns_rr_list_deep_free(j->read);
 		free(j);
 	}
@@ -296,13 +361,17 @@ secondary_loader_done(struct secondary *s, const struct loader_result *res)
 	z->load = SEC_LOAD_NONE;
 	z->busy = false;
 	if (res->rc < 0) {
-		/* The copy on disk is newer than what is served; the next refresh retries. */
+		/* Nothing was written (the copy is written once served); the next refresh retries. */
 		sec_error(z, "transferred zone not served: %s", res->error);
 		ldns_rr_list_deep_free(z->pending);
 		z->pending = NULL;
 		sec_next(z, false);
 		return;
 	}
+	if (z->info.expired)
+		sw_notice("secondary zone %s: served again", z->apex);
+	z->info.have_data = true;
+	z->info.expired = false;
 	if (z->pending != NULL) {
 		ldns_rr_list_deep_free(z->current);
 		z->current = z->pending;
@@ -311,12 +380,15 @@ secondary_loader_done(struct secondary *s, const struct loader_result *res)
 		z->info.transfers[z->pending_kind == XFR_IXFR]++;
 		z->info.last_transfer = sec_wall_now();
 		z->info.last_kind = z->pending_kind == XFR_IXFR ? "ixfr" : "axfr";
+		/* The refresh counts as done only now that its zone is served. */
+		z->info.last_refresh = z->pending_at;
 		sw_notice("secondary zone %s: serial %u served", z->apex, z->info.serial);
+		sec_arm_expire(z, z->info.last_refresh);
+		/* Served from memory; now the local copy, off this thread. */
+		z->copy_stale = true;
+		sec_write_copy(z);
+		return;
 	}
-	if (z->info.expired)
-		sw_notice("secondary zone %s: served again", z->apex);
-	z->info.have_data = true;
-	z->info.expired = false;
 	sec_arm_expire(z, z->info.last_refresh);
 	sec_next(z, true);
 }
@@ -343,6 +415,7 @@ sec_refresh(struct sec_zone *z, bool axfr)
 	j->z = z;
 	j->axfr = axfr;
 	j->read_local = !z->started;
+	j->rewrite = z->copy_stale;
 	j->current = z->current;
 	z->busy = true;
 	pthread_mutex_lock(&s->mu);
@@ -375,7 +448,7 @@ sec_on_expire(void *arg)
 	/* A refresh or load in flight decides: success serves it, failure drops it. */
 	if (z->busy)
 		return;
-	sec_load(z, SEC_LOAD_UNLOAD);
+	sec_load(z, SEC_LOAD_UNLOAD, NULL);
 }
 
 int
@@ -401,6 +474,8 @@ secondary_zone_info(const struct secondary *s, int zone)
 	now_wall = sec_wall_now();
 	z->info.busy = z->busy;
 	z->info.last_error = z->last_error;
+	z->info.copy_stale = z->copy_stale;
+	z->info.copy_error = z->copy_error;
 	/* Deadlines are monotonic; show them as wall clock (in real seconds). */
 	z->info.next_refresh =
 		z->next_ms != 0 ? now_wall + (double)(z->next_ms > now ? z->next_ms - now : 0) /

@@ -30,11 +30,19 @@ struct sec_job {
 	struct sec_zone *z;
 	bool axfr;		     /* Forced AXFR (zone-retransfer). */
 	bool read_local;	     /* First read the local copy back (after a start). */
+	bool write_only;	     /* Only write @current to the local copy (after it is served). */
+	bool rewrite;		     /* The local copy is older than @current: write it when nothing
+					newer comes (a retry after a failed write). */
 	const ldns_rr_list *current; /* Borrowed from the zone: untouched while the job runs. */
 	/* Results. */
 	int rc;
 	bool uptodate;	       /* The primary's serial is not newer than ours. */
-	struct xfr_result res; /* Transferred: the new zone, already on disk. */
+	struct xfr_result res; /* Transferred: the new zone (not yet on disk). */
+	struct zone *parsed;   /* Transferred: res.rrs as the loader will serve it (loaded from the
+				  exact text of the local copy-to-be). */
+	bool wrote;	       /* The local copy was written (or tried: write_rc). */
+	int write_rc;
+	char write_err[256];
 	ldns_rr_list *read;    /* read_local: the copy's records (or NULL). */
 	double mtime;	       /* read_local: the copy's modification time. */
 	int primary;	       /* Index of the primary that answered, or -1. */
@@ -61,7 +69,8 @@ struct sec_zone {
 	size_t nprims;
 
 	ldns_rr_list *current; /* The records served (or held while expired), SOA first. */
-	ldns_rr_list *pending; /* Transferred and on disk, waiting for the loader. */
+	ldns_rr_list *pending; /* Transferred and parsed, waiting for the loader. */
+	double pending_at;     /* Wall clock of its refresh: last_refresh once it is served. */
 	enum xfr_kind pending_kind;
 	int pending_primary;
 	bool busy;		/* A job or a load is in flight. */
@@ -69,6 +78,8 @@ struct sec_zone {
 	bool notified;		/* Under s->mu: a NOTIFY asked for a refresh (any thread). */
 	enum sec_load load;
 	bool started;	     /* The local copy has been looked at. */
+	bool copy_stale;     /* The local copy is older than what is served (a write failed or
+				is under way): written again after each refresh until it works. */
 	uint32_t retry_boot; /* Retry before the zone has data. */
 
 	struct evloop_timer refresh_t;
@@ -78,6 +89,7 @@ struct sec_zone {
 
 	struct secondary_info info;
 	char last_error[512];
+	char copy_error[512];
 };
 
 struct secondary {

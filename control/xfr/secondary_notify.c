@@ -509,6 +509,29 @@ sec_metrics(void *ctx, struct metrics_out *o)
 		metrics_sample_u64(o, "swerve_xfr_zone_expired", s->zones[i].info.expired, "zone",
 				   zone, (char *)NULL);
 	}
+	metrics_family(o, "swerve_xfr_limit_aborts_total", "counter",
+		       "Transfers aborted over xfr.max-size or xfr.max-records (nothing served "
+		       "changed).");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_limit_aborts_total",
+				   s->zones[i].info.limit_aborts, "zone", zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_xfr_write_failures_total", "counter",
+		       "Writes of the zone's local copy that failed (disk full, I/O error).");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_write_failures_total",
+				   s->zones[i].info.write_failures, "zone", zone, (char *)NULL);
+	}
+	metrics_family(o, "swerve_xfr_local_copy_stale", "gauge",
+		       "1 while the local copy on disk is older than the zone served (alert when "
+		       "it stays 1: a restart would serve the older copy).");
+	for (size_t i = 0; i < s->nzones; i++) {
+		sec_label(&s->zones[i], zone, sizeof(zone));
+		metrics_sample_u64(o, "swerve_xfr_local_copy_stale", s->zones[i].copy_stale,
+				   "zone", zone, (char *)NULL);
+	}
 	metrics_family(o, "swerve_notify_total", "counter",
 		       "NOTIFY messages received, by result (malformed ones are not answered).");
 	metrics_sample_u64(o, "swerve_notify_total",

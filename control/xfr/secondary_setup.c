@@ -16,6 +16,7 @@
 #include "swerve/loader.h"
 #include "swerve/secondary.h"
 #include "swerve/xfr.h"
+#include "swerve/zone.h"
 
 #include "secondary_core.h"
 #include "secondary_notify.h"
@@ -58,6 +59,10 @@ sec_zone_init(struct secondary *s, struct sec_zone *z, int idx)
 			sin6->sin6_port = htons(cp->port);
 			p->addrlen = sizeof(*sin6);
 		}
+		p->max_size = s->cfg->xfr_max_size != 0 ? s->cfg->xfr_max_size
+							  : CFG_XFR_MAX_SIZE_DEF;
+		p->max_records = s->cfg->xfr_max_records != 0 ? s->cfg->xfr_max_records
+							       : CFG_XFR_MAX_RECORDS_DEF;
 		if (cp->key >= 0) {
 			const struct cfg_tsig_key *k = &s->cfg->keys[cp->key];
 
@@ -98,6 +103,8 @@ secondary_new(const struct swerve_config *cfg, struct loader *l, struct evloop *
 		s->ops.zone_write = xfr_zone_write;
 	if (s->ops.zone_read == NULL)
 		s->ops.zone_read = xfr_zone_read;
+	if (s->ops.zone_parse == NULL)
+		s->ops.zone_parse = xfr_zone_parse;
 	if (s->ops.ms_per_s == 0)
 		s->ops.ms_per_s = 1000;
 	for (size_t i = 0; i < cfg->nzones; i++)
@@ -155,6 +162,7 @@ secondary_start(struct secondary *s)
 		/* A local copy the loader served at start: its records are read back first. */
 		z->info.have_data = (size_t)z->idx < n && li[z->idx].served;
 		z->info.serial = z->info.have_data ? li[z->idx].serial : 0;
+		z->info.copy_serial = z->info.serial;
 		sec_refresh(z, false);
 	}
 	return 0;
@@ -184,6 +192,7 @@ secondary_free(struct secondary *s)
 		free(j);
 	while ((j = sec_queue_pop(&s->res)) != NULL) {
 		xfr_result_clear(&j->res);
+		zone_free(j->parsed);
 		ldns_rr_list_deep_free(j->read);
 		free(j);
 	}

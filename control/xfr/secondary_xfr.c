@@ -75,6 +75,18 @@ sec_touch(const char *path)
 		sw_warn("%s: cannot update its time: %s", path, strerror(errno));
 }
 
+/* Write @rrs to the local copy; the outcome in the job. */
+static void
+sec_job_write(const struct secondary *s, struct sec_job *j, const ldns_rr_list *rrs)
+{
+	const struct sec_zone *z = j->z;
+
+	j->wrote = true;
+	j->write_err[0] = '\0';
+	j->write_rc = s->ops.zone_write(z->cz->file, z->apex, rrs, j->write_err,
+					sizeof(j->write_err));
+}
+
 static void
 sec_job_run(const struct secondary *s, struct sec_job *j)
 {
@@ -88,6 +100,11 @@ sec_job_run(const struct secondary *s, struct sec_job *j)
 	int rc = -EHOSTUNREACH;
 
 	j->primary = -1;
+	if (j->write_only) {
+		sec_job_write(s, j, j->current);
+		j->rc = 0;
+		return;
+	}
 	if (j->read_local && stat(z->cz->file, &st) == 0) {
 		j->mtime = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
 		if (s->ops.zone_read(z->cz->file, z->apex, &j->read, err, sizeof(err)) < 0) {
@@ -128,11 +145,16 @@ sec_job_run(const struct secondary *s, struct sec_job *j)
 			break;
 		}
 		if (rc == 0) {
+			/*
+			 * Loaded from the exact text of the local copy-to-be, with the
+			 * loader's own reader, before anything is served or written: a
+			 * zone our loader cannot read back is refused here, whole.
+			 */
 			j->primary = (int)i;
-			rc = s->ops.zone_write(z->cz->file, z->apex, j->res.rrs, err, sizeof(err));
+			rc = s->ops.zone_parse(z->apex, j->res.rrs, &j->parsed, err, sizeof(err));
 			if (rc < 0) {
 				xfr_result_clear(&j->res);
-				snprintf(j->err, sizeof(j->err), "writing the local copy: %s", err);
+				snprintf(j->err, sizeof(j->err), "transferred zone refused: %s", err);
 			}
 			break;
 		}
@@ -143,8 +165,13 @@ sec_job_run(const struct secondary *s, struct sec_job *j)
 		if (used >= sizeof(j->err))
 			used = sizeof(j->err) - 1;
 	}
+	/* Nothing newer to write: a copy left behind by a failed write is written again. */
+	if (j->rewrite && j->res.rrs == NULL && j->current != NULL)
+		sec_job_write(s, j, j->current);
 	if (j->uptodate) {
-		sec_touch(z->cz->file);
+		/* The copy's time says "current as of now" only when it holds what is served. */
+		if (!j->rewrite || (j->wrote && j->write_rc == 0))
+			sec_touch(z->cz->file);
 		rc = 0;
 	}
 	j->rc = rc;

@@ -244,6 +244,10 @@ xfr_feed(struct xfr_ctx *c, const char *what, struct xfr_stream *st, const ldns_
 			st->done = true;
 		}
 	}
+	if (c->p->max_records != 0 && n >= c->p->max_records)
+		return xfr_fail(c, -EFBIG,
+				"%s: more than xfr.max-records (%llu) records: transfer aborted",
+				what, (unsigned long long)c->p->max_records);
 	copy = ldns_rr_clone(rr);
 	if (copy == NULL || !ldns_rr_list_push_rr(st->rrs, copy)) {
 		ldns_rr_free(copy);
@@ -305,6 +309,12 @@ xfr_exchange(struct xfr_ctx *c, ldns_rr_type type, const ldns_rr *have_soa, stru
 		}
 		c->res->messages++;
 		c->res->bytes += (uint64_t)len + 2;
+		if (c->p->max_size != 0 && c->res->bytes > c->p->max_size) {
+			ret = xfr_fail(c, -EFBIG,
+				       "%s: transfer larger than xfr.max-size (%llu octets): aborted",
+				       what, (unsigned long long)c->p->max_size);
+			goto out;
+		}
 		if (ldns_wire2pkt(&r, msg, (size_t)len) != LDNS_STATUS_OK) {
 			ret = xfr_fail(c, SW_EXFR_PROTO, "%s: malformed message", what);
 			goto out;
@@ -400,6 +410,15 @@ xfr_transfer(const struct xfr_primary *p, const char *zone, const ldns_rr_list *
 		}
 		if (ret == 0) {
 			ret = xfr_ixfr_apply(current, st.rrs, &res->rrs, why, sizeof(why));
+			if (ret == 0 && p->max_records != 0 &&
+			    ldns_rr_list_rr_count(res->rrs) > p->max_records) {
+				ret = xfr_fail(&c, -EFBIG,
+					       "IXFR: the zone would have %zu records, more than "
+					       "xfr.max-records (%llu): aborted",
+					       ldns_rr_list_rr_count(res->rrs),
+					       (unsigned long long)p->max_records);
+				goto out;
+			}
 			if (ret == 0) {
 				res->kind = XFR_IXFR;
 				res->serial = st.serial;

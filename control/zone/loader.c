@@ -37,6 +37,7 @@ struct loader_msg {
 	struct loader_result res;
 	struct loader_zone_info *info; /* Reload: the zones' state after it (nzones entries). */
 	bool unload;		       /* Reload: drop the zone instead (a secondary's expiry). */
+	struct zone *given;	       /* Reload: serve this parsed zone, not the file (owned). */
 };
 
 static void
@@ -113,6 +114,7 @@ loader_thread(void *arg)
 		m = loader_queue_pop(&l->req);
 		/* Stopping drops reloads but finishes reclaims: a snapshot must not leak. */
 		while (m != NULL && l->stop && m->kind == LOADER_RELOAD) {
+			zone_free(m->given);
 			free(m);
 			m = loader_queue_pop(&l->req);
 		}
@@ -132,8 +134,9 @@ loader_thread(void *arg)
 			free(m);
 			continue;
 		}
-		m->res.rc = loader_build(l, m->res.zone, m->unload, false, &m->table, m->res.error,
-					 sizeof(m->res.error));
+		m->res.rc = loader_build(l, m->res.zone, m->unload, false, m->given, &m->table,
+					 m->res.error, sizeof(m->res.error));
+		m->given = NULL; /* loader_build() took it. */
 		memcpy(m->info, l->tinfo, l->nzones * sizeof(*m->info));
 		pthread_mutex_lock(&l->mu);
 		loader_queue_push(&l->res, m);
@@ -228,7 +231,7 @@ loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_
 		l->tinfo[i].file = cfg->zones[i].file;
 	}
 	err[0] = '\0';
-	rc = loader_build(l, -1, false, true, table, err, sizeof(err));
+	rc = loader_build(l, -1, false, true, NULL, table, err, sizeof(err));
 	if (rc < 0) {
 		/* loader_build() formatted it; keep the parts for callers that print them. */
 		sw_diag_set(diag, rc, NULL, 0, "%s", err);
@@ -279,7 +282,7 @@ fail:
 }
 
 static int
-loader_queue_build(struct loader *l, int zone, bool unload, uint64_t cookie)
+loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, uint64_t cookie)
 {
 	struct loader_msg *m;
 
@@ -292,6 +295,7 @@ loader_queue_build(struct loader *l, int zone, bool unload, uint64_t cookie)
 		return -ENOMEM;
 	m->kind = LOADER_RELOAD;
 	m->unload = unload;
+	m->given = given;
 	m->info = (struct loader_zone_info *)(void *)(m + 1);
 	m->res.cookie = cookie;
 	m->res.zone = zone;
@@ -306,7 +310,21 @@ loader_queue_build(struct loader *l, int zone, bool unload, uint64_t cookie)
 int
 loader_reload(struct loader *l, int zone, uint64_t cookie)
 {
-	return loader_queue_build(l, zone, false, cookie);
+	return loader_queue_build(l, zone, false, NULL, cookie);
+}
+
+int
+loader_install(struct loader *l, int zone, struct zone *z, uint64_t cookie)
+{
+	int rc;
+
+	if (zone < 0 || z == NULL)
+		rc = -ERANGE;
+	else
+		rc = loader_queue_build(l, zone, false, z, cookie);
+	if (rc < 0)
+		zone_free(z);
+	return rc;
 }
 
 int
@@ -314,7 +332,7 @@ loader_unload(struct loader *l, int zone, uint64_t cookie)
 {
 	if (zone < 0)
 		return -ERANGE;
-	return loader_queue_build(l, zone, true, cookie);
+	return loader_queue_build(l, zone, true, NULL, cookie);
 }
 
 unsigned
@@ -369,6 +387,8 @@ loader_free(struct loader *l)
 		if (m->kind == LOADER_RECLAIM) {
 			loader_held(l, m->table, -1);
 			rrt_reclaim(m->table);
+		} else {
+			zone_free(m->given);
 		}
 		free(m);
 	}

@@ -77,11 +77,15 @@ struct loader {
  * *@out is the snapshot; on failure nothing the loader holds has changed
  * and @err (@errlen octets) says why, as "file:line: reason".
  * @unload: drop zone @zone instead; @initial: the first build, where a bad
- * local copy of a secondary zone is left out rather than fatal.
+ * local copy of a secondary zone is left out rather than fatal; @given: zone
+ * @zone as already parsed (a transfer), served instead of its file; taken
+ * over (freed on failure). A reload of every zone (SIGHUP) re-reads primary
+ * zones only: a secondary zone keeps what it holds, which came from its
+ * primaries (and may be newer than its local copy).
  * Called by loader.c. Thread: the loader thread, or the caller of
  * loader_new() before the thread starts.
  */
-int loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt **out, char *err,
-		 size_t errlen);
+int loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone *given,
+		 struct rrt **out, char *err, size_t errlen);
 
 #endif /* SWERVE_LOADER_INT_H */

@@ -113,8 +113,8 @@ loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now
  * Thread: the loader thread, or the caller of loader_new().
  */
 int
-loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt **out, char *err,
-	     size_t errlen)
+loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone *given,
+	     struct rrt **out, char *err, size_t errlen)
 {
 	struct zone **next = NULL;
 	bool *fresh = NULL;
@@ -141,13 +141,23 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct rrt *
 	for (i = first; i < last && !unload; i++) {
 		failed = i;
 		/*
-		 * A secondary zone is served from its local copy when there is
-		 * one; without one (before the first transfer) or once expired
-		 * it is simply left out of a reload of every zone.
+		 * A secondary zone is served from its local copy at start when
+		 * there is one; without one (before the first transfer) it is left
+		 * out. Later reloads of every zone (SIGHUP) keep what it holds, or
+		 * its absence once expired: its data comes from the primaries, and
+		 * the copy may be missing or older (a write that failed).
 		 */
 		if (zone < 0 && loader_secondary(l, i) &&
-		    (l->dropped[i] || access(l->cfg->zones[i].file, F_OK) < 0))
+		    (!initial || l->dropped[i] || access(l->cfg->zones[i].file, F_OK) < 0)) {
+			next[i] = initial ? NULL : l->zones[i];
 			continue;
+		}
+		if (given != NULL) {
+			next[i] = given;
+			given = NULL;
+			fresh[i] = true;
+			continue;
+		}
 		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
 		if (rc < 0 && initial && loader_secondary(l, i)) {
 			/* A bad local copy must not keep the daemon down: a transfer replaces it.
@@ -206,6 +216,7 @@ out:
 	}
 	free(next);
 	free(fresh);
+	zone_free(given); /* Not taken: an unload, or a failure before it was looked at. */
 	return rc;
 }
 

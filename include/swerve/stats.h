@@ -32,6 +32,16 @@ enum stats_drop {
 	STATS_DROP_NOT_OURS,	 /* Not for a service address, and not ARP/ND our link needs. */
 	STATS_DROP_GROUP_DST,	 /* DNS or other traffic sent to a broadcast/multicast MAC. */
 	STATS_DROP_UDP_CKSUM,	 /* Query with a bad UDP checksum, or IPv6 UDP with none. */
+	/*
+	 * Frames the port could not take (issue 19): bigger than the MTU, as a
+	 * peer's TSO/GSO hands a veth or a virtual NIC. RX_TRUNC: cut short by
+	 * the PMD's ring (af_packet's 2048-octet frame): the IP length runs past
+	 * the frame. RX_OVERSIZE: whole, but past MTU + Ethernet/VLAN header; the
+	 * exception tap would refuse it. (af_xdp drops such frames in the kernel:
+	 * the port's imissed.) worker.c logs a rate-limited warning for both.
+	 */
+	STATS_DROP_RX_TRUNC,
+	STATS_DROP_RX_OVERSIZE,
 	STATS_DROP_MAX,
 };
 
@@ -236,6 +246,8 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_NOT_OURS] = "not_for_us",
 		[STATS_DROP_GROUP_DST] = "group_destination",
 		[STATS_DROP_UDP_CKSUM] = "udp_checksum",
+		[STATS_DROP_RX_TRUNC] = "rx_truncated",
+		[STATS_DROP_RX_OVERSIZE] = "rx_oversize",
 	};
 
 	if ((unsigned)d >= STATS_DROP_MAX)

@@ -52,6 +52,7 @@ struct worker {
 	unsigned index; /* Worker number, 0-based. */
 	unsigned nports;
 	struct worker_port ports[WORKER_MAX_PORTS];
+	uint64_t big_warn_tsc; /* Next TSC at which a frame past the MTU may be logged. */
 } __rte_cache_aligned;
 
 /*

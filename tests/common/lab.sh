@@ -70,6 +70,7 @@ lab_names()
 	SWERVE_NS=${SWERVE_NS:-swerve-client}
 	SWERVE_SRV=${SWERVE_SRV:-}
 	SWERVE_NEIGH=${SWERVE_NEIGH:-static}
+	SWERVE_OFFLOAD=${SWERVE_OFFLOAD:-off}
 	export SWERVE_DP SWERVE_CL SWERVE_NS SWERVE_SRV
 	SRV=$SWERVE_SRV
 	EXC=${SWERVE_LAB:-sw}-x
@@ -146,6 +147,23 @@ lab_down()
 	return 0
 }
 
+# lab_offload on|off: segmentation offload (TSO/GSO) of the client end, the DPDK port's peer.
+# A veth hands its peer what its kernel built: with TSO/GSO on, TCP frames of several segments
+# (2,416 octets and more), which no wire carries and the DPDK port cannot take (af_packet cuts
+# them at its 2 KiB ring frame, af_xdp drops them): every large TCP transfer towards swerved (a
+# primary's AXFR) then crawls through retransmissions. Off, the link behaves like a wire. The
+# lab turns it off unless SWERVE_OFFLOAD=on; docs/lab.md says why and when an operator must.
+lab_offload()
+{
+	local v=$1
+	if command -v ethtool >/dev/null 2>&1; then
+		ip netns exec "$SWERVE_NS" ethtool -K "$SWERVE_CL" tso "$v" gso "$v" >/dev/null 2>&1 &&
+			return 0
+	fi
+	# Without ethtool: one segment per GSO frame has the same effect.
+	ip -n "$SWERVE_NS" link set "$SWERVE_CL" gso_max_segs "$([ "$v" = off ] && echo 1 || echo 65535)"
+}
+
 # lab_up [QUEUES]: the veth pair (QUEUES rx/tx queues per end, default 1) and the namespaces.
 lab_up()
 {
@@ -179,6 +197,7 @@ lab_up()
 	ip -n "$SWERVE_NS" addr add "$CLIENT4/24" dev "$SWERVE_CL" || { lab_down; return 1; }
 	ip -n "$SWERVE_NS" addr add "$CLIENT6/64" dev "$SWERVE_CL" nodad || { lab_down; return 1; }
 	ip -n "$SWERVE_NS" link set "$SWERVE_CL" up || { lab_down; return 1; }
+	lab_offload "$SWERVE_OFFLOAD" || echo "lab: cannot set TSO/GSO $SWERVE_OFFLOAD on $SWERVE_CL" >&2
 	if [ "$SWERVE_NEIGH" = static ]; then
 		ip -n "$SWERVE_NS" neigh replace "$SERVICE4" lladdr "$mac" dev "$SWERVE_CL" nud permanent
 		ip -n "$SWERVE_NS" neigh replace "$SERVICE6" lladdr "$mac" dev "$SWERVE_CL" nud permanent

@@ -43,6 +43,9 @@ static struct {
 	int soa_calls, transfers;
 	bool last_had_current, last_ixfr;
 	char write_path[256];
+	int write_fail;	 /* Negative: the local copy cannot be written (disk full). */
+	int parse_fail;	 /* Negative: the transferred zone does not load. */
+	int writes;
 } g;
 
 static int
@@ -121,9 +124,17 @@ fake_transfer(const struct xfr_primary *p, const char *zone, const ldns_rr_list 
 static int
 fake_write(const char *path, const char *zone, const ldns_rr_list *rrs, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = g.write_fail < 0 ? NULL : fopen(path, "w");
 
 	(void)zone;
+	__atomic_add_fetch(&g.writes, 1, __ATOMIC_SEQ_CST);
+	if (g.write_fail < 0) {
+		if (f != NULL)
+			fclose(f);
+		if (err != NULL)
+			snprintf(err, errlen, "%s: write: No space left on device", path);
+		return g.write_fail;
+	}
 	(void)err;
 	(void)errlen;
 	if (f == NULL)
@@ -162,7 +173,30 @@ fake_read(const char *path, const char *zone, ldns_rr_list **out, char *err, siz
 	return 0;
 }
 
+static int
+fake_parse(const char *zone, const ldns_rr_list *rrs, struct zone **out, char *err, size_t errlen)
+{
+	if (g.parse_fail < 0) {
+		*out = NULL;
+		snprintf(err, errlen, "the zone as it would be written does not load: line 3: fake");
+		return g.parse_fail;
+	}
+	return xfr_zone_parse(zone, rrs, out, err, errlen);
+}
+
+static bool
+sec_serial_of(const ldns_rr_list *l, uint32_t *out)
+{
+	const ldns_rr *soa = l != NULL && ldns_rr_list_rr_count(l) > 0 ? ldns_rr_list_rr(l, 0) : NULL;
+
+	if (soa == NULL || ldns_rr_get_type(soa) != LDNS_RR_TYPE_SOA)
+		return false;
+	*out = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	return true;
+}
+
 static const struct secondary_ops fake_ops = {
+	.zone_parse = fake_parse,
 	.soa_serial = fake_soa,
 	.transfer = fake_transfer,
 	.zone_write = fake_write,
@@ -349,7 +383,7 @@ test_initial_axfr(void **state)
 	fx_start(f, 0, false);
 	assert_int_equal(fx_www(f, "sec.test"), -1);
 	assert_int_equal(fx_www(f, "one.test"), 1);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	assert_false(g.last_had_current);
 	assert_int_equal(g.soa_calls, 0); /* Nothing held: straight to AXFR. */
 	assert_int_equal(fx_www(f, "sec.test"), 10);
@@ -377,10 +411,10 @@ test_refresh_ixfr(void **state)
 	struct fx *f = *state;
 
 	fx_start(f, 0, false);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	g.serial = 11;
 	/* REFRESH is 5 "seconds" = 100 ms. */
-	RUN_UNTIL(f, info(f)->transfers[1] == 1);
+	RUN_UNTIL(f, info(f)->transfers[1] == 1 && !info(f)->busy);
 	assert_true(g.last_had_current);
 	assert_true(g.last_ixfr);
 	assert_int_equal(fx_www(f, "sec.test"), 11);
@@ -388,7 +422,7 @@ test_refresh_ixfr(void **state)
 	/* Forced AXFR: no records held are passed. */
 	g.serial = 12;
 	assert_int_equal(secondary_refresh(f->s, ZSEC, true), 0);
-	RUN_UNTIL(f, info(f)->transfers[0] == 2);
+	RUN_UNTIL(f, info(f)->transfers[0] == 2 && !info(f)->busy);
 	assert_false(g.last_had_current);
 	assert_int_equal(fx_www(f, "sec.test"), 12);
 }
@@ -401,7 +435,7 @@ test_failures_and_expiry(void **state)
 	int before;
 
 	fx_start(f, 0, false);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	/* An older serial on the primary: kept, no transfer. */
 	before = g.transfers;
 	g.serial = 9;
@@ -438,6 +472,96 @@ test_failures_and_expiry(void **state)
 	assert_string_equal(info(f)->last_error, "");
 }
 
+/*
+ * Disk full while writing the local copy: the new serial is served from memory
+ * (Knot's choice), the failure shows in the state, the old copy stays on disk
+ * and the write is retried until it works.
+ */
+static void
+test_write_fails_serves_memory(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	ldns_rr_list *onfile = NULL;
+	char err[128];
+	uint32_t ser = 0;
+
+	fx_start(f, 0, false);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
+	assert_false(info(f)->copy_stale);
+	assert_int_equal(info(f)->copy_serial, 10);
+	g.write_fail = -ENOSPC;
+	g.serial = 11;
+	assert_int_equal(secondary_refresh(f->s, ZSEC, true), 0);
+	RUN_UNTIL(f, info(f)->write_failures >= 1 && !info(f)->busy);
+	assert_int_equal(fx_www(f, "sec.test"), 11); /* served from memory */
+	assert_int_equal(info(f)->serial, 11);
+	assert_true(info(f)->copy_stale);
+	assert_int_equal(info(f)->copy_serial, 10);
+	assert_non_null(strstr(info(f)->copy_error, "No space left"));
+	assert_string_equal(info(f)->last_error, ""); /* the refresh itself worked */
+	/* The old copy is intact. */
+	assert_int_equal(stat(f->path[1], &st), 0);
+	assert_int_equal(fake_read(f->path[1], "sec.test.", &onfile, err, sizeof(err)), 0);
+	assert_true(sec_serial_of(onfile, &ser));
+	assert_int_equal(ser, 10);
+	ldns_rr_list_deep_free(onfile);
+	/* Retried every RETRY (2 "seconds") while stale; once there is room it is written. */
+	RUN_UNTIL(f, info(f)->write_failures >= 2);
+	g.write_fail = 0;
+	RUN_UNTIL(f, !info(f)->copy_stale);
+	assert_int_equal(info(f)->copy_serial, 11);
+	assert_null(strstr(info(f)->copy_error, "No space"));
+	assert_int_equal(fake_read(f->path[1], "sec.test.", &onfile, err, sizeof(err)), 0);
+	assert_true(sec_serial_of(onfile, &ser));
+	assert_int_equal(ser, 11);
+	ldns_rr_list_deep_free(onfile);
+}
+
+/* A transferred zone that does not load: nothing served or written, last_refresh unmoved. */
+static void
+test_parse_fails_nothing_moves(void **state)
+{
+	struct fx *f = *state;
+	double last;
+	int writes;
+
+	fx_start(f, 0, false);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
+	last = info(f)->last_refresh;
+	writes = g.writes;
+	usleep(20000);
+	g.parse_fail = -EBADMSG;
+	g.serial = 12;
+	assert_int_equal(secondary_refresh(f->s, ZSEC, true), 0);
+	RUN_UNTIL(f, info(f)->failures >= 1 && !info(f)->busy);
+	assert_int_equal(fx_www(f, "sec.test"), 10);
+	assert_int_equal(info(f)->serial, 10);
+	assert_true(info(f)->last_refresh == last);
+	assert_int_equal(g.writes, writes);
+	assert_non_null(strstr(info(f)->last_error, "does not load"));
+}
+
+/* SIGHUP (a reload of every zone) with the secondary's file gone: the zone stays served. */
+static void
+test_sighup_missing_copy(void **state)
+{
+	struct fx *f = *state;
+
+	fx_start(f, 0, false);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
+	assert_int_equal(unlink(f->path[1]), 0);
+	assert_int_equal(loader_reload(f->l, -1, 1), 0);
+	RUN_UNTIL(f, loader_pending(f->l) == 0);
+	assert_int_equal(fx_www(f, "sec.test"), 10);
+	assert_int_equal(fx_www(f, "one.test"), 1);
+	assert_true(loader_zones(f->l, &(size_t){0})[ZSEC].served);
+	/* And the next transfer is served as usual. */
+	g.serial = 13;
+	assert_int_equal(secondary_refresh(f->s, ZSEC, false), 0);
+	RUN_UNTIL(f, fx_www(f, "sec.test") == 13);
+}
+
 /* Expiry while a slow refresh runs: the refresh decides; it fails, so the zone goes. */
 static void
 test_expiry_during_refresh(void **state)
@@ -445,7 +569,7 @@ test_expiry_during_refresh(void **state)
 	struct fx *f = *state;
 
 	fx_start(f, 0, false);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	/* EXPIRE is 400 ms; this refresh takes 600 ms and fails. */
 	g.fail = -ETIMEDOUT;
 	g.delay_ms = 600;
@@ -481,7 +605,7 @@ test_restart_serves_copy(void **state)
 	g.fail = 0;
 	g.serial = 8;
 	assert_int_equal(secondary_refresh(f->s, ZSEC, false), 0);
-	RUN_UNTIL(f, info(f)->transfers[1] == 1);
+	RUN_UNTIL(f, info(f)->transfers[1] == 1 && !info(f)->busy);
 	assert_true(g.last_had_current);
 	assert_int_equal(fx_www(f, "sec.test"), 8);
 }
@@ -538,7 +662,7 @@ test_notify(void **state)
 	size_t ml, rl;
 
 	fx_start(f, 0, false);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	g.serial = 30;
 	/* From someone else: REFUSED, nothing starts. */
 	ml = mk_notify("sec.test.", NULL, msg, sizeof(msg));
@@ -614,7 +738,7 @@ test_notify_socket(void **state)
 	}
 	close(fd);
 	assert_int_equal(reply_rcode(resp, (size_t)rl), 0);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 
 	assert_int_equal(metrics_open(f->loop, "127.0.0.1:0", &m), 0);
 	assert_int_equal(secondary_metrics_register(f->s, m), 0);
@@ -657,7 +781,7 @@ test_notify_other_thread(void **state)
 	pthread_t t;
 
 	fx_start(f, 0, false);
-	RUN_UNTIL(f, info(f)->transfers[0] == 1);
+	RUN_UNTIL(f, info(f)->transfers[0] == 1 && !info(f)->busy);
 	g.serial = 40;
 	assert_int_equal(pthread_create(&t, NULL, notify_thread, &a), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
@@ -708,6 +832,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_during_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_serves_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_fails_serves_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_fails_nothing_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_missing_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_tsig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_other_thread, setup, teardown),

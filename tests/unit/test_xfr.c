@@ -1148,6 +1148,132 @@ test_zone_round_trip(void **state)
 	ldns_rr_list_deep_free(z);
 }
 
+/* An ldns name of labels given as (pointer, length) pairs under @suffix (wire, absolute). */
+static ldns_rdf *
+name_with_label(const uint8_t *label, size_t n, const char *suffix)
+{
+	ldns_rdf *sfx = ldns_dname_new_frm_str(suffix);
+	uint8_t wire[300];
+	size_t sl = ldns_rdf_size(sfx);
+
+	wire[0] = (uint8_t)n;
+	memcpy(wire + 1, label, n);
+	memcpy(wire + 1 + n, ldns_rdf_data(sfx), sl);
+	ldns_rdf_deep_free(sfx);
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1 + n + sl, wire);
+}
+
+/*
+ * Issue 15: a label is any octets. Every octet value 0..255, at the start, in
+ * the middle and at the end of a label, in an owner name and in a name inside
+ * RDATA (PTR), goes through the writer and comes back the same from both
+ * readers: xfr_zone_read() (ldns, the IXFR base after a restart) and
+ * zone_load() (what swerved serves), and through xfr_zone_parse().
+ */
+static void
+test_zone_every_octet(void **state)
+{
+	ldns_rr_list *z = rrs_of(zone_v1), *back = NULL;
+	struct zone *loaded = NULL, *parsed = NULL;
+	struct sw_diag d;
+	char path[128], err[256];
+	size_t base = ldns_rr_list_rr_count(z);
+
+	(void)state;
+	for (unsigned v = 0; v < 256; v++) {
+		uint8_t lab[3] = {(uint8_t)v, 'x', (uint8_t)v};
+		char txt[64];
+		ldns_rr *a = NULL, *ptr = NULL;
+
+		/* Owner: the octet; A data: the octet too, so 'A' and 'a' stay two records. */
+		snprintf(txt, sizeof(txt), "x 300 IN A 10.0.%u.%u", v / 256, v % 256);
+		assert_int_equal(ldns_rr_new_frm_str(&a, txt, 300, NULL, NULL), LDNS_STATUS_OK);
+		ldns_rdf_deep_free(ldns_rr_owner(a));
+		ldns_rr_set_owner(a, name_with_label(lab, 3, "example.com."));
+		ldns_rr_list_push_rr(z, a);
+		/* A name inside RDATA: p<v>.example.com. PTR <v>x<v>.example.net. */
+		snprintf(txt, sizeof(txt), "p%u.example.com. 300 IN PTR x.", v);
+		assert_int_equal(ldns_rr_new_frm_str(&ptr, txt, 300, NULL, NULL), LDNS_STATUS_OK);
+		ldns_rdf_deep_free(ldns_rr_set_rdf(ptr, name_with_label(lab, 3, "example.net."), 0));
+		ldns_rr_list_push_rr(z, ptr);
+	}
+	assert_int_equal(ldns_rr_list_rr_count(z), base + 512);
+	snprintf(path, sizeof(path), "%s/example.com.zone", tmpdir);
+	assert_int_equal(xfr_zone_write(path, "example.com.", z, err, sizeof(err)), 0);
+	assert_int_equal(xfr_zone_read(path, "example.com.", &back, err, sizeof(err)), 0);
+	assert_int_equal(ldns_rr_list_rr_count(back), ldns_rr_list_rr_count(z));
+	assert_true(rrs_same(back, z));
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(zone_load("example.com.", path, &loaded, &d), 0);
+	assert_int_equal(loaded->nrrs, ldns_rr_list_rr_count(z));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z); i++)
+		assert_true(zone_has(loaded, ldns_rr_list_rr(z, i)));
+	assert_int_equal(xfr_zone_parse("example.com.", z, &parsed, err, sizeof(err)), 0);
+	assert_int_equal(parsed->nrrs, loaded->nrrs);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z); i++)
+		assert_true(zone_has(parsed, ldns_rr_list_rr(z, i)));
+	zone_free(parsed);
+	zone_free(loaded);
+	ldns_rr_list_deep_free(back);
+	ldns_rr_list_deep_free(z);
+}
+
+/* xfr.max-size and xfr.max-records: over either, the transfer is aborted with -EFBIG. */
+static void
+test_transfer_limits(void **state)
+{
+	struct xfr_primary p = primary(NULL);
+	ldns_rr_list *cur = rrs_of(zone_v1);
+	struct xfr_result r;
+	char err[256];
+
+	(void)state;
+	/* Within the bounds: it works. */
+	p.max_size = 65536;
+	p.max_records = 100;
+	assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 5000, &r, err, sizeof(err)),
+			 0);
+	assert_non_null(r.rrs);
+	xfr_result_clear(&r);
+	/* Records. */
+	p.max_records = 2;
+	assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 5000, &r, err, sizeof(err)),
+			 -EFBIG);
+	assert_null(r.rrs);
+	assert_non_null(strstr(err, "xfr.max-records"));
+	assert_names_primary(err);
+	/* Octets. */
+	p.max_records = 0;
+	p.max_size = 40;
+	assert_int_equal(xfr_transfer(&p, "example.com.", NULL, false, 5000, &r, err, sizeof(err)),
+			 -EFBIG);
+	assert_null(r.rrs);
+	assert_non_null(strstr(err, "xfr.max-size"));
+	/* The same for an IXFR: its messages, and the zone it makes. */
+	ldns_rr_list_deep_free(fk.zone);
+	fk.zone = rrs_of(zone_v3);
+	fk.incr = rrs_of(ixfr_1_3);
+	fk.per_msg = 3;
+	assert_int_equal(xfr_transfer(&p, "example.com.", cur, true, 5000, &r, err, sizeof(err)),
+			 -EFBIG);
+	assert_null(r.rrs);
+	p.max_size = 0;
+	p.max_records = 15; /* The stream (11 records) fits; the zone (7 + 20 held) does not. */
+	for (int i = 0; i < 20; i++) {
+		char t[64];
+		ldns_rr *rr = NULL;
+
+		snprintf(t, sizeof(t), "h%d.example.com. 300 IN A 192.0.2.%d", i, i);
+		assert_int_equal(ldns_rr_new_frm_str(&rr, t, 300, NULL, NULL), LDNS_STATUS_OK);
+		ldns_rr_list_push_rr(cur, rr);
+	}
+	assert_int_equal(xfr_transfer(&p, "example.com.", cur, true, 5000, &r, err, sizeof(err)),
+			 -EFBIG);
+	assert_non_null(strstr(err, "the zone would have"));
+	assert_null(r.rrs);
+	ldns_rr_list_deep_free(cur);
+}
+
 static void
 test_zone_write_errors(void **state)
 {
@@ -1436,6 +1562,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_soa_serial, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_zone_round_trip, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_zone_write_errors, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_zone_every_octet, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_limits, fake_start, fake_stop),
 		cmocka_unit_test_setup_teardown(test_zone_crash_safety, dir_setup, dir_teardown),
 		cmocka_unit_test(test_notify_unsigned),
 		cmocka_unit_test(test_notify_signed),

@@ -167,8 +167,13 @@ struct swerve_config {
 	struct cfg_tsig_key *keys;
 	size_t nkeys;
 
-	/* xfr: */
+	/* xfr: (defaults far above real zones, like Knot's zone-max-size: a bound on memory) */
+#define CFG_XFR_MAX_SIZE_DEF	1073741824u /* 1 GiB on the wire. */
+#define CFG_XFR_MAX_RECORDS_DEF 20000000u   /* 20 million records. */
 	uint32_t xfr_timeout_ms; /* xfr.timeout-ms: one transfer's I/O deadline, default 30000. */
+	uint32_t xfr_max_size;	 /* xfr.max-size: octets one transfer may bring; 0: the default
+				    (CFG_XFR_MAX_SIZE_DEF). */
+	uint32_t xfr_max_records; /* xfr.max-records: records of one transfer or zone; 0: default. */
 
 	/* dataplane: */
 	uint32_t idle_backoff_us; /* dataplane.idle-backoff-us: sleep when idle, 0 = busy poll (default). */

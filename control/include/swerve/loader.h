@@ -93,6 +93,16 @@ int loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root,
 int loader_reload(struct loader *l, int zone, uint64_t cookie);
 
 /*
+ * Queue the serving of @z, zone @zone already parsed (a secondary zone's
+ * transfer, parsed by xfr_zone_parse()), in place of what the zone holds:
+ * the same build and atomic swap as loader_reload(), without reading the
+ * file. The loader takes @z over in every case (freed on failure). Returns
+ * as loader_reload().
+ */
+struct zone;
+int loader_install(struct loader *l, int zone, struct zone *z, uint64_t cookie);
+
+/*
  * Queue the removal of zone @zone from the snapshot (a secondary zone that
  * expired): its names are answered REFUSED until a loader_reload() of
  * that zone serves it again; a reload of every zone leaves it out. @done

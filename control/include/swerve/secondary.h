@@ -17,6 +17,7 @@ struct loader;
 struct loader_result;
 struct metrics;
 struct swerve_config;
+struct zone;
 
 /*
  * One state machine per configured zone that has primaries (RFC 1034 4.3.5,
@@ -58,6 +59,8 @@ struct secondary_ops {
 			  size_t errlen);
 	int (*zone_read)(const char *path, const char *zone, ldns_rr_list **out, char *err,
 			 size_t errlen);
+	int (*zone_parse)(const char *zone, const ldns_rr_list *rrs, struct zone **out, char *err,
+			  size_t errlen);
 	uint32_t ms_per_s; /* Length of a timer "second" in ms (tests shrink it); 0: 1000. */
 };
 
@@ -77,6 +80,11 @@ struct secondary_info {
 	uint64_t transfers[2];	 /* Served transfers: [0] AXFR, [1] IXFR. */
 	uint64_t failures;	 /* Refreshes or transfers that failed. */
 	uint64_t notifies;	 /* NOTIFYs accepted for this zone. */
+	uint64_t limit_aborts;	 /* Transfers aborted over xfr.max-size or xfr.max-records. */
+	uint64_t write_failures; /* Writes of the local copy that failed. */
+	bool copy_stale;	 /* The local copy on disk is older than the zone served. */
+	uint32_t copy_serial;	 /* Serial of the local copy on disk (0: none known). */
+	const char *copy_error;	 /* "" unless the last write of the local copy failed. */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <ldns/ldns.h>
@@ -43,6 +44,15 @@ struct xfr_primary {
 	struct sockaddr_storage addr; /* Address and port. */
 	socklen_t addrlen;
 	const struct xfr_tsig *tsig; /* Sign requests and require signed answers; NULL: unsigned. */
+	/*
+	 * Bounds of one transfer (xfr.max-size, xfr.max-records), 0: none. Octets
+	 * are counted as received (every message of the answer, TCP length
+	 * prefix included); records as received and, after IXFR increments are
+	 * applied, in the resulting zone. Over either bound the transfer is
+	 * aborted with -EFBIG and nothing is returned.
+	 */
+	uint64_t max_size;
+	uint64_t max_records;
 };
 
 enum xfr_kind {
@@ -106,6 +116,30 @@ bool xfr_serial_newer(uint32_t a, uint32_t b);
  * any point leaves either the old file or the new one, never a mix.
  */
 int xfr_zone_write(const char *path, const char *zone, const ldns_rr_list *rrs, char *err,
+		   size_t errlen);
+
+/*
+ * The text xfr_zone_write() writes for @rrs, in a malloc()ed *@buf of *@len
+ * octets: one record a line, every name written by xfr_name_print().
+ */
+int xfr_zone_render(const char *zone, const ldns_rr_list *rrs, char **buf, size_t *len);
+
+/*
+ * Write the wire name @wire (@len octets) to @f in presentation form,
+ * absolute, every octet outside [A-Za-z0-9*_-] as \DDD (RFC 1035 5.1), so
+ * that any reader of zone files reads back the same octets.
+ */
+int xfr_name_print(FILE *f, const uint8_t *wire, size_t len);
+
+struct zone;
+
+/*
+ * Load the text xfr_zone_render() gives for @rrs with zone_load(), the
+ * loader that serves local copies, from an anonymous file in memory: 0 and
+ * the parsed zone in *@out (for the loader, zone_free()), or a negative
+ * code and the reason in @err. What would not load is never written.
+ */
+int xfr_zone_parse(const char *zone, const ldns_rr_list *rrs, struct zone **out, char *err,
 		   size_t errlen);
 
 /* Read a zone file written by xfr_zone_write() back into *@out (SOA first), for IXFR after a
