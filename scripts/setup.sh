@@ -26,7 +26,7 @@ packages=(
 	dnsperf knot-dnsutils dnsutils iproute2 iputils-ping procps
 	python3 python3-scapy tcpdump openssl curl prometheus dpdk-dev
 	knot nsd clang libclang-rt-14-dev valgrind
-	unbound libssl-dev
+	unbound libssl-dev ethtool iputils-arping
 )
 
 missing=()
@@ -44,7 +44,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	# transfer primaries that the tests start with configs of their own: on
 	# a machine with systemd the packages also start system services (NSD
 	# and Knot on port 53 of every address), which nothing here wants.
-	for svc in prometheus knot nsd; do
+	for svc in prometheus knot nsd unbound; do
 		if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
 			systemctl is-active --quiet "$svc" 2>/dev/null; then
 			systemctl disable --now "$svc" >/dev/null 2>&1 || true
