@@ -6,7 +6,7 @@
 #
 # First runs scripts/setup.sh (installs missing Debian packages, builds
 # build/; quick when nothing is missing), unless $BUILD names a tree built
-# already (the test suite does that). Brings up the lab of DESIGN.md section 8 with scripts/lab.sh,
+# already (the test suite does that). Brings up the lab of docs/lab.md with scripts/lab.sh,
 # starts swerved on net_af_xdp on the lab's DPDK side (net_af_packet when
 # af_xdp cannot start), serving control/example/swerve.yaml, and prints the
 # dig/kdig/dnsperf commands to try from the client namespace. It stays in the

@@ -398,7 +398,7 @@ cfg_fo_records(struct cfg_parse *p, const struct cfg_key *k, const yaml_node_t *
 		struct cfg_failover *r = &cfg->failovers[i];
 
 		cfg->nfailovers = i + 1;
-		/* DESIGN.md section 5: a failover TTL is short so that a move is seen soon. */
+		/* docs/failover.md: a failover TTL is short so that a move is seen soon. */
 		r->ttl = 30;
 		r->degraded_ttl = 10;
 		r->initial_up = true;

@@ -34,7 +34,7 @@ fo_mark_pool(const struct fo_record *r, int pool, bool need_up, uint8_t *served)
 }
 
 /*
- * What @r should serve now (readme-failover.md, "Selection"). Drained
+ * What @r should serve now (docs/failover.md, "Selection"). Drained
  * endpoints are never served. Auto: the first pool with a member up, all of
  * its up members. Forced: every non-drained member of the forced pool, up or
  * not. Nothing selectable: the all-down policy.

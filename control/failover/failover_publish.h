@@ -17,7 +17,7 @@ struct rrt_rrset;
  * online as call_rcu() requires).
  */
 
-/* What @r should serve now, into @sel (readme-failover.md, "Selection"). */
+/* What @r should serve now, into @sel (docs/failover.md, "Selection"). */
 void fo_select(const struct fo_record *r, struct fo_sel *sel);
 
 /* The RRset for @sel, or NULL (on failure too: *@err says). Duplicate addresses collapse. */

@@ -41,7 +41,7 @@
  * After every operation, with the publishes flushed, an independent model
  * must agree with the daemon: the rise/fall hysteresis per endpoint, the
  * drained and forced state, the selection (pool, members, TTL, all-down
- * policy: readme-failover.md "Selection") and the RRset in the slot (the
+ * policy: docs/failover.md "Selection") and the RRset in the slot (the
  * distinct addresses of the members served, the type and TTL; NULL when
  * nothing is served). At the end the overrides are saved to the state file
  * and a second instance loading it must restore exactly the same forced

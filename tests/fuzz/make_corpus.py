@@ -92,7 +92,7 @@ POSITIVE = [
 
 
 def dns_seeds():
-    """(name, octets) pairs of DNS messages: good, EDNS and bad input of CONFORMANCE.md."""
+    """(name, octets) pairs of DNS messages: good, EDNS and bad input of docs/conformance.md."""
     s = []
     for name, qt in POSITIVE:
         tag = name.split('.')[0][:12].replace('*', 'star') or 'root'

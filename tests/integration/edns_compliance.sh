@@ -7,7 +7,7 @@
 # sends from the client namespace: plain DNS, EDNS 0, EDNS 1 (BADVERS),
 # unknown option, unknown flag, option list, cookies, DO, Z bit, header
 # flags, unknown opcode, unknown type, payload 512 with truncation, TCP,
-# IPv6, each compared with the exact response CONFORMANCE.md expects. Run
+# IPv6, each compared with the exact response docs/conformance.md expects. Run
 # once with cookies off (no FORMERR, no option echoed) and once with
 # `cookies: {enabled: true}` (the client cookie echoed with a server cookie).
 # Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.

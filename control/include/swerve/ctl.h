@@ -14,7 +14,7 @@
 struct evloop;
 
 /*
- * Protocol (DESIGN.md section 6). A request is one line holding one JSON
+ * Protocol (docs/swervectl.md ("Protocol")). A request is one line holding one JSON
  * object: {"cmd": "zone-reload", "zone": "example.com"}; arguments are the
  * other members, named after the command's long options. Every request gets
  * exactly one reply line, in order: {"ok": true, ...} or

@@ -15,7 +15,7 @@ struct sw_diag;
 struct swerve_config;
 
 /*
- * One struct failover holds every failover record of the config (DESIGN.md
+ * One struct failover holds every failover record of the config (docs/failover.md
  * section 5). Each record owns one rrt_slot that the daemon binds into every
  * snapshot it builds (rrt_build(..., slots, nslots, ...)), so a zone reload
  * keeps the record's state. A health decision rebuilds the record's RRset

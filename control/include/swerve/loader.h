@@ -20,7 +20,7 @@ struct swerve_config;
 /*
  * The loader owns the parsed form of every configured zone, so reloading
  * one zone re-parses only its file and rebuilds the snapshot from the
- * zones it already holds plus the failover slots (DESIGN.md section 3). A
+ * zones it already holds plus the failover slots (docs/design.md ("The record table")). A
  * reload is atomic: a parse or build failure changes nothing, the zones
  * held and the snapshot served stay as they were, and the result says
  * which file and line failed and why.

@@ -1,5 +1,5 @@
 ; SPDX-License-Identifier: BSD-3-Clause
-; The golden tests' main zone: every answer kind of CONFORMANCE.md has a name
+; The golden tests' main zone: every answer kind of docs/conformance.md has a name
 ; here. Expected answers in ../*.golden are derived from this file and the
 ; RFCs, so change a record only together with the cases that use it.
 $ORIGIN example.com.
