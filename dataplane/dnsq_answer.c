@@ -87,6 +87,27 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 				cut->name_len, dnsq_owner_suffix(c, cut->name_len));
 }
 
+/*
+ * DS at the apex of @child, answered from its served parent: the parent's DS
+ * RRset, or NODATA with the parent's SOA and, with DO, its proof.
+ */
+static void
+dnsq_answer_parent_ds(struct dnsq_ctx *c, const struct rrt_zone *child)
+{
+	c->aa = true;
+	if (child->parent_ds != 0) {
+		c->answered = true;
+		dnsq_write_rrset(&c->out, DNSQ_SEC_AN,
+				 (const struct rrt_rrset *)(const void *)(c->t->arena +
+									  child->parent_ds),
+				 dnsq_owner_suffix(c, c->name_len), c->dnssec);
+		return;
+	}
+	dnsq_negative(c, child->parent);
+	if (c->dnssec)
+		dnsq_proof_parent_ds(c, child);
+}
+
 /* QTYPE RRSIG: the RRSIGs at @n (dnsq_dnssec.c), or NODATA when there are none. */
 static enum dnsq_step
 dnsq_answer_rrsig(struct dnsq_ctx *c, const struct rrt_node *n)
@@ -298,6 +319,12 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 		c->wild_ce = NULL;
 		n = rrt_find(t, c->name, c->name_len, dname_hash(c->name, c->name_len));
 		if (caa_likely(n != NULL)) {
+			/* DS at a child's apex is its served parent's (RFC 4035 3.1.4.1). */
+			if (caa_unlikely(c->q->qtype == DNSQ_TYPE_DS) && (n->flags & RRT_NODE_APEX) &&
+			    t->zones[n->zone].parent != RRT_ZONE_NONE) {
+				dnsq_answer_parent_ds(c, &t->zones[n->zone]);
+				return;
+			}
 			/* The parent answers for DS at the cut itself (RFC 4035 3.1.4.1). */
 			if (caa_unlikely(n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) &&
 			    ((n->flags & RRT_NODE_BELOW_CUT) || c->q->qtype != DNSQ_TYPE_DS)) {
@@ -447,64 +474,6 @@ dnsq_classify(const struct dnsq_ctx *c)
 	default:
 		return DNSQ_CLASS_ERROR;
 	}
-}
-
-/*
- * Responses to messages that did not parse: drops, NOTIMP (the header, and
- * an OPT when the message had one: RFC 6891 6.1.1) and FORMERR (no OPT: the
- * OPT itself may be what is wrong).
- */
-static size_t
-dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q, const struct dnsq_conf *conf,
-		const uint8_t *query, uint8_t *resp, size_t cap, struct dnsq_info *info)
-{
-	uint16_t count[DNSQ_SEC_MAX] = {0, 0, 0};
-	uint16_t id, qflags;
-	size_t len;
-	uint8_t rcode;
-
-	switch (rc) {
-	case DNSQ_PARSE_SHORT:
-		info->verdict = DNSQ_DROP_SHORT;
-		return 0;
-	case DNSQ_PARSE_RESPONSE:
-		info->verdict = DNSQ_DROP_RESPONSE;
-		return 0;
-	case DNSQ_PARSE_NOTIMP:
-		rcode = DNSQ_RCODE_NOTIMP;
-		len = DNSQ_HDR_LEN + (q->edns ? DNSQ_OPT_LEN : 0);
-		break;
-	default:
-		rcode = DNSQ_RCODE_FORMERR;
-		len = q->qend; /* The question when it parsed cleanly, else the header alone. */
-		break;
-	}
-	if (cap < len) {
-		info->verdict = DNSQ_DROP_NOSPACE;
-		return 0;
-	}
-	id = dnsq_get16(query);
-	qflags = dnsq_get16(query + 2);
-	if (rcode == DNSQ_RCODE_NOTIMP) {
-		struct dnsq_out out = {.buf = resp, .pos = DNSQ_HDR_LEN, .end = (uint32_t)cap};
-
-		/* RD is defined for QUERY alone: a NOTIMP answer does not echo it. */
-		qflags &= (uint16_t)~0x0100;
-		if (q->edns)
-			dnsq_write_opt(&out, conf->edns_payload, 0, q->edns_do);
-		dnsq_write_header(resp, id, qflags, false, false, rcode, 0, out.count);
-		info->rcode = rcode;
-		info->rclass = DNSQ_CLASS_ERROR;
-		return len;
-	}
-	if (resp != query)
-		memmove(resp, query, len);
-	dnsq_write_header(resp, id, qflags, false, false, rcode, len > DNSQ_HDR_LEN, count);
-	if (len > DNSQ_HDR_LEN)
-		info->qtype = q->qtype;
-	info->rcode = rcode;
-	info->rclass = DNSQ_CLASS_ERROR;
-	return len;
 }
 
 size_t

@@ -413,3 +413,22 @@ dnsq_sigs_answer(struct dnsq_ctx *c, const struct rrt_node *n)
 	c->answered |= any;
 	return any;
 }
+
+void
+dnsq_proof_parent_ds(struct dnsq_ctx *c, const struct rrt_zone *child)
+{
+	const struct rrt_zone *z = dnsq_zone(c, child->parent);
+
+	if (!dnsq_proving(c, z))
+		return;
+	if (z->denial == RRT_DENIAL_NSEC3) {
+		if (!dnsq_nsec3_prove(c, z, c->name, c->name_len, true))
+			dnsq_nsec3_optout(c, z);
+		return;
+	}
+	if (child->parent_nsec != 0 && !dnsq_proved(c, child->parent_nsec))
+		dnsq_write_rrset(&c->out, DNSQ_SEC_NS,
+				 (const struct rrt_rrset *)(const void *)(c->t->arena +
+									  child->parent_nsec),
+				 dnsq_owner_suffix(c, c->name_len), true);
+}

@@ -343,6 +343,23 @@ void dnsq_proof_wildcard(struct dnsq_ctx *c, const struct rrt_node *ce, const st
 /* A referral at @cut: its DS RRset with RRSIGs, or the proof that it has none. */
 void dnsq_proof_referral(struct dnsq_ctx *c, const struct rrt_node *cut);
 
+/*
+ * The response to a message that did not parse as a query (dnsq_error.c):
+ * rc says why. Returns its length in @resp, 0 to drop (info->verdict says
+ * why). @query and @resp may be the same buffer.
+ */
+struct dnsq_info;
+size_t dnsq_answer_bad(enum dnsq_parse_rc rc, const struct dnsq_query *q,
+		       const struct dnsq_conf *conf, const uint8_t *query, uint8_t *resp,
+		       size_t cap, struct dnsq_info *info);
+
+/*
+ * NODATA for DS at the apex of @child, from its served parent: the parent's
+ * NSEC at the cut, or the NSEC3 matching it (the opt-out proof without one).
+ */
+struct rrt_zone;
+void dnsq_proof_parent_ds(struct dnsq_ctx *c, const struct rrt_zone *child);
+
 /* The proofs of the wildcard CNAMEs of a chain, once its answer section is complete. */
 void dnsq_proof_pending(struct dnsq_ctx *c);
 

@@ -382,7 +382,8 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 		total += b->zones[i]->nrrs;
 	ents = malloc((total != 0 ? total : 1) * sizeof(*ents));
 	b->nsec3 = malloc((total != 0 ? total : 1) * sizeof(*b->nsec3));
-	if (ents == NULL || b->nsec3 == NULL) {
+	b->cut = malloc((total != 0 ? total : 1) * sizeof(*b->cut));
+	if (ents == NULL || b->nsec3 == NULL || b->cut == NULL) {
 		free(ents);
 		return -ENOMEM;
 	}
@@ -397,8 +398,13 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 		for (size_t r = 0; r < z->nrrs; r++) {
 			const struct zone_rr *rr = &z->rrs[r];
 
-			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len))
+			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len)) {
+				/* The parent's side of a cut to a served child is still the parent's. */
+				if (bld_is_parent_side(b, rr))
+					b->cut[b->ncut++] = (struct bld_ent){
+						.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
 				continue;
+			}
 			/* Hashed owners are no names of the zone (RFC 5155 7.2.8): a chain of their own. */
 			if (bld_is_nsec3(rr)) {
 				b->nsec3[b->nnsec3++] = (struct bld_ent){
@@ -411,6 +417,7 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 	}
 	qsort(ents, n, sizeof(*ents), bld_ent_cmp);
 	qsort(b->nsec3, b->nnsec3, sizeof(*b->nsec3), bld_ent_cmp);
+	qsort(b->cut, b->ncut, sizeof(*b->cut), bld_ent_cmp);
 	*out = ents;
 	*nout = n;
 	return 0;
@@ -486,11 +493,15 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	rc = bld_dnssec(&b);
 	if (rc < 0)
 		goto fail;
+	rc = bld_parent_side(&b);
+	if (rc < 0)
+		goto fail;
 	rc = bld_finish(&b);
 	if (rc < 0)
 		goto fail;
 	free(ents);
 	free(b.nsec3);
+	free(b.cut);
 	*out = t;
 	return 0;
 fail:
@@ -498,6 +509,7 @@ fail:
 		sw_diag_set(diag, rc, NULL, 0, "out of memory building the record table");
 	free(ents);
 	free(b.nsec3);
+	free(b.cut);
 	rrt_free(t);
 	return rc;
 }

@@ -276,3 +276,82 @@ bld_dnssec(struct bld *b)
 	}
 	return 0;
 }
+
+bool
+bld_is_parent_side(const struct bld *b, const struct zone_rr *rr)
+{
+	uint16_t type = rr->type == TYPE_RRSIG ? bld_sig_covers(rr) : rr->type;
+
+	if (type != TYPE_DS && type != TYPE_NSEC)
+		return false;
+	for (size_t i = 0; i < b->nzones; i++)
+		if (b->zones[i]->apex_len == rr->owner_len &&
+		    memcmp(b->zones[i]->apex, rr->owner, rr->owner_len) == 0)
+			return true;
+	return false;
+}
+
+/* The RRset of @type at the apex of zone @ci in b->cut (the parent @pi's records), with RRSIGs. */
+static int64_t
+bld_cut_rrset(struct bld *b, uint16_t pi, uint16_t ci, uint16_t type)
+{
+	const struct zone *c = b->zones[ci];
+	struct bld_ent sigs[BLD_MAX_SIGS];
+	struct bld_ent *recs;
+	size_t n = 0, nsigs = 0;
+	int64_t off;
+
+	/* Picked out one by one: other zones' records may sit at the same owner. */
+	recs = malloc((b->ncut != 0 ? b->ncut : 1) * sizeof(*recs));
+	if (recs == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->ncut; i++) {
+		const struct bld_ent *e = &b->cut[i];
+
+		if (e->zone != pi || e->rr->owner_len != c->apex_len ||
+		    memcmp(e->rr->owner, c->apex, c->apex_len) != 0)
+			continue;
+		if (e->rr->type == type)
+			recs[n++] = *e;
+		else if (e->rr->type == TYPE_RRSIG && bld_sig_covers(e->rr) == type &&
+			 nsigs < BLD_MAX_SIGS)
+			sigs[nsigs++] = *e;
+	}
+	off = n == 0 ? 0 : bld_rrset(b, recs, n, sigs, nsigs, UINT32_MAX);
+	free(recs);
+	return off;
+}
+
+int
+bld_parent_side(struct bld *b)
+{
+	struct rrt *t = b->t;
+
+	for (uint16_t ci = 0; ci < t->nzones; ci++) {
+		const struct zone *c = b->zones[ci];
+		uint16_t pi = RRT_ZONE_NONE;
+		int64_t off;
+
+		/* The closest enclosing served zone. */
+		for (uint16_t i = 0; i < t->nzones; i++) {
+			const struct zone *z = b->zones[i];
+
+			if (z->apex_len < c->apex_len &&
+			    dname_is_below_or_at(c->apex, c->apex_len, z->apex, z->apex_len) &&
+			    (pi == RRT_ZONE_NONE || z->apex_len > b->zones[pi]->apex_len))
+				pi = i;
+		}
+		t->zones[ci].parent = pi;
+		if (pi == RRT_ZONE_NONE)
+			continue;
+		off = bld_cut_rrset(b, pi, ci, TYPE_DS);
+		if (off < 0)
+			return (int)off;
+		t->zones[ci].parent_ds = (uint32_t)off;
+		off = bld_cut_rrset(b, pi, ci, TYPE_NSEC);
+		if (off < 0)
+			return (int)off;
+		t->zones[ci].parent_nsec = (uint32_t)off;
+	}
+	return 0;
+}

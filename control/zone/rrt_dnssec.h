@@ -47,4 +47,17 @@ size_t bld_sigs_covering(const struct bld_ent *sigs, size_t nsigs, uint16_t type
  */
 int bld_dnssec(struct bld *b);
 
+/*
+ * True for a record of a parent zone at the apex of a served child zone that
+ * the parent still answers for: DS, the parent's NSEC there, and the RRSIGs
+ * covering them (RFC 4035 3.1.4.1). Only called for occluded records.
+ */
+bool bld_is_parent_side(const struct bld *b, const struct zone_rr *rr);
+
+/*
+ * After the zones' entries exist: each zone's served parent, and the
+ * parent's DS RRset and NSEC at its apex (from b->cut), with their RRSIGs.
+ */
+int bld_parent_side(struct bld *b);
+
 #endif /* SWERVE_RRT_DNSSEC_H */

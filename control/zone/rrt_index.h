@@ -47,6 +47,9 @@ struct bld {
 	struct sw_diag *diag;
 	struct bld_ent *nsec3;	 /* NSEC3 records and their RRSIGs, kept out of the nodes. */
 	size_t nnsec3;
+	/* A parent's DS, NSEC and their RRSIGs at the apex of a served child zone. */
+	struct bld_ent *cut;
+	size_t ncut;
 };
 
 static inline void

@@ -161,13 +161,24 @@ struct rrt_zone {
 	uint32_t serial;   /* SOA serial, for status and metrics. */
 	uint8_t apex_len;  /* Octets in the apex wire name. */
 	uint8_t denial;	   /* RRT_DENIAL_*: what the zone's signed data proves denials with. */
-	uint8_t pad[2];	   /* Zero. */
+	/*
+	 * The served zone the delegation to this one is in, or RRT_ZONE_NONE: a
+	 * DS query at this apex is the parent's to answer (RFC 4035 3.1.4.1),
+	 * from parent_ds (its DS RRset with RRSIGs) or, when it has none, with
+	 * the parent's SOA and proof (parent_nsec: the parent's NSEC at the cut,
+	 * for an NSEC parent). Arena offsets, 0 for none.
+	 */
+	uint16_t parent;
 	uint32_t chain;	   /* Arena offset: NSEC, uint32_t node indices in canonical order;
 			      NSEC3, struct rrt_nsec3 sorted by hash. */
 	uint32_t nchain;   /* Entries in chain. */
 	uint32_t nsec3p;   /* Arena offset of the struct rrt_nsec3_param (NSEC3 only). */
 	uint32_t sig_expire; /* The earliest RRSIG expiration in the zone (Unix time), 0 unsigned. */
+	uint32_t parent_ds;
+	uint32_t parent_nsec;
 };
+
+#define RRT_ZONE_NONE UINT16_MAX
 
 /* Keys that may sign one failover record: a ZSK pair during a rollover, with room to spare. */
 #define RRT_SLOT_MAX_KEYS 4

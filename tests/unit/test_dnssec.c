@@ -522,6 +522,60 @@ test_nsec3_owner(void **state)
 	assert_true(g_t[Z_NSEC]->zones[0].sig_expire <= 2114380800u);
 }
 
+/*
+ * One server holding the parent and the child: DS at the child's apex is the
+ * parent's (RFC 4035 3.1.4.1): its DS RRset with the parent's RRSIG, or
+ * NODATA with the parent's SOA and proof, never the child's.
+ */
+static void
+test_parent_ds(void **state)
+{
+	static const char child[] = "$TTL 300\n@ SOA ns1.child.example.com. h.child.example.com. 7 "
+				    "3600 600 86400 60\n@ NS ns1\nns1 A 198.18.2.53\n";
+	static const char signed_child[] = "$TTL 300\n@ SOA ns.example.org. h.example.org. 9 3600 "
+					   "600 86400 60\n@ NS ns.example.org.\n";
+
+	(void)state;
+	for (int z = 0; z < Z_MAX; z++) {
+		char *text = tu_fixture_text(t_zone_files[z]);
+		struct rrt *both = tu_table("example.com", text, "child.example.com", child,
+					    "signed.example.com", signed_child, NULL);
+		struct rrt *saved = g_t[z];
+		ldns_pkt *p;
+		ldns_rr *soa;
+		char *owner;
+
+		free(text);
+		g_t[z] = both;
+		/* No DS at child in the parent: NODATA, the parent's SOA and proof. */
+		p = t_ask(z, "child.example.com", T_DS, 1, 4096, 0);
+		assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+		assert_true(ldns_pkt_aa(p));
+		assert_int_equal(ldns_pkt_ancount(p), 0);
+		soa = ldns_rr_list_rr(ldns_pkt_authority(p), 0);
+		assert_int_equal(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+		owner = ldns_rdf2str(ldns_rr_owner(soa));
+		assert_string_equal(owner, "example.com.");
+		free(owner);
+		assert_true(t_all_signed(z, ldns_pkt_authority(p), 0) >= 2);
+		if (z != Z_OPTOUT)
+			t_denial(z, p, "child.example.com.", LDNS_RR_TYPE_DS, true);
+		ldns_pkt_free(p);
+		/* The parent's DS RRset at signed, with its RRSIG. */
+		p = t_ask(z, "signed.example.com", T_DS, 1, 4096, 0);
+		t_expect(p, LDNS_RCODE_NOERROR, true, 2, 0);
+		assert_int_equal(t_all_signed(z, ldns_pkt_answer(p), 0), 1);
+		ldns_pkt_free(p);
+		/* Anything else at the child's apex is the child's. */
+		p = t_ask(z, "child.example.com", T_SOA, 1, 4096, 0);
+		assert_true(ldns_pkt_aa(p));
+		assert_int_equal(ldns_pkt_ancount(p), 1);
+		ldns_pkt_free(p);
+		g_t[z] = saved;
+		rrt_free(both);
+	}
+}
+
 int
 main(void)
 {
@@ -531,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_wildcard),   cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_ds),	   cmocka_unit_test(test_rrsig_query),
 		cmocka_unit_test(test_truncation), cmocka_unit_test(test_nsec3_owner),
+		cmocka_unit_test(test_parent_ds),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
