@@ -45,13 +45,50 @@ KNOT_SIGN_KASP=$tmp/kasp "$signed/knot-sign.sh" optout-knot.example "$tmp/knot-o
 	"$tmp/optout-knot.example.zone" optout "$tmp/knot-anchor.txt" || { fail "knot-sign"; lab_verdict; }
 zargs=()
 for z in "${zones[@]}"; do zargs+=(-z "$z=$tmp/$z.zone"); done
+# A failover record in two of the signed zones, signed online with the zone's ZSK (docs/
+# dnssec.md): mail, whose A RRset in the zone is the placeholder that keeps the type in the
+# NSEC/NSEC3 chain. Manual endpoints: phase "failover" forces the backup pool and back.
+fo_zones=(nsec.example nsec3.example)
+zsk() { # the key that signs the zone's RRsets: flags 256, not the SEP key
+	local k
+	for k in "$signed/K$1.+"*.key; do
+		grep -qE 'DNSKEY[[:space:]]+256' "$k" && echo "${k%.key}.private"
+	done
+}
+fo_records=""
+for z in "${fo_zones[@]}"; do
+	fo_records+="
+    - name: mail.$z
+      type: A
+      ttl: 30
+      degraded-ttl: 10
+      check:
+        kind: manual
+      pools:
+        - name: primary
+          endpoints:
+            - address: 198.18.7.1
+              name: p-$z
+        - name: backup
+          endpoints:
+            - address: 198.18.7.2
+              name: b-$z"
+done
 lab_yaml "${zargs[@]}" "exception:
   interface: $EXC" "tcp:
   max-clients: 16" "failover:
-  state-file: ~"
+  state-file: ~
+  records:$fo_records"
+for z in "${fo_zones[@]}"; do
+	key=$(zsk "$z")
+	[ -n "$key" ] || { fail "no ZSK for $z"; lab_verdict; }
+	sed -i "s|^    file: $tmp/$z.zone\$|&\n    dnssec:\n      key-files: [$key]|" "$tmp/swerve.yaml"
+done
+[ "$(grep -c 'key-files' "$tmp/swerve.yaml")" -eq ${#fo_zones[@]} ] ||
+	{ fail "dnssec.key-files not in the config"; lab_verdict; }
 lab_up >/dev/null || { echo "FAIL: lab up"; exit 1; }
 lab_swerved_start -C "$tmp"
-if ! lab_wait_answer mail.nsec.example A 198.18.0.25; then
+if ! lab_wait_answer ns1.nsec.example A 198.18.0.53; then
 	fail "swerved did not answer; its log:"
 	sed 's/^/    | /' "$log"
 	lab_verdict
@@ -191,6 +228,48 @@ unbound_start
 pass "unbound validating through swerved"
 for z in "${zones[@]}"; do kinds "$z"; done
 unbound_stop
+
+# Phase "failover": the failover record's answer, signed online, validates as it is served;
+# after a flip (the backup pool forced) the new RRset and its new RRSIG validate too, and
+# after the return to the primary. A fresh Unbound for each step: nothing from its cache.
+# fo_step ZONE POOL ADDRESS: serve POOL, wait for swerved to answer ADDRESS, validate.
+fo_step() {
+	local z=$1 pool=$2 want=$3 out sig=''
+	if [ "$pool" = auto ]; then
+		out=$("$swervectl" -s "$tmp/control.sock" failover-auto "mail.$z" 2>&1)
+	else
+		out=$("$swervectl" -s "$tmp/control.sock" failover-force "mail.$z" "$pool" 2>&1)
+	fi || fail "failover: swervectl ($pool) for mail.$z: $out"
+	for _ in $(seq 40); do
+		ask "mail.$z" A "$SERVICE4"
+		grep -qE "^mail\.$z\.[[:space:]].*[[:space:]]A[[:space:]]+$want\$" <<<"$OUT" && break
+		sleep 0.1
+	done
+	sig=$(awk '$4 == "RRSIG" && $5 == "A" { print $NF }' <<<"$OUT")
+	if [ -n "$sig" ] && grep -qE "[[:space:]]A[[:space:]]+$want\$" <<<"$OUT"; then
+		pass "failover: swerved serves mail.$z A $want with an RRSIG ($pool)"
+	else
+		fail "failover: swerved does not serve mail.$z A $want signed ($pool)"
+		sed 's/^/    | /' <<<"$OUT"
+	fi
+	[ -n "${FO_LAST_SIG[$z]:-}" ] && [ "$sig" = "${FO_LAST_SIG[$z]}" ] &&
+		fail "failover: mail.$z: the RRSIG did not change with the RRset ($pool)"
+	FO_LAST_SIG[$z]=$sig
+	unbound_start
+	check "failover record ($pool)" "mail.$z" A secure-answer
+	grep -qE "[[:space:]]A[[:space:]]+$want\$" <<<"$OUT" ||
+		fail "failover: unbound did not get $want for mail.$z ($pool)"
+	unbound_stop
+}
+PHASE=failover
+declare -A FO_LAST_SIG
+for z in "${fo_zones[@]}"; do
+	CZ=$z
+	fo_step "$z" primary 198.18.7.1
+	fo_step "$z" backup 198.18.7.2
+	fo_step "$z" auto 198.18.7.1
+done
+CZ=
 
 # Phase 2: corrupt one signature octet (a base64 character swapped for another) in copies.
 # corrupt FILE OWNER TYPE_COVERED: the RRSIG line of OWNER covering the type, its signature changed.
