@@ -3,7 +3,7 @@
 
 /*
  *   bench_failover [-d DECISIONS] [-s SECONDS] [-r RECORDS] [-f FLIPS_PER_S] [-R ROUNDS]
- *                  [-c READER_CPU] [-C CONTROL_CPU] [-L LOGLEVEL] [-N]
+ *                  [-c READER_CPU] [-C CONTROL_CPU] [-L LOGLEVEL] [-N] [-S]
  *
  * One process, the real code: a swerve_config built here, failover_new(),
  * a zone loaded with zone_load() from a temporary file, rrt_build() with
@@ -32,6 +32,12 @@
  *    without and with flips (probe results, spread round-robin over the
  *    records). The control thread wakes at the flip rate in both kinds of
  *    phase; only in a flip phase does it apply a decision.
+ *
+ * -S: the zone is signed (ldns-keygen and ldns-signzone, ECDSA P-256, NSEC,
+ * a placeholder A RRset at every failover name) and the failover records
+ * are signed online with its ZSK (zones[].dnssec.key-files): every decision
+ * then signs the new RRset before the slot swap, as swerved does for a
+ * signed zone (docs/dnssec.md).
  */
 
 #include <errno.h>
@@ -127,6 +133,7 @@ struct fb {
 	int reader_cpu, control_cpu;
 	int log_level;
 	bool no_state; /* failover.state-file: ~ (endpoint-set then persists nothing). */
+	bool sign;     /* -S: a signed zone, failover answers signed online. */
 	char dir[64];
 
 	struct swerve_config cfg;
@@ -218,14 +225,15 @@ fb_alloc(struct fb *b, size_t n)
 }
 
 /* Removed at exit, also when fb_die() ends the run early. */
-static const char *fb_tmpdir;
+/* A copy of the scratch directory's name: the atexit() handler runs after main()'s frame is gone. */
+static char fb_tmpdir[64];
 
 static void
 fb_cleanup(void)
 {
 	char cmd[160];
 
-	if (fb_tmpdir == NULL)
+	if (fb_tmpdir[0] == '\0')
 		return;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fb_tmpdir);
 	if (system(cmd) != 0)
@@ -334,6 +342,38 @@ fb_query(uint8_t *q, uint16_t id, const char *name)
 	return n;
 }
 
+/*
+ * -S: keys for the zone (KSK and ZSK, ECDSA P-256) in @b->dir, the zone file
+ * at @path signed in place (NSEC), and a zones[] entry naming the ZSK.
+ */
+static void
+fb_sign(struct fb *b, const char *path)
+{
+	char cmd[1024], zsk[256];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && ldns-keygen -a ECDSAP256SHA256 -k " FB_ORIGIN " >/dev/null && "
+		 "ldns-keygen -a ECDSAP256SHA256 " FB_ORIGIN " && "
+		 "ldns-signzone -f '%s.signed' '%s' $(ls K*.key | sed 's/\\.key$//') && "
+		 "mv '%s.signed' '%s'",
+		 b->dir, path, path, path, path);
+	p = popen(cmd, "r");
+	/* The second ldns-keygen prints the ZSK's base name. */
+	if (p == NULL || fgets(zsk, sizeof(zsk), p) == NULL || pclose(p) != 0)
+		fb_die(b, "signing the zone with ldns-keygen and ldns-signzone failed");
+	zsk[strcspn(zsk, "\n")] = '\0';
+	b->cfg.nzones = 1;
+	b->cfg.zones = fb_alloc(b, sizeof(*b->cfg.zones));
+	b->cfg.zones[0].name = strdup(FB_ORIGIN);
+	b->cfg.zones[0].key_files = fb_alloc(b, sizeof(char *));
+	b->cfg.zones[0].key_files[0] = fb_alloc(b, strlen(b->dir) + strlen(zsk) + 16);
+	sprintf(b->cfg.zones[0].key_files[0], "%s/%s.private", b->dir, zsk);
+	b->cfg.zones[0].nkey_files = 1;
+	b->cfg.zones[0].sig_lifetime_s = 14 * 86400;
+	b->cfg.zones[0].sig_refresh_s = 7 * 86400;
+}
+
 /* Config, zone file, failover object, snapshot in @b->dir: the setup swerved does. */
 static void
 fb_setup(struct fb *b)
@@ -366,8 +406,13 @@ fb_setup(struct fb *b)
 		    "@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\nns1 A 198.18.0.1\n");
 	for (unsigned i = 0; i < FB_STATIC; i++)
 		fprintf(zf, "s%u A 198.18.%u.%u\n", i, 128 + i / 256, i % 256);
+	/* Signed: a placeholder at every failover name keeps type A in the NSEC chain. */
+	for (unsigned i = 0; b->sign && i < b->nrec; i++)
+		fprintf(zf, "p%u A 198.18.255.1\nm%u A 198.18.255.1\n", i, i);
 	if (fclose(zf) != 0)
 		fb_die(b, "zone file: %s", strerror(errno));
+	if (b->sign)
+		fb_sign(b, path);
 	if (zone_load(FB_ORIGIN, path, &b->z, &d) < 0)
 		fb_die(b, "zone_load: %s", d.msg);
 
@@ -754,7 +799,7 @@ fb_usage(void)
 {
 	fprintf(stderr, "usage: bench_failover [-d DECISIONS] [-s PHASE_SECONDS] [-r RECORDS] "
 			"[-f FLIPS_PER_S] [-R ROUNDS] [-c READER_CPU] [-C CONTROL_CPU] "
-			"[-L LOGLEVEL] [-N]\n");
+			"[-L LOGLEVEL] [-N] [-S]\n");
 	exit(2);
 }
 
@@ -793,7 +838,7 @@ main(int argc, char **argv)
 	int opt, fd, saved;
 	double ratio, cratio;
 
-	while ((opt = getopt(argc, argv, "d:s:r:f:R:c:C:L:N")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:r:f:R:c:C:L:NS")) != -1) {
 		switch (opt) {
 		case 'd':
 			b.decisions = (unsigned)strtoul(optarg, NULL, 10);
@@ -822,6 +867,9 @@ main(int argc, char **argv)
 		case 'N':
 			b.no_state = true;
 			break;
+		case 'S':
+			b.sign = true;
+			break;
 		default:
 			fb_usage();
 		}
@@ -842,7 +890,7 @@ main(int argc, char **argv)
 	snprintf(b.dir, sizeof(b.dir), "/tmp/swerve-fobench-XXXXXX");
 	if (mkdtemp(b.dir) == NULL)
 		fb_die(&b, "mkdtemp: %s", strerror(errno));
-	fb_tmpdir = b.dir;
+	snprintf(fb_tmpdir, sizeof(fb_tmpdir), "%s", b.dir);
 	atexit(fb_cleanup);
 	/*
 	 * Transitions are logged at notice and info, as swerved logs them (its
