@@ -69,12 +69,10 @@ fo_sign_slot(struct fo_record *r)
 	r->sig_expire = r->built_expire;
 }
 
-/* Renew what is due: a signature expiring within the zone's refresh margin is made anew. */
-static void
-fo_sign_timer(void *arg)
+unsigned
+fo_sign_renew(struct failover *f, time_t now)
 {
-	struct failover *f = arg;
-	time_t now = time(NULL);
+	unsigned renewed = 0;
 
 	for (size_t i = 0; i < f->nrecs; i++) {
 		struct fo_record *r = &f->recs[i];
@@ -91,8 +89,18 @@ fo_sign_timer(void *arg)
 			continue;
 		}
 		f->resigns++;
+		renewed++;
 		sw_info("failover %s: signatures renewed, valid until %u", r->name, r->sig_expire);
 	}
+	return renewed;
+}
+
+static void
+fo_sign_timer(void *arg)
+{
+	struct failover *f = arg;
+
+	fo_sign_renew(f, time(NULL));
 	evloop_timer_arm(f->loop, &f->resign_timer, FO_RESIGN_CHECK_MS);
 }
 

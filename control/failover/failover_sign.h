@@ -8,6 +8,8 @@
 #ifndef SWERVE_FAILOVER_SIGN_H
 #define SWERVE_FAILOVER_SIGN_H
 
+#include <time.h>
+
 #include "failover_int.h"
 
 /*
@@ -26,6 +28,13 @@ int fo_sign_init(struct failover *f, struct sw_diag *diag);
 
 /* Tell @r's slot which keys sign it, for the table builder's checks. */
 void fo_sign_slot(struct fo_record *r);
+
+/*
+ * Sign anew, and swap in, every signed record whose signatures expire within
+ * its zone's refresh margin of @now (the renewal timer's work, every
+ * FO_RESIGN_CHECK_MS, even when nothing flips). Returns how many it renewed.
+ */
+unsigned fo_sign_renew(struct failover *f, time_t now);
 
 /* Arm the renewal timer when any record is signed. */
 void fo_sign_start(struct failover *f);

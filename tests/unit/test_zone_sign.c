@@ -19,9 +19,15 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include <urcu-qsbr.h>
+
+#include "../../control/failover/failover_int.h"
+#include "../../control/failover/failover_sign.h"
 #include "swerve/config.h"
 #include "swerve/dnsq.h"
 #include "swerve/error.h"
+#include "swerve/evloop.h"
+#include "swerve/failover.h"
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 #include "swerve/zone_sign.h"
@@ -252,6 +258,68 @@ test_answer(void **state)
 	zone_signer_free(s);
 }
 
+/*
+ * Renewal: a failover record in a signed zone, from a real config through
+ * failover_new(), is signed when it is built; fo_sign_renew() (the timer's
+ * work) leaves it alone while the signatures are good for longer than the
+ * refresh margin, and signs it anew, into the same slot, once they are not,
+ * though nothing flipped.
+ */
+static void
+test_renewal(void **state)
+{
+	char yaml[2048];
+	const char *path;
+	struct swerve_config *cfg = NULL;
+	struct evloop *loop = NULL;
+	struct failover *f = NULL;
+	struct fo_record *r;
+	const struct rrt_rrset *before;
+	struct sw_diag d;
+	time_t now = time(NULL);
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml),
+		 "service:\n  addresses: [198.18.0.53]\n"
+		 "zones:\n  - name: example.com\n    file: %s\n"
+		 "    dnssec:\n      key-files: [%s]\n      signature-lifetime: 86400\n"
+		 "      signature-refresh: 3600\n"
+		 "failover:\n  state-file: ~\n  records:\n"
+		 "    - name: www.example.com\n      type: A\n      check: {kind: manual}\n"
+		 "      pools:\n        - endpoints:\n            - address: 198.18.7.1\n",
+		 tu_fixture_path("signed/example.com.nsec.zone"), g_files[0]);
+	path = tu_write_temp(yaml);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(config_load(path, &cfg, &d), 0);
+	rcu_register_thread();
+	rcu_thread_offline();
+	assert_int_equal(evloop_new(&loop), 0);
+	assert_int_equal(failover_new(cfg, loop, &f, &d), 0);
+	r = &f->recs[0];
+	assert_non_null(r->signer);
+	assert_int_equal(r->slot->nkeys, 1);
+	assert_int_equal(r->slot->key_tag[0], 6122);
+	before = r->slot->cur;
+	assert_non_null(before);
+	assert_true(before->sig_len > 0);
+	assert_true(r->sig_expire >= (uint32_t)now + 86400 - 5);
+
+	/* Good for longer than the margin: nothing to do. */
+	assert_int_equal(fo_sign_renew(f, now), 0);
+	assert_ptr_equal(r->slot->cur, before);
+	/* Within the margin of expiry: signed anew, swapped in, counted. */
+	assert_int_equal(fo_sign_renew(f, (time_t)r->sig_expire - 3600 + 1), 1);
+	assert_ptr_not_equal(r->slot->cur, before);
+	assert_true(r->slot->cur->sig_len > 0);
+	assert_int_equal(f->resigns, 1);
+
+	failover_free(f);
+	rcu_barrier();
+	evloop_free(loop);
+	rcu_unregister_thread();
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -259,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_signer),
 		cmocka_unit_test(test_build_checks),
 		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_renewal),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
