@@ -253,6 +253,14 @@ dnsq_nsec3_optout(struct dnsq_ctx *c, const struct rrt_zone *z)
 	dnsq_nsec3_ce_proof(c, z, c->name_len - off, false);
 }
 
+/* NODATA for c->name with NSEC3: the matching NSEC3, or without one the opt-out proof. */
+static void
+dnsq_nsec3_nodata(struct dnsq_ctx *c, const struct rrt_zone *z)
+{
+	if (!dnsq_nsec3_prove(c, z, c->name, c->name_len, true))
+		dnsq_nsec3_optout(c, z);
+}
+
 /* ---- the proof shapes ---- */
 
 void
@@ -283,8 +291,7 @@ dnsq_proof_nodata(struct dnsq_ctx *c, const struct rrt_node *n)
 	if (!dnsq_proving(c, z))
 		return;
 	if (z->denial == RRT_DENIAL_NSEC3) {
-		if (!dnsq_nsec3_prove(c, z, c->name, c->name_len, true))
-			dnsq_nsec3_optout(c, z);
+		dnsq_nsec3_nodata(c, z);
 		return;
 	}
 	/* An empty non-terminal owns no NSEC: the one before it proves it has no data. */
@@ -422,8 +429,7 @@ dnsq_proof_parent_ds(struct dnsq_ctx *c, const struct rrt_zone *child)
 	if (!dnsq_proving(c, z))
 		return;
 	if (z->denial == RRT_DENIAL_NSEC3) {
-		if (!dnsq_nsec3_prove(c, z, c->name, c->name_len, true))
-			dnsq_nsec3_optout(c, z);
+		dnsq_nsec3_nodata(c, z);
 		return;
 	}
 	if (child->parent_nsec != 0 && !dnsq_proved(c, child->parent_nsec))
