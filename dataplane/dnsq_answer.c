@@ -319,6 +319,11 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 		c->wild_ce = NULL;
 		n = rrt_find(t, c->name, c->name_len, dname_hash(c->name, c->name_len));
 		if (caa_likely(n != NULL)) {
+			/* An expired secondary zone keeps its apex alone: SERVFAIL for all of it. */
+			if (caa_unlikely(n->flags & RRT_NODE_APEX) && t->zones[n->zone].expired) {
+				dnsq_error(c, DNSQ_RCODE_SERVFAIL);
+				return;
+			}
 			/* DS at a child's apex is its served parent's (RFC 4035 3.1.4.1). */
 			if (caa_unlikely(c->q->qtype == DNSQ_TYPE_DS) && (n->flags & RRT_NODE_APEX) &&
 			    t->zones[n->zone].parent != RRT_ZONE_NONE) {
@@ -337,6 +342,10 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 			if (ce == NULL) {
 				if (hops == 0)
 					c->rcode = DNSQ_RCODE_REFUSED;
+				return;
+			}
+			if (caa_unlikely(ce->flags & RRT_NODE_APEX) && t->zones[ce->zone].expired) {
+				dnsq_error(c, DNSQ_RCODE_SERVFAIL);
 				return;
 			}
 			if (ce->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT)) {

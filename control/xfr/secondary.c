@@ -443,7 +443,7 @@ sec_on_expire(void *arg)
 		return;
 	z->info.expired = true;
 	sw_err("secondary zone %s expired: no successful refresh for %u s; its names are "
-	       "REFUSED until a primary answers",
+	       "answered SERVFAIL until a primary answers",
 	       z->apex, sec_timer_s(z, z->cz->expire_s, 5, SEC_DEF_EXPIRE_S));
 	/* A refresh or load in flight decides: success serves it, failure drops it. */
 	if (z->busy)

@@ -136,8 +136,18 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 		goto out;
 	}
 	memcpy(next, l->zones, l->nzones * sizeof(*next));
-	for (i = first; i < last; i++)
+	for (i = first; i < last; i++) {
 		next[i] = NULL;
+		/*
+		 * Unloading is what EXPIRE does to a secondary zone: the zone stays
+		 * in the table as its apex alone, answered SERVFAIL (zone.expired),
+		 * not dropped (which would answer REFUSED).
+		 */
+		if (unload && l->zones[i] != NULL && loader_secondary(l, i)) {
+			next[i] = l->zones[i];
+			next[i]->expired = true;
+		}
+	}
 	for (i = first; i < last && !unload; i++) {
 		failed = i;
 		/*
@@ -190,14 +200,15 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 	for (i = first; i < last; i++) {
 		if (!fresh[i] && !unload)
 			continue;
-		zone_free(l->zones[i]);
+		if (l->zones[i] != next[i])
+			zone_free(l->zones[i]);
 		if (fresh[i])
 			loader_info_loaded(&l->tinfo[i], next[i], now);
 		if (zone >= 0)
 			l->dropped[i] = unload;
 	}
 	for (i = 0; i < l->nzones; i++)
-		l->tinfo[i].served = next[i] != NULL;
+		l->tinfo[i].served = next[i] != NULL && !next[i]->expired;
 	free(l->zones);
 	l->zones = next;
 	next = NULL;
@@ -205,9 +216,12 @@ out:
 	if (rc < 0) {
 		loader_diag_text(&d, rc, err, errlen);
 		if (next != NULL)
-			for (i = first; i < last; i++)
+			for (i = first; i < last; i++) {
 				if (fresh[i])
 					zone_free(next[i]);
+				else if (unload && next[i] != NULL)
+					next[i]->expired = false; /* Still served as it was. */
+			}
 		if (failed < l->nzones) {
 			l->tinfo[failed].failures++;
 			snprintf(l->tinfo[failed].last_error, sizeof(l->tinfo[failed].last_error),

@@ -290,6 +290,28 @@ bld_slot(struct bld *b, struct rrt_slot *slot, uint32_t si)
 	return 0;
 }
 
+/*
+ * The apex node of every expired zone (its records were left out): names
+ * below it then find it as their closest encloser, and the answer engine
+ * answers SERVFAIL for the zone (t->zones[].expired).
+ */
+static int
+bld_expired(struct bld *b)
+{
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct zone *z = b->zones[i];
+		int64_t node;
+
+		if (!z->expired)
+			continue;
+		node = bld_node_get(b, z->apex, z->apex_len, (uint16_t)i);
+		if (node < 0)
+			return (int)node;
+		b->t->nodes[node].zone = (uint16_t)i;
+	}
+	return 0;
+}
+
 /* Zone entries: apex node, serial and the prebuilt negative-answer SOA (RFC 2308 section 5). */
 static int
 bld_zones(struct bld *b)
@@ -306,6 +328,15 @@ bld_zones(struct bld *b)
 		uint32_t minimum, ttl;
 		int64_t off;
 
+		if (z->expired && apex != NULL) {
+			t->zones[i] = (struct rrt_zone){
+				.apex = (uint32_t)(apex - t->nodes),
+				.serial = z->serial,
+				.apex_len = z->apex_len,
+				.expired = 1,
+			};
+			continue;
+		}
 		if (ref == NULL)
 			return sw_diag_set(b->diag, SW_EZONE_NOSOA, z->file, 0,
 					   "%s: no SOA at the apex", z->name);
@@ -395,7 +426,8 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 			nested = b->zones[k]->apex_len > z->apex_len &&
 				 dname_is_below_or_at(b->zones[k]->apex, b->zones[k]->apex_len,
 						      z->apex, z->apex_len);
-		for (size_t r = 0; r < z->nrrs; r++) {
+		/* An expired zone keeps its apex alone (bld_expired()). */
+		for (size_t r = 0; r < z->nrrs && !z->expired; r++) {
 			const struct zone_rr *rr = &z->rrs[r];
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len)) {
@@ -465,6 +497,9 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 		if (rc < 0)
 			goto fail;
 	}
+	rc = bld_expired(&b);
+	if (rc < 0)
+		goto fail;
 	for (size_t i = 0; i < nslots; i++) {
 		rc = bld_slot(&b, slots[i], (uint32_t)i);
 		if (rc < 0)

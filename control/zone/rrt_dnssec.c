@@ -246,8 +246,11 @@ bld_dnssec(struct bld *b)
 	for (uint16_t zi = 0; zi < t->nzones; zi++) {
 		const struct zone *z = b->zones[zi];
 		const struct rrt_node *apex = &t->nodes[t->zones[zi].apex];
-		uint32_t exp = zone_sig_expire(z);
+		uint32_t exp;
 
+		if (z->expired)
+			continue;
+		exp = zone_sig_expire(z);
 		t->zones[zi].sig_expire = exp;
 		if (exp != 0 && (int64_t)exp < (int64_t)now)
 			sw_warn("zone %s: a signature expired %lld s ago: validators will "

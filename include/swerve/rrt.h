@@ -176,6 +176,9 @@ struct rrt_zone {
 	uint32_t sig_expire; /* The earliest RRSIG expiration in the zone (Unix time), 0 unsigned. */
 	uint32_t parent_ds;
 	uint32_t parent_nsec;
+	/* 1: a secondary zone past EXPIRE: only its apex node is left, every name is SERVFAIL. */
+	uint8_t expired;
+	uint8_t pad2[3]; /* Zero. */
 };
 
 #define RRT_ZONE_NONE UINT16_MAX

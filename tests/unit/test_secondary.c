@@ -229,7 +229,7 @@ fx_done(void *arg, const struct loader_result *res)
 		secondary_loader_done(f->s, res);
 }
 
-/* The A answer for www.<zone>: its last octet, 0 for none, -1 for REFUSED. */
+/* The A answer for www.<zone>: its last octet, 0 for none, -1 for REFUSED, -2 for SERVFAIL. */
 static int
 fx_www(struct fx *f, const char *zone)
 {
@@ -247,6 +247,8 @@ fx_www(struct fx *f, const char *zone)
 	rcu_thread_offline();
 	if (rl > 4 && info.rcode == 5)
 		octet = -1;
+	else if (rl > 4 && info.rcode == 2)
+		octet = -2;
 	else if (rl > 4 && info.rcode == 0 && r[7] == 1)
 		octet = r[rl - 1];
 	return octet;
@@ -455,9 +457,9 @@ test_failures_and_expiry(void **state)
 	assert_int_equal(info(f)->serial, 10);
 	assert_false(info(f)->expired);
 
-	/* Unreachable past EXPIRE (20 "seconds" = 400 ms): REFUSED, and said so. */
+	/* Unreachable past EXPIRE (20 "seconds" = 400 ms): SERVFAIL, as Knot and BIND, and said so. */
 	RUN_UNTIL(f, info(f)->expired && !loader_zones(f->l, &(size_t){0})[ZSEC].served);
-	assert_int_equal(fx_www(f, "sec.test"), -1);
+	assert_int_equal(fx_www(f, "sec.test"), -2);
 	assert_int_equal(fx_www(f, "one.test"), 1);
 	assert_true(info(f)->expires == 0);
 
@@ -579,7 +581,7 @@ test_expiry_during_refresh(void **state)
 	assert_true(info(f)->busy);
 	assert_int_equal(fx_www(f, "sec.test"), 10);
 	RUN_UNTIL(f, !loader_zones(f->l, &(size_t){0})[ZSEC].served);
-	assert_int_equal(fx_www(f, "sec.test"), -1);
+	assert_int_equal(fx_www(f, "sec.test"), -2);
 	/* Retries go on, and the primary's return serves it again. */
 	g.delay_ms = 0;
 	g.fail = 0;

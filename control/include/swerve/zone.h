@@ -4,6 +4,7 @@
 #ifndef SWERVE_ZONE_H
 #define SWERVE_ZONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,12 @@ struct zone {
 	struct zone_rr *rrs; /* Records in file order. */
 	size_t nrrs;
 	uint32_t serial;     /* From the SOA. */
+	/*
+	 * Set by the loader for a secondary zone past EXPIRE: the table keeps
+	 * its apex alone, and every name in it is answered SERVFAIL (as Knot
+	 * and BIND do) until a primary answers again.
+	 */
+	bool expired;
 	void *storage;       /* Private: owner of the names and RDATA. */
 };
 
