@@ -379,6 +379,17 @@ port_log(const struct port *p)
 		"checksums %s",
 		p->id, p->name, p->driver, lstr, mac, p->mtu, p->nq, p->nq == 1 ? "" : "s",
 		p->rss ? " with RSS" : "", p->rx_ring, p->tx_ring, csum);
+	/*
+	 * DPDK 22.11's af_packet transmit waits in poll() without a timeout when
+	 * its TX ring is full, and only kernel work on the same CPU frees it: a
+	 * worker can stall for seconds (docs/hardening.md). Fine for the lab;
+	 * not for a node that must answer under load.
+	 */
+	if (strcmp(p->driver, "net_af_packet") == 0)
+		sw_warn("port %u (%s): the af_packet PMD can block a worker while its TX ring is "
+			"full (DPDK 22.11 polls without a timeout); use af_xdp or the NIC's own PMD "
+			"where answers must not stall",
+			p->id, p->name);
 }
 
 void
