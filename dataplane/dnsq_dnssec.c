@@ -17,6 +17,7 @@
 #include <urcu/compiler.h>
 
 #include "swerve/dname.h"
+#include "swerve/dnsq.h"
 #include "swerve/rrt.h"
 #include "dnsq_internal.h"
 
@@ -103,7 +104,7 @@ dnsq_wildcard_of(const uint8_t *ce, size_t ce_len, uint8_t buf[DNAME_MAXLEN])
 /* ---- NSEC3 (RFC 5155 7.2) ---- */
 
 /* RFC 5155 5: IH(0) = H(name | salt), IH(k) = H(IH(k-1) | salt), for @p's iterations. */
-static void
+void
 dnsq_nsec3_hash(const struct rrt_nsec3_param *p, const uint8_t *name, size_t len,
 		uint8_t out[RRT_NSEC3_HASH_LEN])
 {
@@ -215,13 +216,24 @@ static void
 dnsq_nsec3_ce_proof(struct dnsq_ctx *c, const struct rrt_zone *z, size_t ce_len, bool wildcard)
 {
 	const uint8_t *ce = c->name + c->name_len - ce_len;
+	const struct rrt_nsec3 *chain =
+		(const struct rrt_nsec3 *)(const void *)(c->t->arena + z->chain);
+	bool apex = ce_len == z->apex_len;
 	unsigned nc = dnsq_next_closer(c, ce_len);
 	uint8_t wc[DNAME_MAXLEN];
 	size_t wlen;
 
-	dnsq_nsec3_prove(c, z, ce, ce_len, true);
+	/* At the apex, the encloser's and the wildcard's entries were found at build time. */
+	if (apex && z->apex_n3 != RRT_NONE)
+		dnsq_nsec3_write(c, z, &chain[z->apex_n3]);
+	else
+		dnsq_nsec3_prove(c, z, ce, ce_len, true);
 	dnsq_nsec3_prove(c, z, c->name + nc, c->name_len - nc, false);
-	if (wildcard && (wlen = dnsq_wildcard_of(ce, ce_len, wc)) != 0)
+	if (!wildcard)
+		return;
+	if (apex && z->wild_n3 != RRT_NONE)
+		dnsq_nsec3_write(c, z, &chain[z->wild_n3]);
+	else if ((wlen = dnsq_wildcard_of(ce, ce_len, wc)) != 0)
 		dnsq_nsec3_prove(c, z, wc, wlen, false);
 }
 
@@ -276,10 +288,14 @@ dnsq_proof_nxdomain(struct dnsq_ctx *c, const struct rrt_node *ce)
 		dnsq_nsec3_ce_proof(c, z, ce->name_len, true);
 		return;
 	}
-	/* The NSEC that covers the name, and the one that covers the wildcard that would match. */
+	/*
+	 * The NSEC that covers the name, and the one that covers the wildcard
+	 * that would match (at the apex, found at build time).
+	 */
 	dnsq_nsec_write(c, z, dnsq_nsec_find(c, z, c->name, c->name_len));
-	wlen = dnsq_wildcard_of(rrt_node_name(c->t, ce), ce->name_len, wc);
-	if (wlen != 0)
+	if (ce->name_len == z->apex_len && z->wild_nsec != RRT_NONE)
+		dnsq_nsec_write(c, z, &c->t->nodes[z->wild_nsec]);
+	else if ((wlen = dnsq_wildcard_of(rrt_node_name(c->t, ce), ce->name_len, wc)) != 0)
 		dnsq_nsec_write(c, z, dnsq_nsec_find(c, z, wc, wlen));
 }
 

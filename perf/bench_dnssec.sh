@@ -29,6 +29,7 @@ done
 bench=$build/perf/bench_answer
 [ -x "$bench" ] || { echo "bench_dnssec: build $bench first (ninja -C $build)" >&2; exit 2; }
 
+[ -z "$json" ] || json=$(realpath -m "$json")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "swerve/dname.h"
+#include "swerve/dnsq.h"
 #include "swerve/error.h"
 #include "swerve/log.h"
 #include "swerve/rrt.h"
@@ -236,6 +237,67 @@ bld_nsec_chain(struct bld *b, uint16_t zi)
 	return 0;
 }
 
+/* The chain entry of @z matching (*@match) or covering the hash of @name, as the workers find it. */
+static uint32_t
+bld_nsec3_find(const struct rrt *t, const struct rrt_zone *z, const uint8_t *name, size_t len,
+	       bool *match)
+{
+	const struct rrt_nsec3 *chain = (const struct rrt_nsec3 *)(const void *)(t->arena + z->chain);
+	const struct rrt_nsec3_param *p =
+		(const struct rrt_nsec3_param *)(const void *)(t->arena + z->nsec3p);
+	uint8_t h[RRT_NSEC3_HASH_LEN];
+	uint32_t best = z->nchain - 1; /* Before the first hash: the chain wraps around. */
+
+	dnsq_nsec3_hash(p, name, len, h);
+	for (uint32_t i = 0; i < z->nchain; i++)
+		if (memcmp(chain[i].hash, h, RRT_NSEC3_HASH_LEN) <= 0)
+			best = i;
+	*match = memcmp(chain[best].hash, h, RRT_NSEC3_HASH_LEN) == 0;
+	return best;
+}
+
+/*
+ * The parts of an NXDOMAIN proof that depend on the apex alone, when the
+ * apex is the closest encloser (rrt_zone.apex_n3, wild_n3, wild_nsec).
+ */
+static void
+bld_apex_proofs(struct bld *b, uint16_t zi)
+{
+	struct rrt *t = b->t;
+	struct rrt_zone *z = &t->zones[zi];
+	const struct zone *src = b->zones[zi];
+	uint8_t wc[DNAME_MAXLEN];
+	bool match;
+
+	z->apex_n3 = z->wild_n3 = z->wild_nsec = RRT_NONE;
+	if (src->apex_len + 2 > DNAME_MAXLEN || z->nchain == 0)
+		return;
+	wc[0] = 1;
+	wc[1] = '*';
+	memcpy(wc + 2, src->apex, src->apex_len);
+	if (z->denial == RRT_DENIAL_NSEC3) {
+		uint32_t a = bld_nsec3_find(t, z, src->apex, src->apex_len, &match);
+
+		if (match)
+			z->apex_n3 = a;
+		z->wild_n3 = bld_nsec3_find(t, z, wc, src->apex_len + 2u, &match);
+		if (match)
+			z->wild_n3 = RRT_NONE; /* A wildcard at the apex: no cover to prove. */
+	} else if (z->denial == RRT_DENIAL_NSEC) {
+		const uint32_t *chain = (const uint32_t *)(const void *)(t->arena + z->chain);
+		uint32_t best = 0;
+
+		for (uint32_t i = 0; i < z->nchain; i++) {
+			const struct rrt_node *n = &t->nodes[chain[i]];
+
+			if (dname_canon_cmp(rrt_node_name(t, n), n->name_len, wc,
+					    src->apex_len + 2u) <= 0)
+				best = i;
+		}
+		z->wild_nsec = chain[best];
+	}
+}
+
 int
 bld_dnssec(struct bld *b)
 {
@@ -248,6 +310,7 @@ bld_dnssec(struct bld *b)
 		const struct rrt_node *apex = &t->nodes[t->zones[zi].apex];
 		uint32_t exp;
 
+		t->zones[zi].apex_n3 = t->zones[zi].wild_n3 = t->zones[zi].wild_nsec = RRT_NONE;
 		if (z->expired)
 			continue;
 		exp = zone_sig_expire(z);
@@ -268,14 +331,13 @@ bld_dnssec(struct bld *b)
 				return rc;
 			if (t->zones[zi].nchain != 0)
 				t->zones[zi].denial = RRT_DENIAL_NSEC3;
-			continue;
-		}
-		if (rrt_node_ref(t, apex, TYPE_NSEC) != NULL) {
+		} else if (rrt_node_ref(t, apex, TYPE_NSEC) != NULL) {
 			rc = bld_nsec_chain(b, zi);
 			if (rc < 0)
 				return rc;
 			t->zones[zi].denial = RRT_DENIAL_NSEC;
 		}
+		bld_apex_proofs(b, zi);
 	}
 	return 0;
 }

@@ -107,4 +107,15 @@ size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
 		   const struct dnsq_client *client, const uint8_t *query, size_t qlen, uint8_t *resp,
 		   size_t cap, unsigned flags, struct dnsq_info *info);
 
+struct rrt_nsec3_param;
+
+/*
+ * The NSEC3 hash of RFC 5155 5 (SHA-1, the parameters' salt and iterations)
+ * of the lowercase wire name @name into @out (20 octets). Allocates nothing:
+ * the workers' proofs call it, and the table builder (its precomputed apex
+ * proofs).
+ */
+void dnsq_nsec3_hash(const struct rrt_nsec3_param *p, const uint8_t *name, size_t len,
+		     uint8_t out[20]);
+
 #endif /* SWERVE_DNSQ_H */

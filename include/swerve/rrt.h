@@ -179,6 +179,16 @@ struct rrt_zone {
 	/* 1: a secondary zone past EXPIRE: only its apex node is left, every name is SERVFAIL. */
 	uint8_t expired;
 	uint8_t pad2[3]; /* Zero. */
+	/*
+	 * Most names that do not exist have the apex as closest encloser: the
+	 * parts of their proof that depend on the apex alone are found once, at
+	 * build time. NSEC3: the chain entries matching the apex and covering
+	 * "*.<apex>"; NSEC: the node whose NSEC covers "*.<apex>". RRT_NONE
+	 * when unsigned or absent.
+	 */
+	uint32_t apex_n3;
+	uint32_t wild_n3;
+	uint32_t wild_nsec;
 };
 
 #define RRT_ZONE_NONE UINT16_MAX
