@@ -67,24 +67,26 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 {
 	const struct rrt_ref *ref = rrt_node_ref(c->t, cut, DNSQ_TYPE_NS);
 	const struct rrt_rrset *rs = ref != NULL ? rrt_ref_rrset(c->t, ref) : NULL;
+	struct dnsq_ns_names names;
 
 	if (caa_unlikely(rs == NULL)) {
 		dnsq_error(c, DNSQ_RCODE_SERVFAIL);
 		return;
 	}
+	names.n = 0;
 	if (hops == 0) {
 		c->aa = false;
 		c->referral = true;
 	}
 	/* The NS RRset of a delegation is the child's, never signed in the parent. */
 	dnsq_write_ns(&c->out, rs, rrt_node_name(c->t, cut), cut->name_len,
-		      dnsq_owner_suffix(c, cut->name_len));
+		      dnsq_owner_suffix(c, cut->name_len), &names);
 	if (caa_unlikely(c->dnssec))
 		dnsq_proof_referral(c, cut);
 	ref = rrt_node_ref(c->t, cut, RRT_TYPE_GLUE);
 	if (ref != NULL)
 		dnsq_write_glue(&c->out, rrt_ref_rrset(c->t, ref), rrt_node_name(c->t, cut),
-				cut->name_len, dnsq_owner_suffix(c, cut->name_len));
+				cut->name_len, dnsq_owner_suffix(c, cut->name_len), &names);
 }
 
 /*

@@ -170,23 +170,38 @@ uint32_t dnsq_write_rrset_named(struct dnsq_out *out, enum dnsq_section sec,
 				uint16_t suffix);
 
 /*
- * Append a referral's glue block @rs (records stored with full owner names)
- * to the additional section, each owner below the delegation @cut (a
- * lowercase wire name of @cut_len octets) written as its labels above the
- * cut and the pointer @cut_ptr to the cut in the question (RFC 1035 4.1.4):
- * the glue of a delegation with many name servers then fits a UDP answer as
- * it does with Knot and NSD. Same return as above.
+ * The NS targets of a referral as written in the message, for the glue that
+ * follows: each target's name in the NS RRset (@name) and the offset where
+ * the message holds it. Targets past DNSQ_NS_NAMES are not remembered (their
+ * glue is compressed against the cut only).
  */
-uint32_t dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
-			 unsigned cut_len, uint16_t cut_ptr);
+#define DNSQ_NS_NAMES 16
+struct dnsq_ns_names {
+	const uint8_t *name[DNSQ_NS_NAMES];
+	uint16_t off[DNSQ_NS_NAMES];
+	unsigned n;
+};
 
 /*
  * Append a delegation's NS RRset @rs (owner the cut, @cut_ptr) to the
- * authority section with each target below the cut compressed against it
- * the same way (RFC 1035 4.1.4 allows it in NS RDATA). Same return.
+ * authority section with each target below the cut (a lowercase wire name
+ * of @cut_len octets) written as its labels above the cut and the pointer
+ * @cut_ptr to the cut in the question (RFC 1035 4.1.4 allows it in NS
+ * RDATA). Where each target went is noted in @names. Same return as above.
  */
 uint32_t dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
-		       unsigned cut_len, uint16_t cut_ptr);
+		       unsigned cut_len, uint16_t cut_ptr, struct dnsq_ns_names *names);
+
+/*
+ * Append a referral's glue block @rs (records stored with full owner names)
+ * to the additional section. An owner that is one of the NS targets in
+ * @names is a pointer to that target in the NS RDATA, as Knot and NSD write
+ * it; another owner below the cut is its labels above the cut and @cut_ptr.
+ * The glue of a delegation with many name servers then fits a UDP answer as
+ * it does with those servers. Same return as above.
+ */
+uint32_t dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
+			 unsigned cut_len, uint16_t cut_ptr, const struct dnsq_ns_names *names);
 
 /* Append a CH TXT record, owner the qname, carrying @text split into character-strings. */
 void dnsq_write_chaos_txt(struct dnsq_out *out, const char *text);

@@ -119,7 +119,7 @@ dnsq_cut_prefix(const uint8_t *name, unsigned len, const uint8_t *cut, unsigned 
 
 uint32_t
 dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
-	      unsigned cut_len, uint16_t cut_ptr)
+	      unsigned cut_len, uint16_t cut_ptr, struct dnsq_ns_names *names)
 {
 	uint32_t start = out->pos;
 	uint8_t *w = out->buf + start;
@@ -139,6 +139,12 @@ dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *c
 			return 0;
 		}
 		dnsq_put16(w + used, cut_ptr);
+		/* A target that is the cut itself is only a pointer: glue points at the cut anyway. */
+		if (keep > 0 && names->n < DNSQ_NS_NAMES &&
+		    start + used + 2u + DNSQ_RR_FIXED <= DNSQ_PTR_MAX) {
+			names->name[names->n] = rd;
+			names->off[names->n++] = (uint16_t)(start + used + 2u + DNSQ_RR_FIXED);
+		}
 		memcpy(w + used + 2, rs->wire + p + 2, DNSQ_RR_FIXED - 2);
 		dnsq_put16(w + used + DNSQ_RR_FIXED, (uint16_t)rdlen);
 		memcpy(w + used + 2 + DNSQ_RR_FIXED, rd, keep);
@@ -151,9 +157,26 @@ dnsq_write_ns(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *c
 	return start;
 }
 
+/* The compression pointer to NS target @name (@len octets) in the message, or 0. */
+static uint16_t
+dnsq_ns_name_at(const struct dnsq_ns_names *names, const uint8_t *name, unsigned len)
+{
+	for (unsigned i = 0; i < names->n; i++) {
+		const uint8_t *t = names->name[i];
+		unsigned k = 0;
+
+		/* Label lengths are below 'A': lowering both names compares them. */
+		while (k < len && dname_lower_octet(t[k]) == dname_lower_octet(name[k]))
+			k++;
+		if (k == len)
+			return (uint16_t)(0xC000u | names->off[i]);
+	}
+	return 0;
+}
+
 uint32_t
 dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t *cut,
-		unsigned cut_len, uint16_t cut_ptr)
+		unsigned cut_len, uint16_t cut_ptr, const struct dnsq_ns_names *names)
 {
 	uint32_t start = out->pos;
 	uint8_t *w = out->buf + start;
@@ -168,8 +191,16 @@ dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t 
 		unsigned keep; /* Octets of the owner written as they are. */
 		uint32_t rest = DNSQ_RR_FIXED + dnsq_get16(owner + olen + 8);
 
-		/* The labels above the cut, then a pointer to the cut: in the question already. */
-		keep = dnsq_cut_prefix(owner, olen, cut, cut_len);
+		uint16_t ptr = dnsq_ns_name_at(names, owner, olen);
+
+		/*
+		 * A pointer to the target in the NS RDATA, or the labels above the
+		 * cut and a pointer to the cut: in the question already.
+		 */
+		if (ptr != 0)
+			keep = 0;
+		else
+			keep = dnsq_cut_prefix(owner, olen, cut, cut_len), ptr = cut_ptr;
 		if (keep + (keep < olen ? 2u : 0u) + rest > room - used) {
 			out->full = true;
 			return 0;
@@ -177,7 +208,7 @@ dnsq_write_glue(struct dnsq_out *out, const struct rrt_rrset *rs, const uint8_t 
 		memcpy(w + used, owner, keep);
 		used += keep;
 		if (keep < olen) {
-			dnsq_put16(w + used, cut_ptr);
+			dnsq_put16(w + used, ptr);
 			used += 2;
 		}
 		memcpy(w + used, owner + olen, rest);

@@ -318,7 +318,7 @@ class Rule:
                 if not glue or not partial_of(pn["ar"], glue) or \
                         (pn["ar"] == frozenset(glue)) != (arg == "complete"):
                     return None
-                if message_size(q, [nsset] + dnssec_ns + glue) <= udp_limit(q):
+                if message_size(q, [nsset] + dnssec_ns + glue, cut) <= udp_limit(q):
                     return None
                 pn["tc"] = True
                 for k in ("an", "ns", "ar"):
@@ -657,24 +657,46 @@ def udp_limit(q):
     return max(512, min(q["edns"].get("payload", 512), 1232))
 
 
-def message_size(q, sets):
+def message_size(q, sets, cut=None):
     """The size of swerve's response to @q holding @sets (in authority/additional), as its
-    writer lays it out (include/swerve/rrt.h, "Precompiled RRsets"): an owner that is the
-    qname or a suffix of it is a compression pointer, every other owner and every name in
-    RDATA is written in full (RFC 1035 4.1.4 leaves compression to the writer). Knot and NSD
-    compress every name, so a referral can fit them and not swerve."""
+    writer lays it out (include/swerve/rrt.h, "Precompiled RRsets"; dataplane/dnsq_write.c):
+    an owner that is the qname or a suffix of it is a compression pointer. In a referral to
+    @cut, the NS targets at or below the cut are their labels above it and a pointer, and a
+    glue owner is a pointer to its NS target (the first 16 targets) or its labels above the
+    cut and a pointer. Every other owner and every other name in RDATA is written in full
+    (RFC 1035 4.1.4 leaves compression to the writer). Knot and NSD compress every name."""
     qn = q["qname"].lower().rstrip(".") + "."
+    cut = cut.lower() if cut else None
+    targets = set()
 
     def name_len(n):
         return len(dnswire.name_wire(n))
 
+    def above_cut(n):
+        n = n.lower()
+        if cut is None or not (n == cut or n.endswith("." + cut) or cut == "."):
+            return None
+        return name_len(n) - name_len(cut) + 2
+
     size = 12 + name_len(q["qname"]) + 4
     for rs in sets:
         layout = dnswire.NAME_LAYOUT.get(rs[1])
+        ns_at_cut = cut is not None and rs[1] == 2 and rs[0].lower() == cut
         for rd in rs[4]:
-            size += (2 if qn == rs[0] or qn.endswith("." + rs[0]) or rs[0] == "." else
-                     name_len(rs[0])) + 10
-            if layout is None:
+            if qn == rs[0] or qn.endswith("." + rs[0]) or rs[0] == ".":
+                size += 2
+            elif rs[1] in (1, 28) and rs[0].lower() in targets:
+                size += 2
+            elif rs[1] in (1, 28) and above_cut(rs[0]) is not None:
+                size += above_cut(rs[0])
+            else:
+                size += name_len(rs[0])
+            size += 10
+            if ns_at_cut and above_cut(rd) is not None:
+                size += above_cut(rd)
+                if rd.lower() != cut and len(targets) < 16:
+                    targets.add(rd.lower())
+            elif layout is None:
                 size += len(rd) // 2
             else:
                 for part, f in zip(rd.split(" "), layout + ["x"] * 8):
