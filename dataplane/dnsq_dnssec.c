@@ -8,6 +8,7 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,31 +123,81 @@ dnsq_nsec3_hash(const struct rrt_nsec3_param *p, const uint8_t *name, size_t len
 	}
 }
 
+/* Octets @off to @off + 7 of an NSEC3 hash as a number that sorts as the octets do. */
+static inline uint64_t
+dnsq_hash_key(const uint8_t *h, unsigned off)
+{
+	uint64_t k;
+
+	memcpy(&k, h + off, sizeof(k));
+	return be64toh(k);
+}
+
+/* The last 4 octets of an NSEC3 hash, the same way. */
+static inline uint32_t
+dnsq_hash_tail(const uint8_t *h)
+{
+	uint32_t k;
+
+	memcpy(&k, h + 16, sizeof(k));
+	return be32toh(k);
+}
+
+/* -1, 0 or 1 as hash @a sorts before, equal to or after @h (@hk its first key). */
+static inline int
+dnsq_hash_cmp(const uint8_t *a, const uint8_t *h, uint64_t hk)
+{
+	uint64_t x = dnsq_hash_key(a, 0), y = hk;
+	uint32_t xt, yt;
+
+	if (x == y) {
+		x = dnsq_hash_key(a, 8);
+		y = dnsq_hash_key(h, 8);
+		if (x == y) {
+			xt = dnsq_hash_tail(a);
+			yt = dnsq_hash_tail(h);
+			return (xt > yt) - (xt < yt);
+		}
+	}
+	return (x > y) - (x < y);
+}
+
 /*
  * The NSEC3 of @z that matches (*@match) or covers the hash @h: the last
  * one not after it, or the last of the chain when @h sorts before all
- * (the chain wraps around).
+ * (the chain wraps around). Hashes are compared as big-endian numbers, the
+ * first 8 octets first and the rest only when those are equal (a match, in
+ * practice): a binary search of 10,000 hashes is about 14 steps, and a call
+ * to memcmp in each was a third of an NSEC3 NODATA answer.
  */
 static const struct rrt_nsec3 *
 dnsq_nsec3_find(const struct dnsq_ctx *c, const struct rrt_zone *z,
 		const uint8_t h[RRT_NSEC3_HASH_LEN], bool *match)
 {
 	const struct rrt_nsec3 *chain = (const struct rrt_nsec3 *)(const void *)(c->t->arena + z->chain);
-	uint32_t lo = 0, hi = z->nchain;
+	uint64_t hk = dnsq_hash_key(h, 0);
+	uint32_t lo = 0, n = z->nchain;
+	int cmp;
 
-	if (memcmp(chain[0].hash, h, RRT_NSEC3_HASH_LEN) > 0) {
-		*match = false;
-		return &chain[z->nchain - 1];
-	}
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
+	/* The last entry whose first 8 octets are not above h's (chain[lo] <= h holds for them). */
+	if (dnsq_hash_key(chain[0].hash, 0) <= hk) {
+		while (n > 1) {
+			uint32_t half = n / 2;
 
-		if (memcmp(chain[mid].hash, h, RRT_NSEC3_HASH_LEN) <= 0)
-			lo = mid;
-		else
-			hi = mid;
+			lo = dnsq_hash_key(chain[lo + half].hash, 0) <= hk ? lo + half : lo;
+			n -= half;
+		}
 	}
-	*match = memcmp(chain[lo].hash, h, RRT_NSEC3_HASH_LEN) == 0;
+	/* Entries that share those 8 octets with h (a match, in practice) decide on the rest. */
+	while ((cmp = dnsq_hash_cmp(chain[lo].hash, h, hk)) > 0) {
+		if (lo == 0) {
+			/* h sorts before the whole chain: the last NSEC3 covers it. */
+			*match = false;
+			return &chain[z->nchain - 1];
+		}
+		lo--;
+	}
+	*match = cmp == 0;
 	return &chain[lo];
 }
 
