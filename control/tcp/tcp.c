@@ -24,6 +24,7 @@
 #include "swerve/error.h"
 #include "swerve/log.h"
 #include "swerve/rrt.h"
+#include "swerve/svc_addr.h"
 #include "swerve/tcp.h"
 #include "tcp_table.h"
 
@@ -369,49 +370,18 @@ tcp_thread(void *arg)
 static int
 tcp_listen_one(const struct svc_addr *a)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	char text[INET6_ADDRSTRLEN];
-	int fd, one = 1, ret;
+	int fd, ret;
 
-	memset(&ss, 0, sizeof(ss));
-	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto fail;
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(TCP_PORT);
-		sin->sin_addr = a->v4;
-		sl = sizeof(*sin);
-		if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
-			goto fail;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(TCP_PORT);
-		sin6->sin6_addr = a->v6;
-		sl = sizeof(*sin6);
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-			goto fail;
-		/* IPv6 sockets honour IP_FREEBIND too; older headers lack IPV6_FREEBIND. */
-		if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
-			goto fail;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, TCP_BACKLOG) < 0)
-		goto fail;
-	return fd;
-
-fail:
-	ret = -errno;
+	fd = svc_addr_bind(a, SOCK_STREAM, TCP_PORT);
+	if (fd >= 0 && listen(fd, TCP_BACKLOG) == 0)
+		return fd;
+	ret = fd < 0 ? fd : -errno;
+	if (fd >= 0)
+		close(fd);
 	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6,
 		  text, sizeof(text));
 	sw_err("tcp: cannot listen on %s port %d: %s", text, TCP_PORT, strerror(-ret));
-	close(fd);
 	return ret;
 }
 

@@ -21,6 +21,7 @@
 #include "swerve/log.h"
 #include "swerve/metrics.h"
 #include "swerve/secondary.h"
+#include "swerve/svc_addr.h"
 #include "swerve/xfr.h"
 
 #include "secondary_core.h"
@@ -338,47 +339,6 @@ sec_on_notify(void *arg, int fd, uint32_t events)
 	}
 }
 
-static int
-sec_notify_socket(const struct svc_addr *a, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int one = 1;
-	int fd;
-
-	memset(&ss, 0, sizeof(ss));
-	fd = socket(a->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr = a->v4;
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sin6->sin6_addr = a->v6;
-		sl = sizeof(*sin6);
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-			goto fail;
-	}
-	/* The service addresses sit on the exception tap, which may not be up yet. */
-	if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		goto fail;
-	return fd;
-fail:
-	one = -errno;
-	close(fd);
-	return one;
-}
-
 int
 secondary_notify_open(struct secondary *s, uint16_t port)
 {
@@ -412,7 +372,7 @@ secondary_notify_open(struct secondary *s, uint16_t port)
 		evloop_timer_arm(s->loop, &sec_rej_timer, SEC_REJECT_LOG_MS);
 	}
 	for (size_t i = 0; i < s->cfg->naddrs; i++) {
-		int fd = sec_notify_socket(&s->cfg->addrs[i], port);
+		int fd = svc_addr_bind(&s->cfg->addrs[i], SOCK_DGRAM, port);
 
 		if (fd < 0) {
 			rc = fd;

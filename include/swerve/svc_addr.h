@@ -21,4 +21,13 @@ struct svc_addr {
 	uint8_t prefix; /* Prefix length for the exception interface (default 24 / 64). */
 };
 
+/*
+ * A non-blocking socket of @type (SOCK_STREAM or SOCK_DGRAM) bound to @port
+ * of @a, even before the address exists on any interface (IP_FREEBIND: the
+ * service addresses sit on the exception tap, which may not be up yet). IPv6
+ * sockets are IPv6-only; stream sockets get SO_REUSEADDR. Returns the
+ * descriptor or -errno.
+ */
+int svc_addr_bind(const struct svc_addr *a, int type, uint16_t port);
+
 #endif /* SWERVE_SVC_ADDR_H */
