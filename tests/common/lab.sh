@@ -43,6 +43,9 @@
 #   lab_shutdown                        SIGINT: swerved must exit 0, no sanitizer report, no tap
 #   lab_sanitizer_check [LOG]           fail on an AddressSanitizer/LeakSanitizer/UBSan report
 #   lab_metric PORT NAME / lab_field KEY LINE   a Prometheus value / a key=value field
+#   lab_until SECS CMD...               run CMD every 0.1 s until it succeeds, for at most SECS
+#   lab_zone_get ZONE EXPR / lab_zone_true ZONE EXPR   a Python expression on zone-list's
+#                                       entry z for ZONE (t: its transfer) / whether it is True
 #   pass MSG / fail MSG                 one check ($failures counts the failures; LAB_TAG suffix)
 #   lab_verdict [NAME]                  exit 0 when nothing failed, else show the log and exit 1
 #   lab_cleanup                         the EXIT trap: processes, lab, taps, DPDK files, $tmp
@@ -486,6 +489,29 @@ lab_shutdown()
 		pass "tap removed at exit"
 	fi
 }
+
+# lab_until SECS CMD...: run CMD every 0.1 s until it succeeds; fails after SECS seconds.
+lab_until() {
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# lab_zone_get ZONE EXPR: EXPR (Python) evaluated on swervectl zone-list's entry "z" for ZONE,
+# "t" being its transfer state; the error text when there is none.
+lab_zone_get() {
+	timeout 10 "$swervectl" -s "$tmp/control.sock" --json zone-list 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+z = [z for z in r["zones"] if z["zone"].rstrip(".") == sys.argv[1]][0]
+t = z.get("transfer") or {}
+print(eval(sys.argv[2]))' "$1" "$2" 2>&1
+}
+lab_zone_true() { [ "$(lab_zone_get "$1" "$2")" = True ]; }
 
 # lab_metric PORT NAME_WITH_LABELS: the value summed over the lines starting so (0 when absent),
 # scraped in the server namespace.

@@ -37,32 +37,12 @@ lab_on_exit() {
 
 kc() { timeout 10 knotc -s "$K/knot.sock" "$@" >/dev/null; }
 ctl() { timeout 10 "$swervectl" -s "$tmp/control.sock" "$@"; }
-# zget ZONE EXPR: a python expression on zone-list's entry "z" for ZONE ("t" = its transfer).
-zget() {
-	ctl --json zone-list 2>/dev/null | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-z = [z for z in r["zones"] if z["zone"].rstrip(".") == sys.argv[1]][0]
-t = z.get("transfer") or {}
-print(eval(sys.argv[2]))' "$1" "$2" 2>&1
-}
 www() { ip netns exec "$SWERVE_NS" dig +time=1 +tries=2 +short @198.18.0.53 "www.$1" A 2>/dev/null; }
 rcode() {
 	ip netns exec "$SWERVE_NS" dig +time=1 +tries=2 +noall +comments @198.18.0.53 "www.$1" A |
 		sed -n 's/.*status: \([A-Z]*\).*/\1/p'
 }
-# until SECONDS CMD...: retry CMD every 0.1 s for at most SECONDS.
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 www_is() { [ "$(www "$1")" = "$2" ]; }
-zget_true() { [ "$(zget "$1" "$2")" = True ]; }
 
 knot_zone() {
 	printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns1 h 1 3600 600 86400 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 192.0.2.1\n' \
@@ -126,7 +106,7 @@ knot_start() {
 	ip netns exec "$SWERVE_NS" knotd -c "$K/knot.conf" >"$K/knotd.out" 2>&1 &
 	knotpid=$!
 	lab_track $knotpid
-	until_ok 5 kc status || { echo "FAIL: knotd did not start"; cat "$K/knotd.out" "$K/knotd.log"; exit 1; }
+	lab_until 5 kc status || { echo "FAIL: knotd did not start"; cat "$K/knotd.out" "$K/knotd.log"; exit 1; }
 }
 
 knot_stop() {
@@ -198,70 +178,70 @@ EOF
 lab_start ""
 
 # ---- initial AXFR ----
-if until_ok 10 www_is sec.test 192.0.2.1; then
+if lab_until 10 www_is sec.test 192.0.2.1; then
 	pass "initial AXFR: www.sec.test answered through the DPDK port"
 else
 	fail "initial AXFR: www.sec.test is '$(www sec.test)'"
 fi
-[ "$(zget sec.test 'z["role"], t["last_kind"], t["axfr"], t["serial"], z["served"]')" = \
+[ "$(lab_zone_get sec.test 'z["role"], t["last_kind"], t["axfr"], t["serial"], z["served"]')" = \
 	"('secondary', 'axfr', 1, 1, True)" ] && pass "zone-list: secondary, axfr, serial 1, served" ||
-	fail "zone-list after the AXFR: $(zget sec.test 'z')"
+	fail "zone-list after the AXFR: $(lab_zone_get sec.test 'z')"
 [ -s "$tmp/sec.test.zone" ] && pass "local copy written" || fail "no local copy $tmp/sec.test.zone"
 
 # ---- change + NOTIFY -> IXFR ----
 knot_set sec.test 2 || fail "knotc change"
 notify sec.test
-if until_ok 5 www_is sec.test 192.0.2.2; then
+if lab_until 5 www_is sec.test 192.0.2.2; then
 	pass "change on the primary: NOTIFY then IXFR, new answer served"
 else
 	fail "after the change www.sec.test is '$(www sec.test)'"
 fi
-[ "$(zget sec.test 't["last_kind"], t["ixfr"], t["serial"], t["notifies"] >= 1')" = "('ixfr', 1, 2, True)" ] &&
-	pass "zone-list: ixfr to serial 2 after a NOTIFY" || fail "zone-list after the IXFR: $(zget sec.test 't')"
+[ "$(lab_zone_get sec.test 't["last_kind"], t["ixfr"], t["serial"], t["notifies"] >= 1')" = "('ixfr', 1, 2, True)" ] &&
+	pass "zone-list: ixfr to serial 2 after a NOTIFY" || fail "zone-list after the IXFR: $(lab_zone_get sec.test 't')"
 
 # ---- no journal -> AXFR fall-back ----
-until_ok 5 www_is nj.test 192.0.2.1 || fail "nj.test not transferred: $(zget nj.test 't')"
+lab_until 5 www_is nj.test 192.0.2.1 || fail "nj.test not transferred: $(lab_zone_get nj.test 't')"
 knot_set nj.test 3 || fail "knotc change nj.test"
 notify nj.test
-if until_ok 5 www_is nj.test 192.0.2.3; then
-	[ "$(zget nj.test 't["last_kind"], t["axfr"], t["ixfr"]')" = "('axfr', 2, 0)" ] &&
+if lab_until 5 www_is nj.test 192.0.2.3; then
+	[ "$(lab_zone_get nj.test 't["last_kind"], t["axfr"], t["ixfr"]')" = "('axfr', 2, 0)" ] &&
 		pass "primary without journal: IXFR answered with the whole zone, served" ||
-		fail "nj.test transfer state: $(zget nj.test 't')"
+		fail "nj.test transfer state: $(lab_zone_get nj.test 't')"
 else
 	fail "nj.test after the change: '$(www nj.test)'"
 fi
 
 # ---- unsigned when the primary wants TSIG ----
-until_ok 5 zget_true un.test 't["last_error"] is not None' || true
-[ "$(rcode un.test)" = REFUSED ] && [ "$(zget un.test 'z["served"], t["axfr"]')" = "(False, 0)" ] &&
-	pass "unsigned transfer refused by the primary: zone not served (REFUSED), error: $(zget un.test 't["last_error"]' | head -c 100)" ||
-	fail "un.test: rcode $(rcode un.test), $(zget un.test 't')"
+lab_until 5 lab_zone_true un.test 't["last_error"] is not None' || true
+[ "$(rcode un.test)" = REFUSED ] && [ "$(lab_zone_get un.test 'z["served"], t["axfr"]')" = "(False, 0)" ] &&
+	pass "unsigned transfer refused by the primary: zone not served (REFUSED), error: $(lab_zone_get un.test 't["last_error"]' | head -c 100)" ||
+	fail "un.test: rcode $(rcode un.test), $(lab_zone_get un.test 't')"
 
 # ---- the fake primary: cut off, garbage, older serial ----
-until_ok 5 www_is fk.test 192.0.2.5 || fail "fk.test initial transfer: $(zget fk.test 't')"
+lab_until 5 www_is fk.test 192.0.2.5 || fail "fk.test initial transfer: $(lab_zone_get fk.test 't')"
 for m in cut garbage; do
-	before=$(zget fk.test 't["failures"]')
+	before=$(lab_zone_get fk.test 't["failures"]')
 	fake_mode "$m" 6
 	ctl zone-refresh fk.test >/dev/null || fail "zone-refresh fk.test"
-	if until_ok 5 zget_true fk.test "t['failures'] > $before"; then
-		[ "$(www fk.test)" = 192.0.2.5 ] && [ "$(zget fk.test 't["serial"]')" = 5 ] &&
-			pass "$m transfer: still serial 5 served; error: $(zget fk.test 't["last_error"]' | head -c 120)" ||
-			fail "$m transfer changed what is served: $(www fk.test) $(zget fk.test 't')"
+	if lab_until 5 lab_zone_true fk.test "t['failures'] > $before"; then
+		[ "$(www fk.test)" = 192.0.2.5 ] && [ "$(lab_zone_get fk.test 't["serial"]')" = 5 ] &&
+			pass "$m transfer: still serial 5 served; error: $(lab_zone_get fk.test 't["last_error"]' | head -c 120)" ||
+			fail "$m transfer changed what is served: $(www fk.test) $(lab_zone_get fk.test 't')"
 	else
-		fail "$m transfer: no failure reported: $(zget fk.test 't')"
+		fail "$m transfer: no failure reported: $(lab_zone_get fk.test 't')"
 	fi
 done
 fake_mode serial 3
-axfrs=$(zget fk.test 't["axfr"]')
+axfrs=$(lab_zone_get fk.test 't["axfr"]')
 ctl zone-refresh fk.test >/dev/null
-until_ok 5 zget_true fk.test 't["last_error"] is None and not t["busy"]' || true
-[ "$(www fk.test)" = 192.0.2.5 ] && [ "$(zget fk.test 't["axfr"], t["serial"]')" = "($axfrs, 5)" ] &&
+lab_until 5 lab_zone_true fk.test 't["last_error"] is None and not t["busy"]' || true
+[ "$(www fk.test)" = 192.0.2.5 ] && [ "$(lab_zone_get fk.test 't["axfr"], t["serial"]')" = "($axfrs, 5)" ] &&
 	pass "older serial on the primary: nothing transferred, serial 5 kept" ||
-	fail "older serial: $(www fk.test) $(zget fk.test 't')"
+	fail "older serial: $(www fk.test) $(lab_zone_get fk.test 't')"
 fake_mode serial 8
 ctl zone-retransfer fk.test >/dev/null
-until_ok 5 www_is fk.test 192.0.2.8 && pass "zone-retransfer: serial 8 served" ||
-	fail "zone-retransfer: $(www fk.test) $(zget fk.test 't')"
+lab_until 5 www_is fk.test 192.0.2.8 && pass "zone-retransfer: serial 8 served" ||
+	fail "zone-retransfer: $(www fk.test) $(lab_zone_get fk.test 't')"
 
 # ---- NOTIFY from a stranger, through the DPDK port ----
 nrc=$(ip netns exec "$SWERVE_NS" python3 - "$STRANGER" <<'EOF'
@@ -292,11 +272,11 @@ sleep 1
 ok=0
 for i in $(seq 1 "$IXFRS"); do
 	v=$((100 + i))
-	knot_set sec.test "$v" && notify sec.test && until_ok 5 www_is sec.test "192.0.2.$v" && ok=$((ok + 1))
+	knot_set sec.test "$v" && notify sec.test && lab_until 5 www_is sec.test "192.0.2.$v" && ok=$((ok + 1))
 done
-ixfrs=$(zget sec.test 't["ixfr"]')
+ixfrs=$(lab_zone_get sec.test 't["ixfr"]')
 [ "$ok" -eq "$IXFRS" ] && pass "$IXFRS changes served under load ($ixfrs IXFRs in all)" ||
-	fail "only $ok of $IXFRS changes served: $(zget sec.test 't')"
+	fail "only $ok of $IXFRS changes served: $(lab_zone_get sec.test 't')"
 wait "$perfpid"
 lab_untrack "$perfpid"
 sent=$(awk '/Queries sent:/ { print $3 }' "$tmp/dnsperf.out")
@@ -321,14 +301,14 @@ s = s.replace("key: fl.key}]\n    retry: 2", "key: wrong.key}]\n    retry: 2", 1
 open(p, "w").write(s)
 EOF
 lab_swerved_start -a
-if until_ok 15 www_is sec.test "$last"; then
+if lab_until 15 www_is sec.test "$last"; then
 	pass "restart with the primary down: the on-disk copy ($last) is served"
 else
 	fail "after the restart www.sec.test is '$(www sec.test)'"
 fi
-until_ok 5 zget_true sec.test 't["last_error"] is not None' &&
-	pass "primary unreachable reported: $(zget sec.test 't["last_error"]' | head -c 120)" ||
-	fail "no error with the primary down: $(zget sec.test 't')"
+lab_until 5 lab_zone_true sec.test 't["last_error"] is not None' &&
+	pass "primary unreachable reported: $(lab_zone_get sec.test 't["last_error"]' | head -c 120)" ||
+	fail "no error with the primary down: $(lab_zone_get sec.test 't')"
 
 # ---- wrong TSIG key: refused, nothing served changes ----
 knot_start
@@ -336,8 +316,8 @@ knot_set sec.test 77
 notify sec.test
 ctl zone-refresh sec.test >/dev/null
 sleep 2
-until_ok 5 zget_true sec.test 'not t["busy"]' || true
-err=$(zget sec.test 't["last_error"]')
+lab_until 5 lab_zone_true sec.test 'not t["busy"]' || true
+err=$(lab_zone_get sec.test 't["last_error"]')
 if [ "$(www sec.test)" = "$last" ] && [ "$err" != None ]; then
 	pass "wrong TSIG key: still $last served; error: $(head -c 120 <<<"$err")"
 else

@@ -39,24 +39,6 @@ lab_on_exit() {
 
 kc() { timeout 60 knotc -s "$K/knot.sock" "$@" >/dev/null; }
 ctl() { timeout 10 "$swervectl" -s "$tmp/control.sock" "$@"; }
-zget() {
-	ctl --json zone-list 2>/dev/null | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-z = [z for z in r["zones"] if z["zone"].rstrip(".") == sys.argv[1]][0]
-t = z.get("transfer") or {}
-print(eval(sys.argv[2]))' "$1" "$2" 2>&1
-}
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-zget_true() { [ "$(zget "$1" "$2")" = True ]; }
 a_of() { lab_cl dig +time=1 +tries=2 +short @198.18.0.53 "$1" A 2>/dev/null | head -1; }
 a_is() { [ "$(a_of "$1")" = "$2" ]; }
 metric() { lab_metric "$MPORT" "$1"; }
@@ -124,7 +106,7 @@ knot_start() {
 	ip netns exec "$SWERVE_NS" knotd -c "$K/knot.conf" >"$K/knotd.out" 2>&1 &
 	knotpid=$!
 	lab_track $knotpid
-	until_ok 20 kc zone-status big.test || { echo "FAIL: knotd did not start"; cat "$K/knotd.out"; exit 1; }
+	lab_until 20 kc zone-status big.test || { echo "FAIL: knotd did not start"; cat "$K/knotd.out"; exit 1; }
 }
 knot_stop() { lab_stop_pid "$knotpid"; lab_untrack "$knotpid"; knotpid=; }
 
@@ -167,20 +149,20 @@ t0=$(date +%s.%N)
 lab_start -m "127.0.0.1:$MPORT"
 
 # ---- AXFR of the big zone ----
-if until_ok 60 zget_true big.test 't["serial"] == 1 and z["served"]'; then
+if lab_until 60 lab_zone_true big.test 't["serial"] == 1 and z["served"]'; then
 	t1=$(date +%s.%N)
-	pass "AXFR of $NAMES names served ($(zget big.test 'z["names"]') names in the table, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s from start)"
+	pass "AXFR of $NAMES names served ($(lab_zone_get big.test 'z["names"]') names in the table, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s from start)"
 else
-	fail "big.test not served: $(zget big.test 't')"
+	fail "big.test not served: $(lab_zone_get big.test 't')"
 fi
 a_is host-1.big.test 198.18.0.1 && pass "host-1.big.test answered" || fail "host-1.big.test: '$(a_of host-1.big.test)'"
 
 # ---- names ldns does not escape ----
-if until_ok 20 zget_true odd.test 'z["served"]' && a_is '\$odd.odd.test' 192.0.2.36 &&
+if lab_until 20 lab_zone_true odd.test 'z["served"]' && a_is '\$odd.odd.test' 192.0.2.36 &&
 	a_is 'a\"b.odd.test' 192.0.2.34; then
 	pass "odd.test: '\\\$odd' and 'a\\\"b' transferred and served"
 else
-	fail "odd.test: \$odd '$(a_of '\$odd.odd.test')' a\"b '$(a_of 'a\"b.odd.test')' $(zget odd.test 't')"
+	fail "odd.test: \$odd '$(a_of '\$odd.odd.test')' a\"b '$(a_of 'a\"b.odd.test')' $(lab_zone_get odd.test 't')"
 fi
 grep -q '^\\036odd\.odd\.test\.' "$tmp/odd.test.zone" && pass "local copy writes '\$' as \\036" ||
 	fail "odd.test local copy: $(head -c 600 "$tmp/odd.test.zone")"
@@ -193,16 +175,16 @@ lab_cl timeout 90 dnsperf -s 198.18.0.53 -d "$tmp/queries" -l 20 -Q 3000 -c 4 -t
 perfpid=$!
 lab_track $perfpid
 sleep 2
-ixfr0=$(zget big.test 't["ixfr"]')
+ixfr0=$(lab_zone_get big.test 't["ixfr"]')
 cp "$tmp/big.v2" "$K/big.test.zone"
 tc=$(date +%s.%N)
 kc zone-reload big.test || fail "knotc zone-reload big.test"
 ctl zone-refresh big.test >/dev/null
-if until_ok 60 zget_true big.test 't["serial"] == 2'; then
+if lab_until 60 lab_zone_true big.test 't["serial"] == 2'; then
 	ts=$(date +%s.%N)
-	pass "IXFR of $CHANGES changes served $(awk -v a="$tc" -v b="$ts" 'BEGIN { printf "%.2f", b - a }') s after the primary's reload (kind $(zget big.test 't["last_kind"]'), ixfr $ixfr0 -> $(zget big.test 't["ixfr"]'))"
+	pass "IXFR of $CHANGES changes served $(awk -v a="$tc" -v b="$ts" 'BEGIN { printf "%.2f", b - a }') s after the primary's reload (kind $(lab_zone_get big.test 't["last_kind"]'), ixfr $ixfr0 -> $(lab_zone_get big.test 't["ixfr"]'))"
 else
-	fail "serial 2 not served: $(zget big.test 't')"
+	fail "serial 2 not served: $(lab_zone_get big.test 't')"
 fi
 wait "$perfpid"
 lab_untrack "$perfpid"
@@ -221,35 +203,35 @@ chk=$(lab_cl python3 "$top/tests/integration/xfr_check_names.py" 198.18.0.53 "$t
 # ---- segmentation offload left on ----
 lab_offload on
 d0=$(($(metric 'swerve_drops_total{worker="0",reason="rx_truncated"}') + $(metric 'swerve_drops_total{worker="0",reason="rx_oversize"}')))
-f0=$(zget big.test 't["failures"]')
+f0=$(lab_zone_get big.test 't["failures"]')
 sed -e 's/^@ IN SOA ns1 hostmaster 2 /@ IN SOA ns1 hostmaster 3 /' -e 's/ 198\.19\./ 198.17./' "$tmp/big.v2" \
 	>"$K/big.test.zone"
 kc zone-reload big.test
 ctl zone-refresh big.test >/dev/null
-if until_ok 40 zget_true big.test "t['serial'] == 3 or t['failures'] > $f0"; then
+if lab_until 40 lab_zone_true big.test "t['serial'] == 3 or t['failures'] > $f0"; then
 	d1=$(($(metric 'swerve_drops_total{worker="0",reason="rx_truncated"}') + $(metric 'swerve_drops_total{worker="0",reason="rx_oversize"}')))
 	warned=$(grep -c 'segmentation offload on the peer' "$log")
-	if [ "$(zget big.test 't["serial"]')" = 3 ]; then
+	if [ "$(lab_zone_get big.test 't["serial"]')" = 3 ]; then
 		pass "offload on: the IXFR completed anyway ($((d1 - d0)) frames past the MTU dropped, $warned warnings)"
 	elif [ "$d1" -gt "$d0" ] && [ "$warned" -ge 1 ]; then
-		pass "offload on: the transfer fails; $((d1 - d0)) frames past the MTU counted as drops, warning logged; error: $(zget big.test 't["last_error"]' | head -c 100)"
+		pass "offload on: the transfer fails; $((d1 - d0)) frames past the MTU counted as drops, warning logged; error: $(lab_zone_get big.test 't["last_error"]' | head -c 100)"
 	else
 		fail "offload on: failed without counting (drops $d0 -> $d1, $warned warnings)"
 	fi
-	[ "$(a_of host-1.big.test)" = 198.19.0.1 ] || [ "$(zget big.test 't["serial"]')" = 3 ] &&
+	[ "$(a_of host-1.big.test)" = 198.19.0.1 ] || [ "$(lab_zone_get big.test 't["serial"]')" = 3 ] &&
 		pass "offload on: serial 2 still served while it failed" ||
 		fail "offload on: host-1.big.test '$(a_of host-1.big.test)'"
 else
-	fail "offload on: neither served nor failed within 40 s: $(zget big.test 't')"
+	fail "offload on: neither served nor failed within 40 s: $(lab_zone_get big.test 't')"
 fi
 lab_offload off
 ctl zone-refresh big.test >/dev/null
-until_ok 40 zget_true big.test 't["serial"] == 3' && a_is host-1.big.test 198.17.0.1 &&
-	pass "offload off again: serial 3 served" || fail "offload off: $(zget big.test 't')"
+lab_until 40 lab_zone_true big.test 't["serial"] == 3' && a_is host-1.big.test 198.17.0.1 &&
+	pass "offload off again: serial 3 served" || fail "offload off: $(lab_zone_get big.test 't')"
 
 # ---- disk full while writing the local copy ----
-until_ok 10 zget_true df.test 't["serial"] == 1 and not t["copy_stale"]' ||
-	fail "df.test first copy: $(zget df.test 't')"
+lab_until 10 lab_zone_true df.test 't["serial"] == 1 and not t["copy_stale"]' ||
+	fail "df.test first copy: $(lab_zone_get df.test 't')"
 old=$(cat "$DF/df.test.zone")
 {
 	printf '$ORIGIN df.test.\n$TTL 300\n@ SOA ns1 h 2 3600 600 86400 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 192.0.2.2\n'
@@ -257,10 +239,10 @@ old=$(cat "$DF/df.test.zone")
 } >"$K/df.test.zone"
 kc zone-reload df.test
 ctl zone-refresh df.test >/dev/null
-if until_ok 20 zget_true df.test 't["serial"] == 2 and t["copy_stale"] and t["write_failures"] >= 1'; then
-	pass "disk full: serial 2 served from memory; zone-list: copy_stale, copy_serial $(zget df.test 't["copy_serial"]'), $(zget df.test 't["copy_error"]' | head -c 90)"
+if lab_until 20 lab_zone_true df.test 't["serial"] == 2 and t["copy_stale"] and t["write_failures"] >= 1'; then
+	pass "disk full: serial 2 served from memory; zone-list: copy_stale, copy_serial $(lab_zone_get df.test 't["copy_serial"]'), $(lab_zone_get df.test 't["copy_error"]' | head -c 90)"
 else
-	fail "disk full: $(zget df.test 't')"
+	fail "disk full: $(lab_zone_get df.test 't')"
 fi
 a_is www.df.test 192.0.2.2 && pass "disk full: www.df.test answers the new 192.0.2.2" ||
 	fail "disk full: www.df.test '$(a_of www.df.test)'"
@@ -276,11 +258,11 @@ ls "$DF" | grep -q tmp && fail "temporary files left in $DF: $(ls "$DF")" || tru
 knot_stop
 lab_stop_pid "$pid" 10 INT
 lab_swerved_start -a
-until_ok 30 a_is host-1.big.test 198.17.0.1 && pass "restart: big.test served from its copy (serial 3)" ||
+lab_until 30 a_is host-1.big.test 198.17.0.1 && pass "restart: big.test served from its copy (serial 3)" ||
 	fail "restart: host-1.big.test '$(a_of host-1.big.test)'"
 a_is '\$odd.odd.test' 192.0.2.36 && a_is 'a\"b.odd.test' 192.0.2.34 &&
 	pass "restart: '\\\$odd' and 'a\\\"b' served from odd.test's copy" ||
-	fail "restart: odd.test \$odd '$(a_of '\$odd.odd.test')': $(zget odd.test 'z')"
+	fail "restart: odd.test \$odd '$(a_of '\$odd.odd.test')': $(lab_zone_get odd.test 'z')"
 a_is www.df.test 192.0.2.1 && pass "restart: df.test serves the old copy (serial 1)" ||
 	fail "restart: www.df.test '$(a_of www.df.test)'"
 grep -q "local copy not served" "$log" && fail "a local copy did not load: $(grep 'local copy not served' "$log" | head -2)" || true
@@ -288,13 +270,13 @@ grep -q "local copy not served" "$log" && fail "a local copy did not load: $(gre
 # ---- the primary back, then room on the disk: the copy is written ----
 knot_start
 ctl zone-refresh df.test >/dev/null
-until_ok 20 a_is www.df.test 192.0.2.2 && pass "primary back: serial 2 served again, copy still stale: $(zget df.test 't["copy_stale"]')" ||
+lab_until 20 a_is www.df.test 192.0.2.2 && pass "primary back: serial 2 served again, copy still stale: $(lab_zone_get df.test 't["copy_stale"]')" ||
 	fail "primary back: www.df.test '$(a_of www.df.test)'"
 mount -o remount,size=4m "$DF"
-until_ok 15 zget_true df.test 'not t["copy_stale"] and t["copy_serial"] == 2' &&
+lab_until 15 lab_zone_true df.test 'not t["copy_stale"] and t["copy_serial"] == 2' &&
 	grep -q 'SOA.* 2 3600 ' "$DF/df.test.zone" &&
 	pass "room on the disk: the copy is written (retried every RETRY)" ||
-	fail "after the remount: $(zget df.test 't')"
+	fail "after the remount: $(lab_zone_get df.test 't')"
 
 lab_shutdown
 lab_verdict
