@@ -27,6 +27,7 @@ packages=(
 	python3 python3-scapy tcpdump openssl curl prometheus dpdk-dev
 	knot nsd clang libclang-rt-14-dev valgrind
 	unbound libssl-dev ethtool iputils-arping
+	libsystemd-dev systemd scdoc libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns
 )
 
 missing=()
