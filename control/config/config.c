@@ -18,6 +18,7 @@
 #include "swerve/error.h"
 #include "swerve/log.h"
 
+#include "config_dnstap.h"
 #include "config_failover.h"
 #include "config_syntax.h"
 #include "config_xfr.h"
@@ -126,6 +127,7 @@ static const struct cfg_section cfg_sections[] = {
 	{"cookies", cfg_cookie_keys, CFG_NKEYS(cfg_cookie_keys)},
 	{"failover", cfg_failover_keys, CFG_NKEYS(cfg_failover_keys)},
 	{"xfr", cfg_xfr_keys, CFG_NKEYS(cfg_xfr_keys)},
+	{"dnstap", cfg_dnstap_keys, CFG_NKEYS(cfg_dnstap_keys)},
 };
 
 /* The value of hex digit @c, or -1. */
@@ -314,6 +316,7 @@ cfg_defaults(const char *path)
 	cfg->rrl_table_size = 65536;
 	cfg->xfr_timeout_ms = 30000;
 	cfg->log_level = LOG_INFO;
+	cfg_dnstap_defaults(cfg);
 	cfg->path = strdup(path);
 	cfg->exception_ifname = strdup("swerve0");
 	cfg->ctl_socket = strdup("/run/swerve/control.sock");
@@ -432,6 +435,9 @@ config_load(const char *path, struct swerve_config **out, struct sw_diag *diag)
 	rc = cfg_xfr_finish(&p, yaml_document_get_root_node(&doc));
 	if (rc < 0)
 		goto out;
+	rc = cfg_dnstap_finish(&p, yaml_document_get_root_node(&doc));
+	if (rc < 0)
+		goto out;
 	*out = p.cfg;
 	p.cfg = NULL;
 	rc = 0;
@@ -465,6 +471,7 @@ config_free(struct swerve_config *cfg)
 	free(cfg->metrics_listen);
 	free(cfg->log_target);
 	cfg_failover_free(cfg);
+	cfg_dnstap_free(cfg);
 	free(cfg->path);
 	free(cfg);
 }

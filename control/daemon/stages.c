@@ -41,6 +41,7 @@
 #include "swerve/watchdog.h"
 #include "swerve/worker.h"
 #include "swerved.h"
+#include "swerved_dnstap.h"
 
 static void
 swerved_diag(const struct sw_diag *d, int rc)
@@ -539,6 +540,7 @@ static const struct swerved_stage {
 	{"control socket and metrics", swerved_control, stage_control_fini},
 	{"ports", swerved_ports, stage_ports_fini},
 	{"workers", swerved_workers, stage_workers_fini},
+	{"dnstap", stage_dnstap_init, stage_dnstap_fini},
 	{"exception path", swerved_exception, stage_exception_fini},
 	{"tcp listener", stage_tcp_init, stage_tcp_fini},
 	{"launch", swerved_launch, stage_launch_fini},

@@ -21,6 +21,7 @@
 
 #include "swerve/config.h"
 #include "swerve/dnsq.h"
+#include "swerve/dnstap_log.h"
 #include "swerve/error.h"
 #include "swerve/log.h"
 #include "swerve/rrt.h"
@@ -134,6 +135,7 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 			qlen, resp, cap, DNSQ_TCP, &info);
 	rcu_thread_offline();
 	tl.queries++;
+	dnstap_tcp(cl->conn.fd, query, qlen, resp, n); /* Returns at once while off (docs/dnstap.md). */
 	return n;
 }
 

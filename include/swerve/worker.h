@@ -10,6 +10,7 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 
+#include "swerve/dnstap.h"
 #include "swerve/pkt.h"
 #include "swerve/rrl.h"
 #include "swerve/stats.h"
@@ -43,6 +44,7 @@ struct worker {
 	struct pkt_ctx ctx;	   /* L2-L4 context, including the error-answer limiter. */
 	struct rrt_root *root;	   /* The published table, read once per burst. */
 	struct exc_queue *exc;	   /* This worker's exception path queue pair, or NULL. */
+	struct dnstap_tap dt;	   /* dnstap sampling (dnstap.h); dt.every == 0: off. */
 	struct rrl rrl;		   /* Response rate limiting; ctx.rrl points here when on. */
 	/* Coarse wall clock for server cookies: TSC @tsc_base was Unix second @wall_base. */
 	uint64_t tsc_base;
@@ -74,6 +76,17 @@ int worker_add_port(struct worker *w, uint16_t port_id, uint16_t queue, const ui
  * -EINVAL (bad settings) or -ENOMEM. Thread: main lcore, before launch.
  */
 int worker_rrl_init(struct worker *w, const struct rrl_conf *conf);
+
+/*
+ * dnstap (docs/dnstap.md): sample 1 in @every answered queries into a ring
+ * of @nrec records (a power of two) allocated on the worker lcore's socket;
+ * each record is worth @per_rec messages. @every == 0: nothing. Returns 0,
+ * -EINVAL or -ENOMEM. Thread: main lcore, before launch (worker_dnstap.c).
+ * worker_dnstap_fini() frees the ring, after the worker returned and the
+ * dnstap writer stopped reading it.
+ */
+int worker_dnstap_init(struct worker *w, uint32_t every, uint32_t nrec, uint32_t per_rec);
+void worker_dnstap_fini(struct worker *w);
 
 /*
  * Free what worker_add_port() and worker_rrl_init() allocated (after the

@@ -202,6 +202,20 @@ struct swerve_config {
 	/* metrics: */
 	char *metrics_listen; /* metrics.listen, "127.0.0.1:9153" by default, NULL = off. */
 
+	/* ---- dnstap: query and response logging (docs/dnstap.md, config_dnstap.c); fixed at start ---- */
+	char *dnstap_sink;	    /* dnstap.sink: a file, resolved against the config's directory,
+				       or the socket of "unix:PATH" (dnstap_unix); NULL = off. */
+	bool dnstap_unix;	    /* dnstap.sink was "unix:PATH". */
+	uint32_t dnstap_sample;	    /* dnstap.sample: 1 in N answered queries per producer; 0 = off
+				       (default). */
+	uint32_t dnstap_ring;	    /* dnstap.ring: records per producer ring, a power of two,
+				       default 4096. */
+	bool dnstap_log_queries;    /* dnstap.log-queries: AUTH_QUERY messages, default true. */
+	bool dnstap_log_responses;  /* dnstap.log-responses: AUTH_RESPONSE messages, default true. */
+	char *dnstap_identity;	    /* dnstap.identity, default the host name. */
+	char *dnstap_version;	    /* dnstap.version, default "swerve <version>". */
+	/* ---- end of dnstap ---- */
+
 	/* failover: */
 	char *failover_state_file; /* failover.state-file: operator overrides, default
 				      /var/lib/swerve/failover.json; NULL (~) = not persisted. */
