@@ -2,7 +2,7 @@
 /* Benchmarks the answer engine alone: load time, memory per name, queries per second per mix. */
 
 /*
- *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] ZONEFILE [ORIGIN]
+ *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] [-T N] ZONEFILE [ORIGIN]
  *
  * Loads ZONEFILE (perf/gen_zone.py writes one), reports zone_load() and
  * rrt_build() times and the bytes each name costs, then answers pre-built
@@ -16,6 +16,13 @@
  * -D sends every query with EDNS and the DO bit, as validating resolvers do:
  * on a signed zone every answer then carries its RRSIGs and every denial its
  * NSEC or NSEC3 proof (perf/bench_dnssec.sh runs it next to the unsigned zone).
+ * -T N adds a worker's dnstap capture (docs/dnstap.md) around every answer:
+ * 1 in N sampled as worker_frame() does it (the query copied before the
+ * answer, the response after, the record pushed on a ring of 4096); -T 0
+ * runs the same loop with dnstap off, the one branch a worker then pays.
+ * The ring is emptied every 64 queries with one store, as if a consumer kept
+ * up, so what a consumer on another core costs the worker (cache lines of
+ * the slots moving back and forth) is not in the figure.
  */
 
 #include <getopt.h>
@@ -32,6 +39,7 @@
 
 #include "swerve/dname.h"
 #include "swerve/dnsq.h"
+#include "swerve/dnstap.h"
 #include "swerve/error.h"
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
@@ -330,6 +338,60 @@ bench_loop(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slo
 	return el * 1e9 / (double)done;
 }
 
+/* -T: the sampler and its ring, as a worker has them (NULL ring: -T not given). */
+static struct dnstap_tap bench_tap;
+
+/*
+ * Hand every committed slot back at once, as if a consumer had taken them:
+ * one store, so the loop measures the producer's side only.
+ */
+static inline void
+bench_tap_discard(void)
+{
+	struct dnstap_ring *r = bench_tap.ring;
+
+	__atomic_store_n(&r->tail, __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+}
+
+/* bench_loop() with the worker's dnstap hook around each answer (-T). */
+static double
+bench_loop_tap(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots, size_t nq,
+	       double seconds, uint64_t *total)
+{
+	static uint8_t resp[4096];
+	struct dnstap_tap *tap = &bench_tap;
+	struct dnsq_info info;
+	volatile size_t sink = 0;
+	uint64_t done = 0;
+	double t0 = bench_now();
+	double el;
+
+	do {
+		const uint8_t *s = slots;
+
+		for (size_t i = 0; i < nq; i++) {
+			size_t qlen = (size_t)(s[0] << 8 | s[1]);
+			struct dnstap_rec *dt = NULL;
+			size_t n;
+
+			if (__builtin_expect(tap->every != 0, 0))
+				dt = dnstap_tap_query(tap, s + 2, (uint32_t)qlen, done);
+			n = dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
+			if (__builtin_expect(dt != NULL, 0) && n != 0)
+				dnstap_tap_response(tap, dt, resp, (uint32_t)n, done + i);
+			sink += n;
+			s += 2 + qlen;
+			if ((i & 63) == 63)
+				bench_tap_discard();
+		}
+		done += nq;
+		el = bench_now() - t0;
+	} while (el < seconds);
+	(void)sink;
+	*total = done;
+	return el * 1e9 / (double)done;
+}
+
 /* Where -H put the table's arrays, to undo it before rrt_free(). */
 struct bench_thp {
 	void *orig[3];
@@ -393,8 +455,8 @@ bench_thp_restore(struct rrt *t, struct bench_thp *h)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] ZONEFILE "
-			"[ORIGIN]\n");
+	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] "
+			"[-T N] ZONEFILE [ORIGIN]\n");
 	exit(2);
 }
 
@@ -419,7 +481,7 @@ main(int argc, char **argv)
 	uint8_t *slots, *kinds;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:c:m:lHD")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:m:lHDT:")) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = atof(optarg);
@@ -442,6 +504,18 @@ main(int argc, char **argv)
 		case 'D':
 			bench_all_do = true;
 			break;
+		case 'T': {
+			/* A worker's ring: 4096 records, as dnstap.ring's default. */
+			void *mem = NULL;
+
+			if (posix_memalign(&mem, 64, dnstap_ring_bytes(4096)) != 0) {
+				perror("bench_answer");
+				return 1;
+			}
+			dnstap_tap_init(&bench_tap, dnstap_ring_init(mem, 4096),
+					(uint32_t)strtoul(optarg, NULL, 10), 2);
+			break;
+		}
 		default:
 			bench_usage();
 		}
@@ -512,8 +586,11 @@ main(int argc, char **argv)
 		perror("bench_answer");
 		return 1;
 	}
-	printf("\nqueries    %zu distinct per mix, cpu %d, >= %.1f s per mix\n\n", nq, cpu,
-	       seconds);
+	printf("\nqueries    %zu distinct per mix, cpu %d, >= %.1f s per mix\n", nq, cpu, seconds);
+	if (bench_tap.ring != NULL)
+		printf("dnstap     worker capture around each answer: 1 in %u%s\n",
+		       bench_tap.every, bench_tap.every == 0 ? " (off: the branch alone)" : "");
+	printf("\n");
 	printf("%-15s %12s %10s %8s %8s\n", "mix", "answered", "ns/query", "Mqps", "check");
 	for (size_t m = 0; m < sizeof(bench_mixes) / sizeof(bench_mixes[0]); m++) {
 		const struct bench_mix *mix = &bench_mixes[m];
@@ -529,7 +606,10 @@ main(int argc, char **argv)
 		}
 		/* The check pass doubles as the warm-up: caches and branch predictors settle. */
 		ok = bench_check(t, &conf, slots, kinds, nq);
-		ns = bench_loop(t, &conf, slots, nq, seconds, &total);
+		if (bench_tap.ring != NULL)
+			ns = bench_loop_tap(t, &conf, slots, nq, seconds, &total);
+		else
+			ns = bench_loop(t, &conf, slots, nq, seconds, &total);
 		printf("%-15s %12llu %10.1f %8.2f %7.1f%%\n", mix->name, (unsigned long long)total,
 		       ns, 1e3 / ns, 100.0 * (double)ok / (double)nq);
 	}
@@ -541,5 +621,9 @@ out:
 	free(bn.buf);
 	bench_thp_restore(t, &th);
 	rrt_free(t);
+	if (bench_tap.ring != NULL)
+		printf("dnstap     %llu messages dropped at a full ring\n",
+		       (unsigned long long)dnstap_ring_dropped(bench_tap.ring));
+	free(bench_tap.ring);
 	return 0;
 }
