@@ -560,6 +560,12 @@ ctl_register(struct ctl *c, const struct ctl_cmd *cmds, size_t n)
 }
 
 void
+ctl_unregister(struct ctl *c, const struct ctl_cmd *cmds, size_t n)
+{
+	ctl_table_remove(&c->table, cmds, n);
+}
+
+void
 ctl_reply_deferred(struct ctl *c, uint64_t client, bool ok, json_t *reply)
 {
 	struct ctl_client *cl;

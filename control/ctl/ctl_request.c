@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,19 @@ ctl_table_add(struct ctl_table *c, const struct ctl_cmd *cmds, size_t n)
 	for (i = 0; i < n; i++)
 		c->cmds[c->ncmds++] = &cmds[i];
 	return 0;
+}
+
+void
+ctl_table_remove(struct ctl_table *c, const struct ctl_cmd *cmds, size_t n)
+{
+	uintptr_t lo = (uintptr_t)cmds, hi = (uintptr_t)(cmds + n);
+	size_t k = 0;
+
+	/* Compared as integers: the table's entries point into other arrays too. */
+	for (size_t i = 0; i < c->ncmds; i++)
+		if ((uintptr_t)c->cmds[i] < lo || (uintptr_t)c->cmds[i] >= hi)
+			c->cmds[k++] = c->cmds[i];
+	c->ncmds = k;
 }
 
 void

@@ -26,6 +26,8 @@ struct ctl_table {
 
 /* Add @cmds (which must outlive the table); -EINVAL, -EEXIST for a name taken, -ENOMEM. */
 int ctl_table_add(struct ctl_table *t, const struct ctl_cmd *cmds, size_t n);
+/* Drop the entries pointing into @cmds[0..@n). */
+void ctl_table_remove(struct ctl_table *t, const struct ctl_cmd *cmds, size_t n);
 void ctl_table_free(struct ctl_table *t);
 
 /*

@@ -259,6 +259,17 @@ metrics_add_source(struct metrics *m, metrics_source_fn fn, void *ctx)
 	return 0;
 }
 
+void
+metrics_remove_source(struct metrics *m, const void *ctx)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < m->nsrc; i++)
+		if (m->src[i].ctx != ctx)
+			m->src[k++] = m->src[i];
+	m->nsrc = k;
+}
+
 /* ---- HTTP ---- */
 
 static enum MHD_Result
@@ -444,12 +455,12 @@ metrics_sockaddr_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
-int
-metrics_open(struct evloop *loop, const char *listen, struct metrics **out)
+/* Start libmicrohttpd on @listen for @m, watched by m->loop. */
+static int
+metrics_listen_start(struct metrics *m, const char *listen)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	struct metrics *m;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	int epfd, rc;
 
@@ -459,13 +470,6 @@ metrics_open(struct evloop *loop, const char *listen, struct metrics **out)
 	/* A v6 address listens on v6 only: "[::]:9153" is not also 0.0.0.0 (say which you mean). */
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-
-	m = calloc(1, sizeof(*m));
-	if (m == NULL)
-		return -ENOMEM;
-	m->loop = loop;
-	m->epfd = -1;
-	evloop_timer_init(&m->timer, metrics_on_timer, m);
 
 	/*
 	 * MHD_OPTION_SOCK_ADDR decides where to listen; the port argument only
@@ -484,31 +488,71 @@ metrics_open(struct evloop *loop, const char *listen, struct metrics **out)
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_CONN_MEMORY,
 				  MHD_OPTION_END);
 	/* clang-format on */
-	if (m->mhd == NULL) {
-		rc = errno != 0 ? -errno : -EIO;
-		goto fail;
-	}
+	if (m->mhd == NULL)
+		return errno != 0 ? -errno : -EIO;
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL) {
-		rc = -EIO;
-		goto fail;
-	}
+	if (info == NULL)
+		return -EIO;
 	epfd = info->epoll_fd;
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL) {
-		rc = -EIO;
-		goto fail;
-	}
+	if (info == NULL)
+		return -EIO;
 	m->port = info->port;
-	rc = evloop_add(loop, epfd, EPOLLIN, metrics_on_io, m);
+	rc = evloop_add(m->loop, epfd, EPOLLIN, metrics_on_io, m);
 	if (rc < 0)
-		goto fail;
+		return rc;
 	m->epfd = epfd;
 	metrics_rearm(m);
+	return 0;
+}
+
+/* Stop listening (connections in progress are closed); the sources stay. */
+static void
+metrics_listen_stop(struct metrics *m)
+{
+	evloop_timer_cancel(m->loop, &m->timer);
+	if (m->epfd >= 0)
+		evloop_del(m->loop, m->epfd);
+	m->epfd = -1;
+	if (m->mhd != NULL)
+		MHD_stop_daemon(m->mhd);
+	m->mhd = NULL;
+	m->port = 0;
+}
+
+int
+metrics_open(struct evloop *loop, const char *listen, struct metrics **out)
+{
+	struct metrics *m;
+	int rc;
+
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	m->loop = loop;
+	m->epfd = -1;
+	evloop_timer_init(&m->timer, metrics_on_timer, m);
+	rc = metrics_listen_start(m, listen);
+	if (rc < 0) {
+		metrics_close(m);
+		return rc;
+	}
 	*out = m;
 	return 0;
-fail:
-	metrics_close(m);
+}
+
+int
+metrics_rebind(struct metrics *m, const char *listen, const char *previous)
+{
+	int rc;
+
+	metrics_listen_stop(m);
+	rc = metrics_listen_start(m, listen);
+	if (rc < 0) {
+		metrics_listen_stop(m);
+		if (previous != NULL && metrics_listen_start(m, previous) < 0)
+			metrics_listen_stop(m);
+	}
 	return rc;
 }
 
@@ -523,11 +567,7 @@ metrics_close(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	evloop_timer_cancel(m->loop, &m->timer);
-	if (m->epfd >= 0)
-		evloop_del(m->loop, m->epfd);
-	if (m->mhd != NULL)
-		MHD_stop_daemon(m->mhd);
+	metrics_listen_stop(m);
 	free(m->src);
 	free(m);
 }

@@ -61,6 +61,8 @@ static const char *const updown[] = {"up", "down", NULL};
 static const struct cmd_spec cmds[] = {
 	{ "status", {}, NULL, "version, uptime, workers, ports, zones" },
 	{ "stats", {}, "reset", "query and response counters (--reset: zero them)" },
+	{ "reload", {}, "check",
+	  "re-read swerve.yaml and apply what changed live (--check: only say what would change)" },
 	{ "zone-list", {}, NULL, "configured zones: serial, load time, transfer state" },
 	{ "zone-reload", { { "zone", "ZONE", false, ARG_STR, NULL } }, NULL,
 	  "reload one zone, or all of them" },

@@ -295,10 +295,25 @@ ctl_cmd_metrics(void *ctx, const struct ctl_req *req, json_t *reply)
 	return 0;
 }
 
+/* reload [--check]: re-read swerve.yaml and apply what changed (reconfig.c). */
+static int
+ctl_cmd_reload(void *ctx, const struct ctl_req *req, json_t *reply)
+{
+	struct swerved *s = ctx;
+	bool check = false;
+	int rc;
+
+	rc = ctl_arg_bool(req, reply, "check", &check);
+	if (rc < 0)
+		return rc;
+	return swerved_reconfig(s, swerved_cookie(req->client), check, reply);
+}
+
 static struct ctl_cmd ctl_cmd_table[] = {
 	{"status", ctl_cmd_status, NULL, false, "status"},
 	{"stats", ctl_cmd_stats, NULL, false, "stats [--reset]"},
 	{"zone-list", ctl_zone_list, NULL, false, "zone-list"},
+	{"reload", ctl_cmd_reload, NULL, true, "reload [--check]"},
 	{"zone-reload", ctl_zone_reload, NULL, true, "zone-reload [ZONE]"},
 	{"zone-refresh", ctl_zone_refresh, NULL, true, "zone-refresh ZONE"},
 	{"zone-retransfer", ctl_zone_retransfer, NULL, true, "zone-retransfer ZONE"},

@@ -58,3 +58,17 @@ swerved_reload_done(void *arg, const struct loader_result *res)
 	json_object_set_new(reply, "generation", json_integer((json_int_t)res->generation));
 	ctl_reply_deferred(s->ctl, res->cookie >> 1, true, reply);
 }
+
+/* Owner names over every zone, for messages. */
+uint32_t
+swerved_names(const struct loader *l)
+{
+	const struct loader_zone_info *zi;
+	size_t n;
+	uint32_t total = 0;
+
+	zi = loader_zones(l, &n);
+	for (size_t i = 0; i < n; i++)
+		total += zi[i].names;
+	return total;
+}

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* swerved's signals, taken on the control loop through a signalfd, and the counters they log. */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 
+#include <jansson.h>
+
+#include "swerve/ctl.h"
 #include "swerve/error.h"
 #include "swerve/loader.h"
 #include "swerve/log.h"
@@ -74,15 +78,13 @@ swerved_stats_all(const struct swerved *s)
 		port_stats_log(&s->ports[i]);
 }
 
-/* Queued reloads past which SIGHUP is ignored (each one re-parses every zone). */
-#define SWERVED_MAX_HUP_RELOADS 4
-
-/* SIGINT/SIGTERM stop, SIGHUP reloads every zone, SIGUSR1 logs the counters. */
+/* SIGINT/SIGTERM stop, SIGHUP reloads the configuration (and every zone), SIGUSR1 logs the counters. */
 void
 swerved_on_signal(void *arg, int fd, uint32_t events)
 {
 	struct swerved *s = arg;
 	struct signalfd_siginfo si;
+	json_t *reply;
 	int rc;
 
 	(void)events;
@@ -94,18 +96,18 @@ swerved_on_signal(void *arg, int fd, uint32_t events)
 			swerved_request_stop(s);
 			break;
 		case SIGHUP:
-			/* A tool that signals after every file it writes must not queue without
-			 * bound. */
-			if (loader_pending(s->loader) >= SWERVED_MAX_HUP_RELOADS) {
-				sw_warn("SIGHUP: %u reloads already queued; this one is dropped",
-					loader_pending(s->loader));
-				break;
-			}
-			rc = loader_reload(s->loader, -1, SWERVED_COOKIE_SIGNAL);
-			if (rc < 0)
-				sw_err("SIGHUP: cannot queue the reload: %s", sw_strerror(rc));
-			else
-				sw_notice("SIGHUP: reloading every zone");
+			/* As knotd: re-read the configuration, and with it every zone. */
+			reply = json_object();
+			rc = reply != NULL ? swerved_reconfig(s, SWERVED_COOKIE_SIGNAL, false, reply)
+					   : -ENOMEM;
+			if (rc == CTL_DEFERRED)
+				sw_notice("SIGHUP: reloading the configuration and every zone");
+			else if (rc < 0)
+				sw_warn("SIGHUP: no reload: %s",
+					reply != NULL && json_is_string(json_object_get(reply, "error"))
+						? json_string_value(json_object_get(reply, "error"))
+						: sw_strerror(rc));
+			json_decref(reply);
 			break;
 		case SIGUSR1:
 			swerved_stats_all(s);

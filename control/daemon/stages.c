@@ -56,20 +56,6 @@ swerved_diag(const struct sw_diag *d, int rc)
 		sw_err("%s", msg);
 }
 
-/* Owner names over every zone, for messages. */
-uint32_t
-swerved_names(const struct loader *l)
-{
-	const struct loader_zone_info *zi;
-	size_t n;
-	uint32_t total = 0;
-
-	zi = loader_zones(l, &n);
-	for (size_t i = 0; i < n; i++)
-		total += zi[i].names;
-	return total;
-}
-
 /*
  * Config, failover records, zones and the first snapshot (*@out may stay
  * NULL: no zones). The failover slots exist before the first build so
@@ -331,6 +317,9 @@ stage_zones_init(struct swerved *s)
 static void
 stage_zones_fini(struct swerved *s)
 {
+	/* A configuration reload in progress is dropped; the last one's leftovers freed. */
+	swerved_reconfig_abort();
+	swerved_reconfig_wait();
 	if (s->loader != NULL)
 		loader_reclaim(s->loader, rrt_publish(&s->root, NULL));
 	loader_free(s->loader);

@@ -102,7 +102,7 @@ int swerved_workers(struct swerved *s);
 int swerved_exception(struct swerved *s);
 int swerved_launch(struct swerved *s);
 
-/* Owner names over every zone, for messages (stages.c). */
+/* Owner names over every zone, for messages (reload.c). */
 uint32_t swerved_names(const struct loader *l);
 
 /*
@@ -136,6 +136,21 @@ json_t *ctl_zone_time(double t);
 /* The loader's done callback (reload.c): answers the zone-reload that asked. */
 struct loader_result;
 void swerved_reload_done(void *arg, const struct loader_result *res);
+
+/*
+ * Configuration reload (reconfig.c; docs/configuration.md, "Reloading the
+ * configuration"): re-read s->config_path and apply it. @cookie is
+ * swerved_cookie(client) for a control client, answered through
+ * ctl_reply_deferred(), or SWERVED_COOKIE_SIGNAL (SIGHUP). With
+ * @check_only, @reply says what would change and nothing is applied.
+ * Returns CTL_DEFERRED (the reload runs), 0 (@check_only) or ctl_fail()'s
+ * result: nothing changed. swerved_reconfig_abort() drops a reload in
+ * progress and swerved_reconfig_wait() waits for the last one's
+ * leftovers to be freed (both at stop). Thread: the control thread.
+ */
+int swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *reply);
+void swerved_reconfig_abort(void);
+void swerved_reconfig_wait(void);
 
 /* Loader cookies: a control client's reload, or one of SIGHUP's (which nobody waits for). */
 #define SWERVED_COOKIE_SIGNAL 0

@@ -288,3 +288,24 @@ fo_record_resign(struct fo_record *r)
 	r->sig_expire = r->built_expire;
 	return 0;
 }
+
+int
+fo_record_restate(struct fo_record *r)
+{
+	struct rrt_rrset *rs;
+	uint8_t *tmp;
+	int err;
+
+	fo_select(r, &r->next);
+	if (fo_sel_equal(r, &r->pub, &r->next))
+		return 0;
+	rs = fo_build(r, &r->next, &err);
+	if (err < 0)
+		return err;
+	fo_slot_swap(r->slot, rs);
+	r->sig_expire = r->built_expire;
+	tmp = r->pub.served;
+	r->pub = r->next;
+	r->next.served = tmp;
+	return 0;
+}

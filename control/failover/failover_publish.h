@@ -42,4 +42,13 @@ void fo_endpoint_flip(struct fo_endpoint *ep, bool up, const char *reason);
  */
 int fo_record_resign(struct fo_record *r);
 
+/*
+ * Make the slot serve what @r's state selects now, without counting or
+ * logging a transition: for a record whose state was just carried over from
+ * the previous configuration (failover_adopt()), whose clients never saw the
+ * initial selection. Returns 0 or the build's error (the slot unchanged).
+ * Thread: the control thread.
+ */
+int fo_record_restate(struct fo_record *r);
+
 #endif /* SWERVE_FAILOVER_PUBLISH_H */

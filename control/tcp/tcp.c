@@ -63,12 +63,18 @@ static struct {
 	struct rrt_root *root;
 	const struct dnsq_conf *dconf;
 	uint8_t *scratch; /* TCP_MSG_MAX octets for the response being built. */
-	tcp_notify_fn notify_fn; /* NOTIFY goes here when set (the secondary module). */
+	/*
+	 * NOTIFY goes here when set (the secondary module). Under notify_mu: a
+	 * configuration reload replaces the module while this thread runs, and
+	 * NOTIFY over TCP is rare enough that a lock costs nothing.
+	 */
+	pthread_mutex_t notify_mu;
+	tcp_notify_fn notify_fn;
 	void *notify_arg;
 
 	/* Counters, for the log at stop (the table counts connections). */
 	uint64_t dropped, queries;
-} tl = {.epfd = -1, .wake = {.kind = TCP_EP_WAKE, .fd = -1}};
+} tl = {.epfd = -1, .wake = {.kind = TCP_EP_WAKE, .fd = -1}, .notify_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t
 tcp_now_ms(void)
@@ -92,6 +98,7 @@ tcp_notify(const struct tcp_client *cl, const uint8_t *query, size_t qlen, uint8
 	   size_t cap)
 {
 	struct sockaddr_storage from;
+	size_t n;
 
 	memset(&from, 0, sizeof(from));
 	if (cl->addr_len == 4) {
@@ -108,7 +115,13 @@ tcp_notify(const struct tcp_client *cl, const uint8_t *query, size_t qlen, uint8
 		/* An unknown sender cannot be matched to a primary: refuse by closing. */
 		return 0;
 	}
-	return tl.notify_fn(tl.notify_arg, query, qlen, (const struct sockaddr *)&from, resp, cap);
+	n = 0;
+	pthread_mutex_lock(&tl.notify_mu);
+	if (tl.notify_fn != NULL)
+		n = tl.notify_fn(tl.notify_arg, query, qlen, (const struct sockaddr *)&from, resp,
+				 cap);
+	pthread_mutex_unlock(&tl.notify_mu);
+	return n;
 }
 
 /*
@@ -123,7 +136,7 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 	struct dnsq_info info;
 	size_t n;
 
-	if (tl.notify_fn != NULL && tcp_is_notify(query, qlen)) {
+	if (__atomic_load_n(&tl.notify_fn, __ATOMIC_RELAXED) != NULL && tcp_is_notify(query, qlen)) {
 		tl.queries++;
 		return tcp_notify(cl, query, qlen, resp, cap);
 	}
@@ -410,8 +423,10 @@ tcp_release(void)
 void
 tcp_listener_set_notify(tcp_notify_fn fn, void *arg)
 {
-	tl.notify_fn = fn;
+	pthread_mutex_lock(&tl.notify_mu);
+	__atomic_store_n(&tl.notify_fn, fn, __ATOMIC_RELAXED);
 	tl.notify_arg = arg;
+	pthread_mutex_unlock(&tl.notify_mu);
 }
 
 int

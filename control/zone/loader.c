@@ -363,6 +363,29 @@ loader_reclaim(struct loader *l, struct rrt *old)
 	pthread_mutex_unlock(&l->mu);
 }
 
+struct zone *
+loader_take_zone(struct loader *l, int zone)
+{
+	struct zone *z;
+
+	if (l == NULL || zone < 0 || (size_t)zone >= l->nzones || l->pending != 0)
+		return NULL;
+	z = l->zones[zone];
+	l->zones[zone] = NULL;
+	return z;
+}
+
+void
+loader_detach(struct loader *l)
+{
+	if (l == NULL || l->loop == NULL)
+		return;
+	if (l->efd >= 0)
+		evloop_del(l->loop, l->efd);
+	l->loop = NULL;
+	l->done = NULL;
+}
+
 void
 loader_free(struct loader *l)
 {

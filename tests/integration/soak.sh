@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Integration: soak. swerved in the lab under a steady dnsperf load for SOAK_SECONDS while the
-# zone is rewritten and reloaded every 10 s (alternately SIGHUP and swervectl zone-reload) and a
+# zone is rewritten and reloaded every 10 s (alternately SIGHUP, a reload of the configuration and
+# every zone, and swervectl zone-reload) and a
 # failover record is flipped every second (failover-force to the other pool, then failover-auto).
 # Checks, all from this run: swerved never exits, dnsperf lost 0 queries, every reload and flip
 # was applied, the last serial is served, the watchdog never saw a stuck worker, resident memory

@@ -65,7 +65,7 @@ import subprocess
 import sys
 import tempfile
 
-PENDING_COMMANDS = {"reload"}
+PENDING_COMMANDS = set()
 PENDING_KEYS = set()
 
 BOGUS = "zz-not-a-key"

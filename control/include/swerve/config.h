@@ -242,4 +242,18 @@ void config_free(struct swerve_config *cfg);
  */
 bool config_zone_name_eq(const char *a, const char *b);
 
+/*
+ * Compare the running configuration @a with a new one @b, key by key: @fn
+ * (may be NULL) is called once per difference with the key ("dns.version",
+ * "zones[example.com]", "failover.records[www.example.com./A]"), whether
+ * the running daemon needs a restart to take it (@restart) and what
+ * happened ("added", "removed", "changed"). Returns the number of
+ * differences; *@restart (may be NULL) receives how many need a restart.
+ * docs/configuration.md, "Reloading the configuration", lists which keys
+ * change live.
+ */
+typedef void (*config_change_fn)(void *arg, const char *key, bool restart, const char *what);
+unsigned config_diff(const struct swerve_config *a, const struct swerve_config *b,
+		     config_change_fn fn, void *arg, unsigned *restart);
+
 #endif /* SWERVE_CONFIG_H */

@@ -83,6 +83,9 @@ void ctl_close(struct ctl *c);
  */
 int ctl_register(struct ctl *c, const struct ctl_cmd *cmds, size_t n);
 
+/* Remove the @n commands of @cmds that ctl_register() added (a module being replaced). */
+void ctl_unregister(struct ctl *c, const struct ctl_cmd *cmds, size_t n);
+
 /* Set reply's error message; returns -EINVAL for the handler to return. */
 int ctl_fail(json_t *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -95,4 +95,33 @@ int failover_metrics_register(struct failover *f, struct metrics *m);
  */
 void failover_free(struct failover *f);
 
+/*
+ * Configuration reload (docs/configuration.md, "Reloading the
+ * configuration"). failover_adopt(): @to, just built by failover_new() from
+ * the new config and not started, takes over from @from (running) the state
+ * of every record with the same name and type, and of every endpoint in it
+ * with the same name, pool, address, probe target and check: health and
+ * rise/fall progress, drain, the last result, counters, a forced pool (by
+ * name), and the event history. Its slots then serve what that state
+ * selects, without a transition being logged: clients saw no change.
+ * @st counts what was kept and what starts afresh.
+ */
+struct failover_adopted {
+	unsigned records_kept, records_new, records_removed;
+	unsigned endpoints_kept, endpoints_new;
+};
+void failover_adopt(struct failover *to, const struct failover *from,
+		    struct failover_adopted *st);
+
+/*
+ * Detach @f from its loop: timers, probes in flight and the health-check
+ * machinery go; the slots keep serving what they serve. What is left may be
+ * freed by failover_free() on any thread, once no snapshot can reach the
+ * slots. Thread: the control thread.
+ */
+void failover_stop(struct failover *f);
+
+/* Remove the commands failover_ctl_register() added (before a replacement registers its own). */
+void failover_ctl_unregister(struct failover *f, struct ctl *c);
+
 #endif /* SWERVE_FAILOVER_H */

@@ -143,4 +143,21 @@ int loader_metrics_register(struct loader *l, struct metrics *m);
  */
 void loader_free(struct loader *l);
 
+/*
+ * Take @l off its loop, once it has nothing pending (loader_pending() == 0)
+ * and another loader has taken over the root (a configuration reload): its
+ * thread goes on reclaiming what it was handed, and loader_free() may then
+ * run on any thread. Thread: the control thread.
+ */
+void loader_detach(struct loader *l);
+
+/*
+ * Take zone @zone's parsed form out of @l (NULL when it holds none), for
+ * another loader to serve (loader_install()): a configuration reload keeps
+ * the copy a secondary zone got from its primaries when its local copy is
+ * older or missing. Only while nothing is pending (the loader thread then
+ * never touches the zones). Thread: the control thread.
+ */
+struct zone *loader_take_zone(struct loader *l, int zone);
+
 #endif /* SWERVE_LOADER_H */

@@ -41,6 +41,13 @@ int metrics_open(struct evloop *loop, const char *listen, struct metrics **out);
 /* Stop listening, drop open connections, forget the sources. NULL is harmless. */
 void metrics_close(struct metrics *m);
 
+/*
+ * Listen on @listen instead (a configuration reload), keeping every source.
+ * Connections in progress are closed. On failure @m listens on @previous
+ * again when it can (NULL: not at all) and the error is returned.
+ */
+int metrics_rebind(struct metrics *m, const char *listen, const char *previous);
+
 /* The port actually bound (the configured one, or the kernel's choice for port 0). */
 uint16_t metrics_port(const struct metrics *m);
 
@@ -49,6 +56,9 @@ uint16_t metrics_port(const struct metrics *m);
  * valid until metrics_close(). Returns 0 or -ENOMEM.
  */
 int metrics_add_source(struct metrics *m, metrics_source_fn fn, void *ctx);
+
+/* Remove every source registered with @ctx (a module being replaced or freed). */
+void metrics_remove_source(struct metrics *m, const void *ctx);
 
 /*
  * Start a family: "# HELP name help" (skipped when @help is NULL; backslash

@@ -49,8 +49,9 @@ typedef size_t (*tcp_notify_fn)(void *arg, const uint8_t *msg, size_t len,
 
 /*
  * Hand NOTIFY over TCP to @fn (NULL: answer it with the engine, NOTIMP).
- * Call before tcp_listener_start(): the thread reads it without locking.
- * @arg must outlive tcp_listener_stop().
+ * May be called while the thread runs (a configuration reload replaces the
+ * secondary module): once it returns, no call to the previous @fn is in
+ * progress or will start, so its @arg may go.
  */
 void tcp_listener_set_notify(tcp_notify_fn fn, void *arg);
 

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What differs between two configurations, key by key, and whether the
+ * running daemon can take each difference live (docs/configuration.md,
+ * "Reloading the configuration").
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "swerve/config.h"
+
+/*
+ * Every member of struct swerve_config must be classified below. A new key
+ * changes the struct's size, and this stops the build until it is.
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+_Static_assert(sizeof(struct swerve_config) == 320,
+	       "a config key was added: classify it in config_diff() (live or restart)");
+#endif
+
+struct diff {
+	config_change_fn fn;
+	void *arg;
+	unsigned n;
+	unsigned restart;
+};
+
+__attribute__((format(printf, 4, 5))) static void
+diff_note(struct diff *d, bool restart, const char *key, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	d->n++;
+	d->restart += restart;
+	if (d->fn != NULL)
+		d->fn(d->arg, key, restart, what);
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+addr_eq(const struct svc_addr *a, const struct svc_addr *b)
+{
+	size_t len = a->family == AF_INET ? sizeof(a->v4) : sizeof(a->v6);
+
+	return a->family == b->family && a->prefix == b->prefix && memcmp(&a->v6, &b->v6, len) == 0;
+}
+
+static bool
+addrs_eq(const struct svc_addr *a, size_t na, const struct svc_addr *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!addr_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/* A scalar key: noted when it differs. */
+#define DIFF_KEY(d, restart, key, a, b)                                                            \
+	do {                                                                                       \
+		if ((a) != (b))                                                                    \
+			diff_note(d, restart, key, "changed");                                     \
+	} while (0)
+#define DIFF_STR(d, restart, key, a, b)                                                            \
+	do {                                                                                       \
+		if (!str_eq(a, b))                                                                 \
+			diff_note(d, restart, key, "changed");                                     \
+	} while (0)
+
+static const char *
+key_name(const struct swerve_config *c, int k)
+{
+	return k >= 0 && (size_t)k < c->nkeys ? c->keys[k].name : NULL;
+}
+
+static bool
+zone_eq(const struct swerve_config *ca, const struct cfg_zone *a, const struct swerve_config *cb,
+	const struct cfg_zone *b)
+{
+	if (!str_eq(a->file, b->file) || a->nprimaries != b->nprimaries ||
+	    a->refresh_s != b->refresh_s || a->retry_s != b->retry_s ||
+	    a->expire_s != b->expire_s || a->ixfr != b->ixfr || a->nkey_files != b->nkey_files ||
+	    a->sig_lifetime_s != b->sig_lifetime_s || a->sig_refresh_s != b->sig_refresh_s)
+		return false;
+	for (size_t i = 0; i < a->nprimaries; i++) {
+		const struct cfg_primary *p = &a->primaries[i], *q = &b->primaries[i];
+
+		if (!addr_eq(&p->addr, &q->addr) || p->port != q->port ||
+		    !str_eq(key_name(ca, p->key), key_name(cb, q->key)))
+			return false;
+	}
+	for (size_t i = 0; i < a->nkey_files; i++)
+		if (!str_eq(a->key_files[i], b->key_files[i]))
+			return false;
+	return true;
+}
+
+static void
+diff_zones(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+{
+	char key[320];
+
+	for (size_t i = 0; i < b->nzones; i++) {
+		const struct cfg_zone *z = &b->zones[i];
+		const struct cfg_zone *o = NULL;
+
+		for (size_t k = 0; k < a->nzones && o == NULL; k++)
+			if (config_zone_name_eq(a->zones[k].name, z->name))
+				o = &a->zones[k];
+		snprintf(key, sizeof(key), "zones[%s]", z->name);
+		if (o == NULL)
+			diff_note(d, false, key, "added");
+		else if (!zone_eq(a, o, b, z))
+			diff_note(d, false, key, "changed");
+	}
+	for (size_t k = 0; k < a->nzones; k++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < b->nzones && !kept; i++)
+			kept = config_zone_name_eq(a->zones[k].name, b->zones[i].name);
+		snprintf(key, sizeof(key), "zones[%s]", a->zones[k].name);
+		if (!kept)
+			diff_note(d, false, key, "removed");
+	}
+}
+
+static void
+diff_keys(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+{
+	char key[320];
+
+	for (size_t i = 0; i < b->nkeys; i++) {
+		const struct cfg_tsig_key *o = NULL;
+
+		for (size_t k = 0; k < a->nkeys && o == NULL; k++)
+			if (str_eq(a->keys[k].name, b->keys[i].name))
+				o = &a->keys[k];
+		snprintf(key, sizeof(key), "keys[%s]", b->keys[i].name);
+		if (o == NULL)
+			diff_note(d, false, key, "added");
+		else if (!str_eq(o->algorithm, b->keys[i].algorithm) ||
+			 !str_eq(o->secret, b->keys[i].secret))
+			diff_note(d, false, key, "changed");
+	}
+	for (size_t k = 0; k < a->nkeys; k++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < b->nkeys && !kept; i++)
+			kept = str_eq(a->keys[k].name, b->keys[i].name);
+		snprintf(key, sizeof(key), "keys[%s]", a->keys[k].name);
+		if (!kept)
+			diff_note(d, false, key, "removed");
+	}
+}
+
+static bool
+check_eq(const struct cfg_check *a, const struct cfg_check *b)
+{
+	return a->kind == b->kind && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall &&
+	       a->port == b->port && str_eq(a->path, b->path) && str_eq(a->host, b->host) &&
+	       a->nstatus == b->nstatus &&
+	       memcmp(a->status, b->status, a->nstatus * sizeof(a->status[0])) == 0 &&
+	       str_eq(a->body, b->body) && a->min_cert_days == b->min_cert_days &&
+	       str_eq(a->ca_file, b->ca_file);
+}
+
+static bool
+endpoint_eq(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
+{
+	return str_eq(a->name, b->name) && addr_eq(&a->addr, &b->addr) &&
+	       a->has_check_addr == b->has_check_addr &&
+	       (!a->has_check_addr || addr_eq(&a->check_addr, &b->check_addr)) &&
+	       a->check_port == b->check_port && str_eq(a->check_host, b->check_host);
+}
+
+static bool
+failover_eq(const struct cfg_failover *a, const struct cfg_failover *b)
+{
+	if (a->ttl != b->ttl || a->degraded_ttl != b->degraded_ttl ||
+	    a->initial_up != b->initial_up || a->all_down != b->all_down ||
+	    !check_eq(&a->check, &b->check) || a->npools != b->npools)
+		return false;
+	for (size_t p = 0; p < a->npools; p++) {
+		const struct cfg_pool *x = &a->pools[p], *y = &b->pools[p];
+
+		if (!str_eq(x->name, y->name) || x->nendpoints != y->nendpoints)
+			return false;
+		for (size_t e = 0; e < x->nendpoints; e++)
+			if (!endpoint_eq(&x->endpoints[e], &y->endpoints[e]))
+				return false;
+	}
+	return true;
+}
+
+static bool
+failover_same_record(const struct cfg_failover *a, const struct cfg_failover *b)
+{
+	return a->type == b->type && config_zone_name_eq(a->name, b->name);
+}
+
+static void
+diff_failovers(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+{
+	char key[320];
+
+	for (size_t i = 0; i < b->nfailovers; i++) {
+		const struct cfg_failover *r = &b->failovers[i], *o = NULL;
+
+		for (size_t k = 0; k < a->nfailovers && o == NULL; k++)
+			if (failover_same_record(&a->failovers[k], r))
+				o = &a->failovers[k];
+		snprintf(key, sizeof(key), "failover.records[%s/%s]", r->name,
+			 r->type == 28 ? "AAAA" : "A");
+		if (o == NULL)
+			diff_note(d, false, key, "added");
+		else if (!failover_eq(o, r))
+			diff_note(d, false, key, "changed");
+	}
+	for (size_t k = 0; k < a->nfailovers; k++) {
+		const struct cfg_failover *o = &a->failovers[k];
+		bool kept = false;
+
+		for (size_t i = 0; i < b->nfailovers && !kept; i++)
+			kept = failover_same_record(o, &b->failovers[i]);
+		snprintf(key, sizeof(key), "failover.records[%s/%s]", o->name,
+			 o->type == 28 ? "AAAA" : "A");
+		if (!kept)
+			diff_note(d, false, key, "removed");
+	}
+}
+
+unsigned
+config_diff(const struct swerve_config *a, const struct swerve_config *b, config_change_fn fn,
+	    void *arg, unsigned *restart)
+{
+	struct diff d = {.fn = fn, .arg = arg};
+
+	/* Pinned at start: the workers' service set, the ports and rings, the tap, the socket. */
+	if (!addrs_eq(a->addrs, a->naddrs, b->addrs, b->naddrs))
+		diff_note(&d, true, "service.addresses", "changed");
+	DIFF_KEY(&d, true, "dataplane.idle-backoff-us", a->idle_backoff_us, b->idle_backoff_us);
+	DIFF_KEY(&d, true, "dataplane.rx-ring", a->rx_ring, b->rx_ring);
+	DIFF_KEY(&d, true, "dataplane.tx-ring", a->tx_ring, b->tx_ring);
+	DIFF_STR(&d, true, "exception.interface", a->exception_ifname, b->exception_ifname);
+	DIFF_STR(&d, true, "control.socket", a->ctl_socket, b->ctl_socket);
+	DIFF_KEY(&d, true, "control.mode", a->ctl_mode, b->ctl_mode);
+	DIFF_KEY(&d, true, "control.max-clients", a->ctl_max_clients, b->ctl_max_clients);
+	DIFF_KEY(&d, true, "control.idle-timeout-ms", a->ctl_idle_ms, b->ctl_idle_ms);
+
+	/*
+	 * Read by the workers and the TCP thread from their own copies, made at
+	 * start (the RRL tables, the limiters, the TCP table): not yet taken
+	 * live, so a change asks for a restart rather than being ignored.
+	 */
+	DIFF_KEY(&d, true, "rrl.responses-per-second", a->rrl_rate, b->rrl_rate);
+	DIFF_KEY(&d, true, "rrl.errors-per-second", a->rrl_errors, b->rrl_errors);
+	DIFF_KEY(&d, true, "rrl.burst", a->rrl_burst, b->rrl_burst);
+	DIFF_KEY(&d, true, "rrl.slip", a->rrl_slip, b->rrl_slip);
+	DIFF_KEY(&d, true, "rrl.ipv4-prefix-length", a->rrl_ipv4_prefix, b->rrl_ipv4_prefix);
+	DIFF_KEY(&d, true, "rrl.ipv6-prefix-length", a->rrl_ipv6_prefix, b->rrl_ipv6_prefix);
+	DIFF_KEY(&d, true, "rrl.table-size", a->rrl_table_size, b->rrl_table_size);
+	DIFF_KEY(&d, true, "cookies.enabled", a->cookies_enabled, b->cookies_enabled);
+	if (a->cookie_secret_set != b->cookie_secret_set ||
+	    memcmp(a->cookie_secret, b->cookie_secret, sizeof(a->cookie_secret)) != 0)
+		diff_note(&d, true, "cookies.secret", "changed");
+	if (a->cookie_previous_set != b->cookie_previous_set ||
+	    memcmp(a->cookie_previous, b->cookie_previous, sizeof(a->cookie_previous)) != 0)
+		diff_note(&d, true, "cookies.previous-secret", "changed");
+	DIFF_KEY(&d, true, "exception.rate-limit-pps", a->exception_pps, b->exception_pps);
+	DIFF_KEY(&d, true, "exception.neigh-rate-limit-pps", a->exception_neigh_pps,
+		 b->exception_neigh_pps);
+	DIFF_KEY(&d, true, "exception.dns-rate-limit-pps", a->exception_dns_pps,
+		 b->exception_dns_pps);
+	DIFF_KEY(&d, true, "tcp.max-clients", a->tcp_max_clients, b->tcp_max_clients);
+	DIFF_KEY(&d, true, "tcp.idle-timeout-ms", a->tcp_idle_ms, b->tcp_idle_ms);
+	DIFF_KEY(&d, true, "tcp.max-clients-per-source", a->tcp_max_per_source,
+		 b->tcp_max_per_source);
+	DIFF_KEY(&d, true, "tcp.io-timeout-ms", a->tcp_io_ms, b->tcp_io_ms);
+	DIFF_KEY(&d, true, "tcp.max-pipelined", a->tcp_max_pipelined, b->tcp_max_pipelined);
+	/* The dnstap writer and the producers' rings are made at start (docs/dnstap.md). */
+	DIFF_STR(&d, true, "dnstap.sink", a->dnstap_sink, b->dnstap_sink);
+	DIFF_KEY(&d, true, "dnstap.sink", a->dnstap_unix, b->dnstap_unix);
+	DIFF_KEY(&d, true, "dnstap.sample", a->dnstap_sample, b->dnstap_sample);
+	DIFF_KEY(&d, true, "dnstap.ring", a->dnstap_ring, b->dnstap_ring);
+	DIFF_KEY(&d, true, "dnstap.log-queries", a->dnstap_log_queries, b->dnstap_log_queries);
+	DIFF_KEY(&d, true, "dnstap.log-responses", a->dnstap_log_responses,
+		 b->dnstap_log_responses);
+	DIFF_STR(&d, true, "dnstap.identity", a->dnstap_identity, b->dnstap_identity);
+	DIFF_STR(&d, true, "dnstap.version", a->dnstap_version, b->dnstap_version);
+
+	/* Live. */
+	diff_zones(&d, a, b);
+	diff_keys(&d, a, b);
+	diff_failovers(&d, a, b);
+	DIFF_STR(&d, false, "failover.state-file", a->failover_state_file, b->failover_state_file);
+	DIFF_KEY(&d, false, "dns.edns-payload", a->edns_payload, b->edns_payload);
+	DIFF_STR(&d, false, "dns.version", a->version, b->version);
+	DIFF_STR(&d, false, "dns.identity", a->identity, b->identity);
+	DIFF_KEY(&d, false, "xfr.timeout-ms", a->xfr_timeout_ms, b->xfr_timeout_ms);
+	DIFF_KEY(&d, false, "xfr.max-size", a->xfr_max_size, b->xfr_max_size);
+	DIFF_KEY(&d, false, "xfr.max-records", a->xfr_max_records, b->xfr_max_records);
+	/* A new address is taken live; turning the listener on or off needs a restart. */
+	if (!str_eq(a->metrics_listen, b->metrics_listen))
+		diff_note(&d, (a->metrics_listen == NULL) != (b->metrics_listen == NULL),
+			  "metrics.listen", "changed");
+	DIFF_KEY(&d, false, "log.level", a->log_level, b->log_level);
+	DIFF_STR(&d, false, "log.target", a->log_target, b->log_target);
+
+	if (restart != NULL)
+		*restart = d.restart;
+	return d.n;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A configuration reload builds a new struct failover from the new config;
+ * this carries over, from the one it replaces, the state of every record and
+ * endpoint that did not change (docs/configuration.md, "Reloading the
+ * configuration").
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "failover_int.h"
+#include "failover_publish.h"
+#include "swerve/error.h"
+#include "swerve/log.h"
+
+static bool
+fo_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Whether two checks judge an endpoint the same way: kind, what is asked and
+ * what counts as healthy. interval-ms, timeout-ms, rise and fall change only
+ * how fast a verdict moves, so a state reached under the old ones still
+ * holds.
+ */
+static bool
+fo_check_same(const struct cfg_check *a, const struct cfg_check *b)
+{
+	return a->kind == b->kind && a->port == b->port && fo_str_eq(a->path, b->path) &&
+	       fo_str_eq(a->host, b->host) && a->nstatus == b->nstatus &&
+	       memcmp(a->status, b->status, a->nstatus * sizeof(a->status[0])) == 0 &&
+	       fo_str_eq(a->body, b->body) && a->min_cert_days == b->min_cert_days &&
+	       fo_str_eq(a->ca_file, b->ca_file);
+}
+
+static const struct fo_record *
+fo_adopt_record(const struct failover *from, const struct fo_record *r)
+{
+	for (size_t i = 0; i < from->nrecs; i++) {
+		const struct fo_record *o = &from->recs[i];
+
+		if (o->cfg->type == r->cfg->type && strcmp(o->name, r->name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static const char *
+fo_pool_cfg_name(const struct fo_record *r, unsigned pool)
+{
+	return r->cfg->pools[pool].name;
+}
+
+/* The endpoint of @o that is @ep: same name, pool, address and probe target. */
+static const struct fo_endpoint *
+fo_adopt_endpoint(const struct fo_record *o, const struct fo_endpoint *ep)
+{
+	for (size_t e = 0; e < o->neps; e++) {
+		const struct fo_endpoint *x = &o->eps[e];
+
+		if (strcmp(x->name, ep->name) != 0 ||
+		    !fo_str_eq(fo_pool_cfg_name(o, x->pool), fo_pool_cfg_name(ep->rec, ep->pool)))
+			continue;
+		if (x->rdlen != ep->rdlen || memcmp(x->rdata, ep->rdata, ep->rdlen) != 0 ||
+		    strcmp(x->target_text, ep->target_text) != 0 ||
+		    !fo_str_eq(x->cfg->check_host, ep->cfg->check_host))
+			return NULL;
+		return x;
+	}
+	return NULL;
+}
+
+static void
+fo_adopt_state(struct fo_endpoint *ep, const struct fo_endpoint *x)
+{
+	ep->up = x->up;
+	ep->drained = x->drained;
+	ep->succ = x->succ;
+	ep->fail = x->fail;
+	ep->checked = x->checked;
+	ep->last_ok = x->last_ok;
+	memcpy(ep->last_reason, x->last_reason, sizeof(ep->last_reason));
+	ep->last_latency_us = x->last_latency_us;
+	ep->last_check_ms = x->last_check_ms;
+	ep->last_change_ms = x->last_change_ms;
+	ep->skipped = x->skipped;
+}
+
+static int
+fo_adopt_forced(const struct fo_record *r, const struct fo_record *o)
+{
+	if (o->forced < 0)
+		return -1;
+	for (size_t p = 0; p < r->cfg->npools; p++)
+		if (fo_str_eq(r->cfg->pools[p].name, fo_pool_cfg_name(o, (unsigned)o->forced)))
+			return (int)p;
+	return -1;
+}
+
+/* The event history goes on; events of a removed record keep a fixed owner text. */
+static void
+fo_adopt_events(struct failover *to, const struct failover *from)
+{
+	to->events.next_seq = from->events.next_seq;
+	for (size_t i = 0; i < FO_EVENTS_MAX; i++) {
+		const struct fo_event *e = &from->events.ring[i];
+		struct fo_event *d = &to->events.ring[i];
+
+		*d = *e;
+		if (e->seq == 0)
+			continue;
+		d->record = "(removed by a reload)";
+		for (size_t k = 0; k < to->nrecs; k++)
+			if (to->recs[k].cfg->type == e->type && strcmp(to->recs[k].name, e->record) == 0)
+				d->record = to->recs[k].name;
+	}
+}
+
+void
+failover_adopt(struct failover *to, const struct failover *from, struct failover_adopted *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (from == NULL)
+		return;
+	fo_adopt_events(to, from);
+	for (size_t i = 0; i < to->nrecs; i++) {
+		struct fo_record *r = &to->recs[i];
+		const struct fo_record *o = fo_adopt_record(from, r);
+		bool same_check;
+		int rc;
+
+		if (o == NULL) {
+			st->records_new++;
+			continue;
+		}
+		st->records_kept++;
+		same_check = fo_check_same(&r->cfg->check, &o->cfg->check);
+		for (size_t e = 0; e < r->neps; e++) {
+			const struct fo_endpoint *x =
+				same_check ? fo_adopt_endpoint(o, &r->eps[e]) : NULL;
+
+			if (x == NULL) {
+				st->endpoints_new++;
+				continue;
+			}
+			fo_adopt_state(&r->eps[e], x);
+			st->endpoints_kept++;
+		}
+		r->forced = fo_adopt_forced(r, o);
+		r->publishes = o->publishes;
+		r->transitions = o->transitions;
+		r->checks_ok = o->checks_ok;
+		r->checks_fail = o->checks_fail;
+		memcpy(r->lat_bucket, o->lat_bucket, sizeof(r->lat_bucket));
+		r->lat_sum_s = o->lat_sum_s;
+		r->last_pub_ms = o->last_pub_ms;
+		rc = fo_record_restate(r);
+		if (rc < 0)
+			sw_err("failover %s: cannot serve the state carried over (%s): serving the "
+			       "initial state until the next check",
+			       r->name, sw_strerror(rc));
+	}
+	for (size_t i = 0; i < from->nrecs; i++) {
+		bool kept = false;
+
+		for (size_t k = 0; k < to->nrecs && !kept; k++)
+			kept = to->recs[k].cfg->type == from->recs[i].cfg->type &&
+			       strcmp(to->recs[k].name, from->recs[i].name) == 0;
+		st->records_removed += !kept;
+	}
+}
+
+void
+failover_stop(struct failover *f)
+{
+	if (f == NULL || f->loop == NULL)
+		return;
+	for (size_t i = 0; i < f->nrecs && f->recs != NULL; i++) {
+		struct fo_record *r = &f->recs[i];
+
+		if (r->f == NULL)
+			continue;
+		evloop_timer_cancel(f->loop, &r->pub_timer);
+		for (size_t e = 0; e < r->neps; e++) {
+			struct fo_endpoint *ep = &r->eps[e];
+
+			evloop_timer_cancel(f->loop, &ep->timer);
+			if (ep->probe != NULL)
+				health_probe_cancel(f->health, ep->probe);
+			ep->probe = NULL;
+		}
+	}
+	if (f->started)
+		evloop_timer_cancel(f->loop, &f->rearm_timer);
+	if (f->signers != NULL)
+		evloop_timer_cancel(f->loop, &f->resign_timer);
+	health_free(f->health);
+	f->health = NULL;
+	f->started = false;
+	f->loop = NULL;
+}
+
+void
+failover_ctl_unregister(struct failover *f, struct ctl *c)
+{
+	if (f != NULL && c != NULL)
+		ctl_unregister(c, f->cmds, FO_NCMDS);
+}

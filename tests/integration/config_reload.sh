@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Integration: configuration reload under load (docs/configuration.md, "Reloading the
+# configuration"). swerved in the lab answers a bounded dnsperf load from the client namespace
+# while swerve.yaml is rewritten and reloaded 20 times through `swervectl reload` (and once by
+# SIGHUP): each reload adds a zone and a failover record and removes the ones the previous reload
+# added. Then:
+#   - dnsperf lost no query;
+#   - after each reload the zone it added answers and the one it removed is REFUSED, and likewise
+#     the failover records;
+#   - the state of unchanged endpoints survived every reload, with no state file (so memory is
+#     all that can carry it): a manual endpoint set down (its record keeps serving the backup
+#     pool), a drained endpoint, an endpoint whose HTTP check fails (down, and never served
+#     again after a reload, as it would be for a moment if it restarted from its initial "up";
+#     its run of failures keeps growing), and the event history;
+#   - `reload --check` lists the changes and applies nothing;
+#   - a change to a key that needs a restart, and a config that does not validate, are refused
+#     with the key (and file:line) named, and nothing of the new file is applied.
+set -u
+
+# shellcheck source=tests/common/lab.sh
+. "$(dirname "$0")/../common/lab.sh"
+lab_test cr$(($$ % 100000)) ping dig python3 dnsperf
+
+[ -x "$swervectl" ] || { echo "FAIL: $swervectl not built"; exit 1; }
+
+RELOADS=20
+RATE=5000	# queries per second
+DURATION=30	# seconds of dnsperf: longer than the reloads take
+P_HTTP=$((20000 + $$ % 20000))
+P_DEAD=$((P_HTTP + 1))	# nothing listens there: w3's check fails
+
+ctl() { timeout 20 "$swervectl" -s "$tmp/control.sock" "$@"; }
+# ep_field RECORD ENDPOINT KEY: one field of one endpoint of failover-show.
+ep_field() {
+	ctl --json failover-show "$1" | python3 -c '
+import json, sys
+for rec in json.load(sys.stdin)["records"]:
+    for e in rec["endpoints"]:
+        if e["name"] == sys.argv[1]:
+            print(e[sys.argv[2]]); sys.exit(0)
+print("?")' "$2" "$3" 2>/dev/null
+}
+
+zone_file() { # zone_file NAME: a small zone NAME with www A 192.0.2.N
+	{
+		echo "\$ORIGIN $1."
+		echo '$TTL 300'
+		echo "@	IN SOA ns1 hostmaster 1 3600 600 86400 60"
+		echo '	IN NS ns1'
+		echo 'ns1	IN A 198.18.0.53'
+		echo "www	IN A 192.0.2.${2:-1}"
+	} >"$tmp/$1.zone"
+}
+
+# write_yaml I [EXTRA_SECTION]: version I of the config: example.test, keep.test, zone
+# z<I>.test and failover record r<I>.example.test (none for I = 0); EXTRA_SECTION is appended.
+write_yaml() {
+	local i=$1 zones=(-z example.test=example.test.zone -z keep.test=keep.test.zone) rec=''
+	if [ "$i" -gt 0 ]; then
+		zone_file "z$i.test" "$i"
+		zones+=(-z "z$i.test=z$i.test.zone")
+		rec="    - name: r$i.example.test
+      type: A
+      check: {kind: manual}
+      pools:
+        - {name: only, endpoints: [{address: 198.18.7.$i, name: e$i}]}"
+	fi
+	lab_yaml -o "$tmp/swerve.yaml.new" "${zones[@]}" "exception:
+  interface: $EXC
+failover:
+  state-file: ~
+  records:
+    - name: keep.example.test
+      type: A
+      check: {kind: manual}
+      pools:
+        - {name: p0, endpoints: [{address: 198.18.4.1, name: a}]}
+        - {name: p1, endpoints: [{address: 198.18.4.2, name: b}]}
+    - name: web.example.test
+      type: A
+      check: {kind: http, interval-ms: 200, timeout-ms: 150, rise: 1, fall: 2}
+      pools:
+        - {name: primary, endpoints: [{address: 198.18.5.1, name: w1, check-address: 127.0.0.1, check-port: $P_HTTP},
+                                      {address: 198.18.5.2, name: w2, check-address: 127.0.0.1, check-port: $P_HTTP},
+                                      {address: 198.18.5.3, name: w3, check-address: 127.0.0.1, check-port: $P_DEAD}]}
+$rec" "${2:-}"
+	mv -f "$tmp/swerve.yaml.new" "$tmp/swerve.yaml"
+}
+
+zone_file keep.test 250
+lab_pre_start() {
+	lab_srv_bg python3 "$top/tests/integration/httpd.py" "$P_HTTP" --bind 127.0.0.1
+	lab_track $!
+	write_yaml 0
+}
+# lab_start writes its own YAML first; lab_pre_start replaces it before swerved starts.
+lab_start -m 127.0.0.1:19$((100 + $$ % 800))
+
+# ---- state to carry over ----
+ctl endpoint-set keep.example.test a down >/dev/null && pass "endpoint a of keep set down" ||
+	fail "endpoint-set keep a down"
+ctl endpoint-drain w2 web.example.test >/dev/null && pass "endpoint w2 of web drained" ||
+	fail "endpoint-drain w2"
+w1_up() { [ "$(ep_field web.example.test w1 health)" = up ]; }
+lab_until 10 w1_up &&
+	pass "w1 is up by its HTTP check" || fail "w1 never came up: $(ep_field web.example.test w1 health)"
+w3_down() { [ "$(ep_field web.example.test w3 health)" = down ] && [ "$(ep_field web.example.test w3 failures)" -ge 3 ]; }
+lab_until 10 w3_down &&
+	pass "w3 is down by its failing check" || fail "w3 never went down: $(ep_field web.example.test w3 health)"
+[ "$(lab_dig @198.18.0.53 web.example.test A)" = 198.18.5.1 ] && pass "web serves w1 only" ||
+	fail "web: $(lab_dig @198.18.0.53 web.example.test A)"
+[ "$(lab_dig @198.18.0.53 keep.example.test A)" = 198.18.4.2 ] &&
+	pass "keep.example.test serves the backup pool" || fail "keep: $(lab_dig @198.18.0.53 keep.example.test A)"
+events0=$(ctl --json events | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
+fails0=$(ep_field web.example.test w3 failures)
+
+# ---- --check: what would change, nothing applied ----
+write_yaml 1
+out=$(ctl --json reload --check 2>&1)
+if grep -q 'zones\[z1.test\]' <<<"$out" && grep -q 'r1.example.test' <<<"$out" &&
+	[ -z "$(lab_dig @198.18.0.53 www.z1.test A)" ]; then
+	pass "reload --check lists zones[z1.test] and r1.example.test, applies nothing"
+else
+	fail "reload --check: $out; z1 answers '$(lab_dig @198.18.0.53 www.z1.test A)'"
+fi
+
+# ---- a key that needs a restart: refused, nothing applied ----
+write_yaml 1 "" && sed -i 's/^  idle-backoff-us: .*/  idle-backoff-us: 77/' "$tmp/swerve.yaml"
+out=$(ctl reload 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'dataplane.idle-backoff-us' <<<"$out" && grep -q 'needs a restart' <<<"$out" &&
+	[ -z "$(lab_dig @198.18.0.53 www.z1.test A)" ]; then
+	pass "a dataplane change is refused, naming the key: $(head -c 120 <<<"$out")"
+else
+	fail "restart-only change: exit $rc: $out"
+fi
+
+# ---- a config that does not validate: refused with file:line and key ----
+write_yaml 1 "bogus-section: 1"
+out=$(ctl reload 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'swerve.yaml:[0-9]' <<<"$out" && grep -q 'bogus-section' <<<"$out" &&
+	[ -z "$(lab_dig @198.18.0.53 www.z1.test A)" ]; then
+	pass "an invalid config is refused with file:line: $(head -c 120 <<<"$out")"
+else
+	fail "invalid config: exit $rc: $out"
+fi
+
+# ---- 20 reloads under load ----
+printf 'www.example.test A\nkeep.example.test A\nwww.keep.test A\nweb.example.test A\n' >"$tmp/queries"
+ip netns exec "$SWERVE_NS" timeout $((DURATION + 20)) dnsperf -s 198.18.0.53 -d "$tmp/queries" \
+	-l "$DURATION" -Q "$RATE" -c 4 -t 3 >"$tmp/dnsperf.out" 2>&1 &
+perfpid=$!
+sleep 1
+
+ok=0
+bad=0
+t0=$(date +%s.%N)
+for i in $(seq 1 $RELOADS); do
+	write_yaml "$i"
+	if [ "$i" -eq $((RELOADS / 2)) ]; then
+		kill -HUP "$pid"
+		zi_answers() { [ "$(lab_dig @198.18.0.53 "www.z$i.test" A)" = "192.0.2.$i" ]; }
+		lab_until 10 zi_answers || true
+		how=SIGHUP
+	else
+		out=$(ctl --json reload 2>&1) || { fail "reload $i: $out"; bad=$((bad + 1)); continue; }
+		how=swervectl
+	fi
+	a=$(lab_dig @198.18.0.53 www.z$i.test A)
+	r=$(lab_dig @198.18.0.53 r$i.example.test A)
+	k=$(lab_dig @198.18.0.53 keep.example.test A)
+	w=$(lab_dig @198.18.0.53 web.example.test A | tr '\n' ' ')
+	gone=ok
+	if [ "$i" -gt 1 ]; then
+		[ -z "$(lab_dig @198.18.0.53 www.z$((i - 1)).test A)" ] || gone="z$((i - 1)).test still answers"
+		[ -z "$(lab_dig @198.18.0.53 r$((i - 1)).example.test A)" ] || gone="r$((i - 1)) still answers"
+	fi
+	if [ "$a" = "192.0.2.$i" ] && [ "$r" = "198.18.7.$i" ] && [ "$k" = 198.18.4.2 ] &&
+		[ "$w" = "198.18.5.1 " ] && [ "$gone" = ok ]; then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+		fail "reload $i ($how): z$i '$a', r$i '$r', keep '$k', web '$w', removed: $gone"
+	fi
+done
+fails1=$(ep_field web.example.test w3 failures)
+t1=$(date +%s.%N)
+[ "$ok" -eq "$RELOADS" ] && pass "$RELOADS reloads ($((RELOADS - 1)) swervectl, 1 SIGHUP) each added and removed a zone and a failover record" ||
+	fail "$ok of $RELOADS reloads as expected"
+echo "    $RELOADS reloads in $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
+
+wait "$perfpid"
+sed -n '/Statistics:/,/Average Latency/p' "$tmp/dnsperf.out" | sed 's/^/    /'
+sent=$(awk '/Queries sent:/ { print $3 }' "$tmp/dnsperf.out")
+lost=$(awk '/Queries lost:/ { print $3 }' "$tmp/dnsperf.out")
+if [ -n "$lost" ] && [ "$lost" -eq 0 ] && [ "${sent:-0}" -ge $((RATE * DURATION / 2)) ]; then
+	pass "dnsperf during the reloads: $sent sent, 0 lost"
+else
+	fail "dnsperf during the reloads: sent=${sent:-?} lost=${lost:-?}"
+fi
+
+# ---- state carried over ----
+[ "$(ep_field keep.example.test a health)" = down ] && [ "$(lab_dig @198.18.0.53 keep.example.test A)" = 198.18.4.2 ] &&
+	pass "keep: endpoint a still down after $((RELOADS + 3)) reloads, backup still served" ||
+	fail "keep: a health=$(ep_field keep.example.test a health)"
+[ "$(ep_field web.example.test w2 drained)" = True ] && pass "web: w2 still drained" ||
+	fail "web: w2 drained=$(ep_field web.example.test w2 drained)"
+# Read right after the last reload: a state started afresh would count from zero there.
+if [ "${fails1:-0}" -gt "${fails0:-99999}" ] 2>/dev/null; then
+	pass "web: w3's run of failed checks went on across the reloads ($fails0 -> $fails1), not from zero"
+else
+	fail "web: w3 failures $fails0 before the reloads, $fails1 right after the last"
+fi
+events1=$(ctl --json events | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
+[ "${events1:-0}" -ge "${events0:-1}" ] && [ "${events0:-0}" -gt 0 ] &&
+	pass "event history kept ($events0 -> $events1 events)" || fail "events $events0 -> $events1"
+out=$(ctl --json reload 2>&1)
+python3 -c 'import json,sys; f=json.loads(sys.argv[1])["failover"]; sys.exit(0 if f["endpoints_kept"] >= 3 and f["records_kept"] >= 3 else 1)' "$out" &&
+	pass "reload reply counts the kept records and endpoints" || fail "reload reply: $out"
+grep -q 'reload of .*change(s) applied' "$log" && pass "reloads logged" || fail "no reload log line"
+
+lab_shutdown
+lab_verdict
