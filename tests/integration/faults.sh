@@ -59,9 +59,10 @@ flood() {
 }
 perf_field() { awk -v k="$1" '$0 ~ k { print $3 }' "$tmp/perf.out"; }
 
-# After a flood: alive, answers, and a short rate-limited run loses nothing.
+# After a flood: alive, answers, and a short rate-limited run loses nothing (at most MAXLOST
+# queries: see B).
 recovered() {
-	local what=$1
+	local what=$1 maxlost=${2:-0} before after
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "$what: swerved died"
 		return
@@ -69,10 +70,16 @@ recovered() {
 	pass "$what: swerved survived the flood"
 	sleep 1
 	answers && pass "$what: answers after the flood" || fail "$what: no answer after the flood"
+	before=$(jget stats 'tuple(r["total"][k] for k in ("rx", "answered", "tx_failed"))')
 	flood 3 -Q 2000
+	after=$(jget stats 'tuple(r["total"][k] for k in ("rx", "answered", "tx_failed"))')
 	lost=$(perf_field 'Queries lost:')
-	[ "${lost:-x}" = 0 ] && pass "$what: 3 s at 2000 qps afterwards, 0 lost" ||
-		fail "$what: after the flood, lost=${lost:-?}"
+	# Where a loss happened: before the worker (rx), or in the port's transmit ring (tx_failed).
+	echo "    $what: 3 s at 2000 qps: sent $(perf_field 'Queries sent:'), lost ${lost:-?};" \
+		"worker rx/answered/tx_failed before: $before, after: $after"
+	[ -n "$lost" ] && [ "$lost" -le "$maxlost" ] &&
+		pass "$what: 3 s at 2000 qps afterwards, $lost lost (at most $maxlost)" ||
+		fail "$what: after the flood, lost=${lost:-?} (at most $maxlost)"
 }
 
 echo 'www.example.test A' >"$tmp/q"
@@ -126,7 +133,13 @@ fi
 	fail "accounting: answered=$answered dropped=$dropped exc=$exk+$exl rx=$rx"
 echo "    watchdog during the tx flood: $(jget watchdog '("stuck_total", r["stuck_total"])')"
 echo 'www.example.test A' >"$tmp/q"
-recovered "tx"
+# This port keeps its 16-frame af_packet rings (receive and transmit) afterwards: 8 dnsperf
+# sockets can land more than 16 queries in the receive ring while a worker slowed down by a
+# sanitizer sleeps its idle back-off, and the kernel drops the rest (seen once in 6000 on a
+# 2-core CI machine under ASan). Recovery is what is checked here, so up to 0.5 % may be lost
+# to that ring; a worker or port left stuck by the flood loses them all. A and C, on normal
+# rings, must lose none.
+recovered "tx" 30
 lab_shutdown
 
 # ---- C. exception-path flood ----
