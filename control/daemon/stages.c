@@ -40,6 +40,7 @@
 #include "swerve/tcp.h"
 #include "swerve/watchdog.h"
 #include "swerve/worker.h"
+#include "notify.h"
 #include "swerved.h"
 #include "swerved_dnstap.h"
 
@@ -557,12 +558,16 @@ swerved_start(struct swerved *s, unsigned *reached)
 		}
 	}
 	swerved_summary(s);
+	/* Every stage is done: the table is published, the ports are up, the workers answer. */
+	notify_ready("serving %zu zone(s), %u names; %u worker(s) on %u port(s)", s->cfg->nzones,
+		     swerved_names(s->loader), s->nworkers, s->nports);
 	return 0;
 }
 
 void
 swerved_stop(struct swerved *s, unsigned reached)
 {
+	notify_stopping();
 	while (reached > 0) {
 		const struct swerved_stage *st = &swerved_stages[--reached];
 

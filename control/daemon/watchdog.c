@@ -15,6 +15,8 @@
 #include "swerve/stats.h"
 #include "swerve/watchdog.h"
 
+#include "notify.h"
+
 struct watchdog_slot {
 	const struct worker_stats *st; /* NULL: not watched. */
 	unsigned lcore;
@@ -155,6 +157,8 @@ watchdog_tick(void *arg)
 
 	watchdog_sample(wd, now);
 	watchdog_pool_sample(wd, now);
+	/* systemd's watchdog is pinged from here, and only while no worker is stuck (notify.h). */
+	notify_watchdog(wd->stuck_now, now);
 	if (evloop_timer_arm(wd->loop, &wd->timer, wd->period_ms) < 0)
 		sw_err("watchdog: cannot re-arm its timer: workers are no longer watched");
 }
