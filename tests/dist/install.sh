@@ -6,7 +6,10 @@
 # directory); the unit has no placeholder left and its paths are the installed binaries; the
 # installed swerved --check accepts the installed example config (the unit's ExecStartPre); a
 # second install keeps an edited swerve.yaml; `systemd-analyze verify` finds nothing to say about
-# the installed unit, and every capability it names is one systemd knows.
+# the installed unit, and every capability it names is one systemd knows. When scdoc is there (so
+# the build made the man pages), the man pages are installed too and verify finds the ones the
+# unit's Documentation= names among them (MANPATH is the DESTDIR's); without scdoc, verify runs
+# with --man=no.
 #
 # systemd-analyze verify runs with --root=DESTDIR, so the unit's absolute paths (ExecStart=
 # and the others) resolve to the binaries just installed there rather than to this machine's
@@ -49,6 +52,7 @@ prefix=$(opt prefix)
 bindir=$(dir_opt bindir)
 sysconfdir=$(dir_opt sysconfdir)
 docdir=$(dir_opt datadir)/doc/swerve
+mandir=$(dir_opt mandir)
 unitdir=$(opt systemdunitdir)
 [ -n "$unitdir" ] || unitdir=$prefix/lib/systemd/system
 sysusersdir=$(opt sysusersdir)
@@ -83,6 +87,15 @@ for f in swerve.yaml example.com.zone swerved.env; do
 	check_file "$sysconfdir/swerve/$f" r
 	check_file "$docdir/examples/$f" r
 done
+man=(--man=no)
+if command -v scdoc >/dev/null; then
+	check_file "$mandir/man8/swerved.8" r
+	check_file "$mandir/man8/swervectl.8" r
+	check_file "$mandir/man5/swerve.yaml.5" r
+	man=(--man=yes)
+else
+	echo "note: no scdoc, so no man pages: they are neither checked nor looked up by verify"
+fi
 
 unit=$root$unitdir/swerved.service
 if [ -f "$unit" ]; then
@@ -127,7 +140,8 @@ elif [ -f "$unit" ]; then
 	else
 		mkdir -p "$root/lib/systemd/system"
 		cp -an "$hostunits/." "$root/lib/systemd/system/"
-		systemd-analyze verify --root="$root" "$unit" >"$tmp/verify.log" 2>&1
+		MANPATH=$root$mandir systemd-analyze verify "${man[@]}" --root="$root" "$unit" \
+			>"$tmp/verify.log" 2>&1
 		rc=$?
 		if [ "$rc" -eq 0 ] && [ ! -s "$tmp/verify.log" ]; then
 			pass "systemd-analyze verify: no complaint"
