@@ -321,6 +321,8 @@ reconfig_commit(struct reconfig *r)
 	failover_adopt(r->fo, s->fo, &st);
 	if (s->tcp_on)
 		tcp_listener_set_notify(NULL, NULL);
+	if (s->metrics != NULL)
+		metrics_remove_source(s->metrics, s->sec);
 	secondary_free(s->sec);
 	s->sec = NULL;
 

@@ -29,6 +29,8 @@ RATE=5000	# queries per second
 DURATION=30	# seconds of dnsperf: longer than the reloads take
 P_HTTP=$((20000 + $$ % 20000))
 P_DEAD=$((P_HTTP + 1))	# nothing listens there: w3's check fails
+M1=127.0.0.1:$((P_HTTP + 2))	# metrics.listen, moved to M2 by the reloads from the tenth on
+M2=127.0.0.1:$((P_HTTP + 3))
 
 ctl() { timeout 20 "$swervectl" -s "$tmp/control.sock" "$@"; }
 # ep_field RECORD ENDPOINT KEY: one field of one endpoint of failover-show.
@@ -56,7 +58,8 @@ zone_file() { # zone_file NAME: a small zone NAME with www A 192.0.2.N
 # write_yaml I [EXTRA_SECTION]: version I of the config: example.test, keep.test, zone
 # z<I>.test and failover record r<I>.example.test (none for I = 0); EXTRA_SECTION is appended.
 write_yaml() {
-	local i=$1 zones=(-z example.test=example.test.zone -z keep.test=keep.test.zone) rec=''
+	local i=$1 zones=(-z example.test=example.test.zone -z keep.test=keep.test.zone) rec='' m=$M1
+	[ "$i" -lt $((RELOADS / 2)) ] || m=$M2
 	if [ "$i" -gt 0 ]; then
 		zone_file "z$i.test" "$i"
 		zones+=(-z "z$i.test=z$i.test.zone")
@@ -66,7 +69,7 @@ write_yaml() {
       pools:
         - {name: only, endpoints: [{address: 198.18.7.$i, name: e$i}]}"
 	fi
-	lab_yaml -o "$tmp/swerve.yaml.new" "${zones[@]}" "exception:
+	lab_yaml -o "$tmp/swerve.yaml.new" -m "$m" "${zones[@]}" "exception:
   interface: $EXC
 failover:
   state-file: ~
@@ -95,7 +98,7 @@ lab_pre_start() {
 	write_yaml 0
 }
 # lab_start writes its own YAML first; lab_pre_start replaces it before swerved starts.
-lab_start -m 127.0.0.1:19$((100 + $$ % 800))
+lab_start
 
 # ---- state to carry over ----
 ctl endpoint-set keep.example.test a down >/dev/null && pass "endpoint a of keep set down" ||
@@ -216,6 +219,21 @@ fi
 events1=$(ctl --json events | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
 [ "${events1:-0}" -ge "${events0:-1}" ] && [ "${events0:-0}" -gt 0 ] &&
 	pass "event history kept ($events0 -> $events1 events)" || fail "events $events0 -> $events1"
+if lab_srv curl -sf "http://$M2/metrics" | grep -q '^swerve_zone_serial' &&
+	! lab_srv curl -sf "http://$M1/metrics" >/dev/null 2>&1; then
+	pass "metrics.listen moved from $M1 to $M2 by a reload"
+else
+	fail "metrics listener: $M2 $(lab_srv curl -sf "http://$M2/metrics" | head -c 80), $M1 still answers?"
+fi
+# The metrics sources follow the swap: the last zone and record are there, the replaced ones
+# gone (a source left behind would point at freed memory: ASan runs this test too).
+m=$(ctl --json metrics | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
+if grep -q "z$RELOADS\.test" <<<"$m" && ! grep -q "z$((RELOADS - 1))\.test" <<<"$m" &&
+	grep -q "r$RELOADS\.example\.test" <<<"$m" && ! grep -q "r$((RELOADS - 1))\.example\.test" <<<"$m"; then
+	pass "metrics show zone z$RELOADS.test and record r$RELOADS, not the replaced ones"
+else
+	fail "metrics after the reloads: $(grep -E 'z[0-9]+\.test|r[0-9]+\.example' <<<"$m" | head -5)"
+fi
 out=$(ctl --json reload 2>&1)
 python3 -c 'import json,sys; f=json.loads(sys.argv[1])["failover"]; sys.exit(0 if f["endpoints_kept"] >= 3 and f["records_kept"] >= 3 else 1)' "$out" &&
 	pass "reload reply counts the kept records and endpoints" || fail "reload reply: $out"
