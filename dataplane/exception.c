@@ -242,6 +242,26 @@ exc_port_start(uint16_t tap, unsigned nqueues, struct rte_mempool *mp)
 	return rte_eth_dev_start(tap);
 }
 
+/* A bucket's rate and its depth, which follows from it. */
+static void
+exc_bucket_set(struct exc_bucket *b, uint64_t rate)
+{
+	b->rate = rate;
+	b->burst = RTE_MAX(rate / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
+}
+
+void
+exception_retune(struct exc_queue *q, const uint32_t pps[STATS_EXC_MAX])
+{
+	for (unsigned k = 0; k < STATS_EXC_MAX; k++) {
+		struct exc_bucket *b = &q->b[k];
+
+		exc_bucket_set(b, pps[k]);
+		if (b->tokens > b->burst * exc_tsc_hz)
+			b->tokens = b->burst * exc_tsc_hz;
+	}
+}
+
 int
 exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 		struct rte_mempool *mp, struct exc_queue *q)
@@ -250,7 +270,7 @@ exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 	struct rte_ether_addr mac;
 	char args[IFNAMSIZ + 64];
 	uint16_t tap = RTE_MAX_ETHPORTS;
-	uint64_t burst, rates[STATS_EXC_MAX];
+	uint64_t rates[STATS_EXC_MAX];
 	bool created = false;
 	int ret;
 
@@ -304,10 +324,8 @@ exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues,
 		for (unsigned k = 0; k < STATS_EXC_MAX; k++) {
 			struct exc_bucket *b = &q[i].b[k];
 
-			burst = RTE_MAX((uint64_t)rates[k] / EXC_BURST_DIV, (uint64_t)EXC_BURST_MIN);
-			b->rate = rates[k];
-			b->burst = burst;
-			b->tokens = burst * exc_tsc_hz;
+			exc_bucket_set(b, rates[k]);
+			b->tokens = b->burst * exc_tsc_hz;
 			b->last_tsc = rte_get_tsc_cycles();
 		}
 	}

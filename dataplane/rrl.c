@@ -35,17 +35,11 @@ rrl_top_bits(unsigned bits)
 	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
 }
 
-int
-rrl_init(struct rrl *r, const struct rrl_conf *c, uint64_t hz, void *table)
+/* The limits of @c (rates, burst, slip, prefixes) into @r; the table and the seed stay. */
+static void
+rrl_limits(struct rrl *r, const struct rrl_conf *c, uint64_t hz)
 {
-	if (c->rate == 0 || c->ipv4_prefix < 1 || c->ipv4_prefix > 32 || c->ipv6_prefix < 1 ||
-	    c->ipv6_prefix > 128 || table == NULL)
-		return -EINVAL;
-	memset(r, 0, sizeof(*r));
-	r->table = table;
-	r->mask = rrl_buckets(c) - 1;
 	r->slip = c->slip;
-	r->seed = c->seed;
 	for (unsigned k = 0; k < DNSQ_CLASS_MAX; k++) {
 		uint64_t rate = k == DNSQ_CLASS_ERROR && c->errors != 0 ? c->errors : c->rate;
 		uint64_t burst = c->burst != 0 ? c->burst : rate;
@@ -57,6 +51,34 @@ rrl_init(struct rrl *r, const struct rrl_conf *c, uint64_t hz, void *table)
 	r->v4_mask = rrl_top_bits(c->ipv4_prefix) >> 32;
 	r->v6_mask[0] = rrl_top_bits(c->ipv6_prefix);
 	r->v6_mask[1] = c->ipv6_prefix > 64 ? rrl_top_bits(c->ipv6_prefix - 64u) : 0;
+}
+
+static bool
+rrl_conf_ok(const struct rrl_conf *c)
+{
+	return c->rate != 0 && c->ipv4_prefix >= 1 && c->ipv4_prefix <= 32 && c->ipv6_prefix >= 1 &&
+	       c->ipv6_prefix <= 128;
+}
+
+int
+rrl_init(struct rrl *r, const struct rrl_conf *c, uint64_t hz, void *table)
+{
+	if (!rrl_conf_ok(c) || table == NULL)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->table = table;
+	r->mask = rrl_buckets(c) - 1;
+	r->seed = c->seed;
+	rrl_limits(r, c, hz);
+	return 0;
+}
+
+int
+rrl_retune(struct rrl *r, const struct rrl_conf *c, uint64_t hz)
+{
+	if (!rrl_conf_ok(c) || r->table == NULL)
+		return -EINVAL;
+	rrl_limits(r, c, hz);
 	return 0;
 }
 

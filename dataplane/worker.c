@@ -91,14 +91,19 @@ worker_wall_tick(struct worker *w, uint64_t now)
 
 void
 worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root *root,
-	    const struct dnsq_conf *dconf, const struct pkt_service *svc, uint32_t idle_backoff_us)
+	    struct worker_settings_root *settings, const struct pkt_service *svc,
+	    uint32_t idle_backoff_us)
 {
 	memset(w, 0, sizeof(*w));
 	w->index = index;
 	w->lcore_id = lcore_id;
 	w->root = root;
+	w->settings = settings;
 	w->idle_backoff_us = idle_backoff_us;
-	pkt_ctx_init(&w->ctx, dconf, svc, &w->stats, rte_get_tsc_hz(), rte_rdtsc());
+	/* The engine's settings are set per burst, from the published block. */
+	pkt_ctx_init(&w->ctx, NULL, svc, &w->stats, rte_get_tsc_hz(), rte_rdtsc());
+	/* The limiters were set up from the first block; a later one retunes them. */
+	w->settings_gen = settings->cur != NULL ? settings->cur->gen : 0;
 	worker_wall_sync(w);
 }
 
@@ -337,6 +342,25 @@ worker_frame(struct worker *w, struct worker_port *p, struct rte_mbuf *m, struct
 	}
 }
 
+/*
+ * A reload published new settings: take the limits that live in the
+ * worker's own state. RRL can be turned off and retuned here, not turned on
+ * without a table (which only start-up allocates: the reload refuses that).
+ */
+static void __rte_noinline
+worker_settings_apply(struct worker *w, const struct worker_settings *ws)
+{
+	if (w->rrl.table != NULL) {
+		if (ws->rrl.rate != 0 && rrl_retune(&w->rrl, &ws->rrl, w->ctx.hz) == 0)
+			w->ctx.rrl = &w->rrl;
+		else
+			w->ctx.rrl = NULL;
+	}
+	if (w->exc != NULL)
+		exception_retune(w->exc, ws->exc_pps);
+	w->settings_gen = ws->gen;
+}
+
 /* Handle one rx burst of @n frames from @p. */
 static void
 worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, unsigned n)
@@ -344,11 +368,16 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 	struct rte_mbuf *exc[WORKER_BURST];
 	uint8_t exc_cls[WORKER_BURST];
 	struct rte_mbuf *drop[WORKER_BURST];
+	const struct worker_settings *ws;
 	unsigned nexc = 0, ndrop = 0, i;
 
 	w->stats.rx += n;
 	/* Fetched once per burst; no pointer into it survives the next quiescent state. */
 	w->ctx.table = rrt_current(w->root);
+	ws = rcu_dereference(w->settings->cur);
+	if (unlikely(ws->gen != w->settings_gen))
+		worker_settings_apply(w, ws);
+	w->ctx.dconf = &ws->dconf;
 	w->ctx.mtu = p->mtu;
 	w->ctx.offload = p->offload;
 	memcpy(w->ctx.mac, p->mac, 6);

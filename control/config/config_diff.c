@@ -264,35 +264,37 @@ config_diff(const struct swerve_config *a, const struct swerve_config *b, config
 	DIFF_KEY(&d, true, "control.idle-timeout-ms", a->ctl_idle_ms, b->ctl_idle_ms);
 
 	/*
-	 * Read by the workers and the TCP thread from their own copies, made at
-	 * start (the RRL tables, the limiters, the TCP table): not yet taken
-	 * live, so a change asks for a restart rather than being ignored.
+	 * The RRL table is allocated at start, only when RRL is on: its size,
+	 * and turning RRL on when it is off, need a restart. The rest of rrl,
+	 * cookies, the exception limits and tcp reach the workers and the TCP
+	 * thread in a new settings block (struct worker_settings).
 	 */
-	DIFF_KEY(&d, true, "rrl.responses-per-second", a->rrl_rate, b->rrl_rate);
-	DIFF_KEY(&d, true, "rrl.errors-per-second", a->rrl_errors, b->rrl_errors);
-	DIFF_KEY(&d, true, "rrl.burst", a->rrl_burst, b->rrl_burst);
-	DIFF_KEY(&d, true, "rrl.slip", a->rrl_slip, b->rrl_slip);
-	DIFF_KEY(&d, true, "rrl.ipv4-prefix-length", a->rrl_ipv4_prefix, b->rrl_ipv4_prefix);
-	DIFF_KEY(&d, true, "rrl.ipv6-prefix-length", a->rrl_ipv6_prefix, b->rrl_ipv6_prefix);
+	DIFF_KEY(&d, a->rrl_rate == 0 && b->rrl_rate != 0, "rrl.responses-per-second", a->rrl_rate,
+		 b->rrl_rate);
+	DIFF_KEY(&d, false, "rrl.errors-per-second", a->rrl_errors, b->rrl_errors);
+	DIFF_KEY(&d, false, "rrl.burst", a->rrl_burst, b->rrl_burst);
+	DIFF_KEY(&d, false, "rrl.slip", a->rrl_slip, b->rrl_slip);
+	DIFF_KEY(&d, false, "rrl.ipv4-prefix-length", a->rrl_ipv4_prefix, b->rrl_ipv4_prefix);
+	DIFF_KEY(&d, false, "rrl.ipv6-prefix-length", a->rrl_ipv6_prefix, b->rrl_ipv6_prefix);
 	DIFF_KEY(&d, true, "rrl.table-size", a->rrl_table_size, b->rrl_table_size);
-	DIFF_KEY(&d, true, "cookies.enabled", a->cookies_enabled, b->cookies_enabled);
+	DIFF_KEY(&d, false, "cookies.enabled", a->cookies_enabled, b->cookies_enabled);
 	if (a->cookie_secret_set != b->cookie_secret_set ||
 	    memcmp(a->cookie_secret, b->cookie_secret, sizeof(a->cookie_secret)) != 0)
-		diff_note(&d, true, "cookies.secret", "changed");
+		diff_note(&d, false, "cookies.secret", "changed");
 	if (a->cookie_previous_set != b->cookie_previous_set ||
 	    memcmp(a->cookie_previous, b->cookie_previous, sizeof(a->cookie_previous)) != 0)
-		diff_note(&d, true, "cookies.previous-secret", "changed");
-	DIFF_KEY(&d, true, "exception.rate-limit-pps", a->exception_pps, b->exception_pps);
-	DIFF_KEY(&d, true, "exception.neigh-rate-limit-pps", a->exception_neigh_pps,
+		diff_note(&d, false, "cookies.previous-secret", "changed");
+	DIFF_KEY(&d, false, "exception.rate-limit-pps", a->exception_pps, b->exception_pps);
+	DIFF_KEY(&d, false, "exception.neigh-rate-limit-pps", a->exception_neigh_pps,
 		 b->exception_neigh_pps);
-	DIFF_KEY(&d, true, "exception.dns-rate-limit-pps", a->exception_dns_pps,
+	DIFF_KEY(&d, false, "exception.dns-rate-limit-pps", a->exception_dns_pps,
 		 b->exception_dns_pps);
-	DIFF_KEY(&d, true, "tcp.max-clients", a->tcp_max_clients, b->tcp_max_clients);
-	DIFF_KEY(&d, true, "tcp.idle-timeout-ms", a->tcp_idle_ms, b->tcp_idle_ms);
-	DIFF_KEY(&d, true, "tcp.max-clients-per-source", a->tcp_max_per_source,
+	DIFF_KEY(&d, false, "tcp.max-clients", a->tcp_max_clients, b->tcp_max_clients);
+	DIFF_KEY(&d, false, "tcp.idle-timeout-ms", a->tcp_idle_ms, b->tcp_idle_ms);
+	DIFF_KEY(&d, false, "tcp.max-clients-per-source", a->tcp_max_per_source,
 		 b->tcp_max_per_source);
-	DIFF_KEY(&d, true, "tcp.io-timeout-ms", a->tcp_io_ms, b->tcp_io_ms);
-	DIFF_KEY(&d, true, "tcp.max-pipelined", a->tcp_max_pipelined, b->tcp_max_pipelined);
+	DIFF_KEY(&d, false, "tcp.io-timeout-ms", a->tcp_io_ms, b->tcp_io_ms);
+	DIFF_KEY(&d, false, "tcp.max-pipelined", a->tcp_max_pipelined, b->tcp_max_pipelined);
 	/* The dnstap writer and the producers' rings are made at start (docs/dnstap.md). */
 	DIFF_STR(&d, true, "dnstap.sink", a->dnstap_sink, b->dnstap_sink);
 	DIFF_KEY(&d, true, "dnstap.sink", a->dnstap_unix, b->dnstap_unix);

@@ -129,7 +129,7 @@ ctl_lookup(void *ctx, const struct ctl_req *req, json_t *reply)
 
 		if (t != NULL)
 			gen = t->generation;
-		len = dnsq_answer(t, &s->dconf, NULL, ctl_lookup_query, qlen, ctl_lookup_resp,
+		len = dnsq_answer(t, &s->settings.cur->dconf, NULL, ctl_lookup_query, qlen, ctl_lookup_resp,
 				  sizeof(ctl_lookup_resp), DNSQ_TCP, &info);
 	}
 	rcu_thread_offline();

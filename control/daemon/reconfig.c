@@ -43,6 +43,7 @@
 #include "swerve/secondary.h"
 #include "swerve/tcp.h"
 #include "swerve/watchdog.h"
+#include "swerve/worker.h"
 #include "swerved.h"
 
 /* A commit waits this long for the running loader to finish a reload it has queued. */
@@ -56,6 +57,7 @@ struct reconfig {
 	/* Made on the control thread. */
 	struct swerve_config *cfg;
 	struct failover *fo;
+	struct worker_settings *settings;
 
 	/* Made by the parse thread. */
 	pthread_t thread;
@@ -74,6 +76,7 @@ struct reconfig_old {
 	struct swerve_config *cfg;
 	struct failover *fo;
 	struct loader *loader;
+	struct worker_settings *settings;
 };
 
 static struct reconfig *reconfig_cur; /* The reload in progress, at most one. Control thread. */
@@ -136,6 +139,7 @@ reconfig_free(struct reconfig *r)
 	rrt_free(r->table);
 	loader_free(r->loader);
 	failover_free(r->fo);
+	free(r->settings);
 	config_free(r->cfg);
 	json_decref(r->changes);
 	if (reconfig_cur == r)
@@ -184,8 +188,9 @@ reconfig_retire(void *arg)
 {
 	struct reconfig_old *o = arg;
 
-	/* Readers of the replaced table (and of its failover slots) are done after this. */
+	/* Readers of the replaced table, its failover slots and settings are done after this. */
 	synchronize_rcu();
+	free(o->settings);
 	loader_free(o->loader);
 	/* Failover slots free their RRsets with call_rcu: wait for those callbacks first. */
 	rcu_barrier();
@@ -353,10 +358,15 @@ reconfig_commit(struct reconfig *r)
 	if (s->wd != NULL)
 		watchdog_set_reclaim(s->wd, reconfig_reclaim_held, s->loader);
 
-	/* The answer engine's settings: single stores the workers pick up at their next query. */
-	__atomic_store_n(&s->dconf.edns_payload, s->cfg->edns_payload, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->dconf.version, s->cfg->version, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->dconf.identity, s->cfg->identity, __ATOMIC_RELEASE);
+	/*
+	 * The workers' and the TCP thread's settings: one pointer, read once per
+	 * burst (per query on TCP); the limiters are retuned on their own
+	 * threads when they see the new generation.
+	 */
+	old->settings = s->settings.cur;
+	rcu_assign_pointer(s->settings.cur, r->settings);
+	r->settings = NULL;
+	swerved_settings_log(s->settings.cur, s->cfg);
 
 	log_changed = old_cfg->log_level != s->cfg->log_level ||
 		      (old_cfg->log_target == NULL) != (s->cfg->log_target == NULL) ||
@@ -514,6 +524,12 @@ swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *re
 		sw_err("reload of %s refused, nothing changed: %s: needs a restart",
 		       s->config_path, msg);
 		return ctl_fail(reply, "%s: needs a restart (nothing was applied)", msg);
+	}
+	rc = swerved_settings_new(r->cfg, s->settings.cur, &r->settings);
+	if (rc < 0) {
+		reconfig_free(r);
+		return ctl_fail(reply, "settings: %s",
+				rc == -EIO ? "no random cookie secret" : sw_strerror(rc));
 	}
 	rc = failover_new(r->cfg, s->loop, &r->fo, &r->diag);
 	if (rc < 0) {

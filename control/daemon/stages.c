@@ -88,33 +88,6 @@ out:
 	return rc;
 }
 
-/*
- * Server cookies (cookies:). Without cookies.secret the secret is random and
- * this process's alone: cookies then neither survive a restart nor verify on
- * other nodes of a fleet.
- */
-static int
-swerved_cookies(struct swerved *s)
-{
-	struct dnsq_cookie_conf *cc = &s->dconf.cookie;
-
-	cc->enabled = s->cfg->cookies_enabled;
-	if (!cc->enabled)
-		return 0;
-	if (s->cfg->cookie_secret_set) {
-		memcpy(cc->secret, s->cfg->cookie_secret, sizeof(cc->secret));
-	} else if (getrandom(cc->secret, sizeof(cc->secret), 0) != (ssize_t)sizeof(cc->secret)) {
-		sw_err("cookies: no random secret: %s", strerror(errno));
-		return -EIO;
-	}
-	cc->has_previous = s->cfg->cookie_previous_set;
-	if (cc->has_previous)
-		memcpy(cc->previous, s->cfg->cookie_previous, sizeof(cc->previous));
-	sw_notice("cookies: on, %s secret%s", s->cfg->cookie_secret_set ? "configured" : "random",
-		  cc->has_previous ? ", previous secret still accepted" : "");
-	return 0;
-}
-
 static void
 swerved_summary(const struct swerved *s)
 {
@@ -304,9 +277,12 @@ stage_zones_init(struct swerved *s)
 		return rc;
 	sw_log_init(s->cfg->log_target, s->cfg->log_level);
 	rrt_publish(&s->root, t);
-	s->dconf.edns_payload = s->cfg->edns_payload;
-	s->dconf.version = s->cfg->version;
-	s->dconf.identity = s->cfg->identity;
+	rc = swerved_settings_new(s->cfg, NULL, &s->settings.cur);
+	if (rc < 0) {
+		sw_err("settings: %s", rc == -EIO ? "no random cookie secret" : sw_strerror(rc));
+		return rc;
+	}
+	swerved_settings_log(s->settings.cur, s->cfg);
 	s->exc = s->cfg->exception_ifname != NULL && s->cfg->exception_ifname[0] != '\0';
 	return 0;
 }
@@ -331,6 +307,9 @@ stage_zones_fini(struct swerved *s)
 		failover_free(s->fo);
 	s->fo = NULL;
 	rcu_barrier();
+	/* The workers and the TCP thread have stopped: nobody reads the settings. */
+	free(s->settings.cur);
+	s->settings.cur = NULL;
 	config_free(s->cfg);
 	s->cfg = NULL;
 }
@@ -441,7 +420,7 @@ stage_tcp_init(struct swerved *s)
 		return 0;
 	if (s->sec != NULL && swerved_has_secondary(s->cfg))
 		tcp_listener_set_notify(swerved_tcp_notify, s->sec);
-	rc = tcp_listener_start(s->cfg, &s->root, &s->dconf);
+	rc = tcp_listener_start(s->cfg, &s->root, &s->settings);
 	if (rc < 0) {
 		sw_err("tcp listener: %s", sw_strerror(rc));
 		return rc;
@@ -523,7 +502,6 @@ static const struct swerved_stage {
 } swerved_stages[] = {
 	{"event loop", stage_loop_init, stage_loop_fini},
 	{"config and zones", stage_zones_init, stage_zones_fini},
-	{"cookies", swerved_cookies, NULL},
 	{"service addresses", stage_service_init, NULL},
 	{"loader thread", stage_loader_init, NULL},
 	{"secondary zones", stage_secondary_init, stage_secondary_fini},

@@ -38,14 +38,15 @@ struct watchdog;
 
 /*
  * Everything the daemon owns. Written by the main lcore (the control thread)
- * only; workers read root, dconf and svc, the TCP thread root and dconf.
+ * only; workers read root, settings and svc, the TCP thread root and settings.
  */
 struct swerved {
 	const char *config_path; /* -c FILE, as given. */
 	struct swerve_config *cfg;
 	struct rrt_root
 		root; /* read: workers, the TCP thread, lookup; write: the loader's publish. */
-	struct dnsq_conf dconf;
+	struct worker_settings_root settings; /* read: workers, the TCP thread (RCU); write: start,
+						 reload (settings.c, reconfig.c). */
 	struct pkt_service svc;
 	struct rte_mempool *mp;
 	struct port ports[WORKER_MAX_PORTS];
@@ -151,6 +152,16 @@ void swerved_reload_done(void *arg, const struct loader_result *res);
 int swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *reply);
 void swerved_reconfig_abort(void);
 void swerved_reconfig_wait(void);
+
+/*
+ * The workers' settings block for @cfg (settings.c): a new generation after
+ * @prev (NULL at start), whose random cookie secret it keeps when the new
+ * config still wants one. 0 or -ENOMEM, -EIO (no random secret).
+ * swerved_settings_log() says what a block turned on. Thread: control.
+ */
+int swerved_settings_new(const struct swerve_config *cfg, const struct worker_settings *prev,
+			 struct worker_settings **out);
+void swerved_settings_log(const struct worker_settings *ws, const struct swerve_config *cfg);
 
 /* Loader cookies: a control client's reload, or one of SIGHUP's (which nobody waits for). */
 #define SWERVED_COOKIE_SIGNAL 0

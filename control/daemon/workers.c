@@ -111,7 +111,7 @@ swerved_workers(struct swerved *s)
 				       (int)rte_lcore_to_socket_id(lcore));
 		if (w == NULL)
 			return -ENOMEM;
-		worker_init(w, s->nworkers, lcore, &s->root, &s->dconf, &s->svc,
+		worker_init(w, s->nworkers, lcore, &s->root, &s->settings, &s->svc,
 			    s->cfg->idle_backoff_us);
 		s->workers[s->nworkers++] = w;
 	}

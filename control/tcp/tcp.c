@@ -27,6 +27,7 @@
 #include "swerve/rrt.h"
 #include "swerve/svc_addr.h"
 #include "swerve/tcp.h"
+#include "swerve/worker.h"
 #include "tcp_table.h"
 
 #define TCP_PORT 53
@@ -61,7 +62,8 @@ static struct {
 	struct tcp_table tab; /* The client connections and their limits. */
 	uint32_t max_pipelined;
 	struct rrt_root *root;
-	const struct dnsq_conf *dconf;
+	struct worker_settings_root *settings; /* The engine's settings and our limits. */
+	uint64_t settings_gen;		       /* The block the limits were taken from. */
 	uint8_t *scratch; /* TCP_MSG_MAX octets for the response being built. */
 	/*
 	 * NOTIFY goes here when set (the secondary module). Under notify_mu: a
@@ -144,7 +146,8 @@ tcp_answer(void *arg, const uint8_t *query, size_t qlen, uint8_t *resp, size_t c
 	client.addr_len = cl->addr_len;
 	client.now = (uint32_t)time(NULL);
 	rcu_thread_online();
-	n = dnsq_answer(rrt_current(tl.root), tl.dconf, cl->addr_len != 0 ? &client : NULL, query,
+	n = dnsq_answer(rrt_current(tl.root), &rcu_dereference(tl.settings->cur)->dconf,
+			cl->addr_len != 0 ? &client : NULL, query,
 			qlen, resp, cap, DNSQ_TCP, &info);
 	rcu_thread_offline();
 	tl.queries++;
@@ -325,6 +328,29 @@ tcp_expire(uint64_t now)
 	return next <= now ? 0 : (int)(next - now);
 }
 
+/*
+ * The limits of the settings block a reload published, taken between two
+ * waits: connections open stay, and the new limits apply from the next
+ * accept and the next turn. Briefly online to read the block.
+ */
+static void
+tcp_settings_sync(void)
+{
+	const struct worker_settings *ws;
+
+	rcu_thread_online();
+	ws = rcu_dereference(tl.settings->cur);
+	if (ws->gen != tl.settings_gen) {
+		tl.tab.max_clients = ws->tcp_max_clients;
+		tl.tab.idle_ms = ws->tcp_idle_ms;
+		tl.tab.io_ms = ws->tcp_io_ms;
+		tl.tab.max_per_source = ws->tcp_max_per_source;
+		tl.max_pipelined = ws->tcp_max_pipelined;
+		tl.settings_gen = ws->gen;
+	}
+	rcu_thread_offline();
+}
+
 static void *
 tcp_thread(void *arg)
 {
@@ -344,6 +370,7 @@ tcp_thread(void *arg)
 			sw_err("tcp: epoll_wait: %s", strerror(errno));
 			break;
 		}
+		tcp_settings_sync();
 		for (int i = 0; i < n; i++) {
 			struct tcp_ep *ep = evs[i].data.ptr;
 
@@ -431,7 +458,7 @@ tcp_listener_set_notify(tcp_notify_fn fn, void *arg)
 
 int
 tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
-		   const struct dnsq_conf *dconf)
+		   struct worker_settings_root *settings)
 {
 	struct epoll_event ev;
 	sigset_t all, old;
@@ -439,13 +466,16 @@ tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
 
 	if (tl.running)
 		return -EALREADY;
-	if (cfg == NULL || root == NULL || dconf == NULL || cfg->naddrs == 0)
+	if (cfg == NULL || root == NULL || settings == NULL || settings->cur == NULL ||
+	    cfg->naddrs == 0)
 		return -EINVAL;
 	tl.root = root;
-	tl.dconf = dconf;
-	tcp_table_reset(&tl.tab, cfg->tcp_max_clients, cfg->tcp_idle_ms, cfg->tcp_io_ms,
-			cfg->tcp_max_per_source);
-	tl.max_pipelined = cfg->tcp_max_pipelined;
+	tl.settings = settings;
+	/* The first block's limits; the thread takes those of later ones (tcp_settings_sync()). */
+	tcp_table_reset(&tl.tab, settings->cur->tcp_max_clients, settings->cur->tcp_idle_ms,
+			settings->cur->tcp_io_ms, settings->cur->tcp_max_per_source);
+	tl.max_pipelined = settings->cur->tcp_max_pipelined;
+	tl.settings_gen = settings->cur->gen;
 	tl.accept_paused = false;
 	tl.dropped = tl.queries = 0;
 

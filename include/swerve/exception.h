@@ -60,6 +60,13 @@ int exception_setup(const struct exc_conf *c, uint16_t port_id, unsigned nqueues
 		    struct rte_mempool *mp, struct exc_queue *q);
 
 /*
+ * New rates (frames/s per class: neigh, dns, other) for a running queue
+ * pair (a configuration reload). Each class's burst follows its rate, and
+ * tokens above the new burst are dropped. Thread: the worker owning @q.
+ */
+void exception_retune(struct exc_queue *q, const uint32_t pps[STATS_EXC_MAX]);
+
+/*
  * Hand @n frames to the kernel, frame i charged to class @cls[i] (enum
  * stats_exc_class), each class within its own budget, and in order of
  * priority: ARP/ND first, then DNS, then the rest, so a full tap refuses

@@ -63,6 +63,14 @@ size_t rrl_table_bytes(const struct rrl_conf *c);
 int rrl_init(struct rrl *r, const struct rrl_conf *c, uint64_t hz, void *table);
 
 /*
+ * New limits for a running @r (a configuration reload): rates, burst,
+ * slip and prefix lengths from @c; the table, its size and the seed stay,
+ * and so does every bucket's state. -EINVAL for a rate of 0 or a bad
+ * prefix (nothing changed). Thread: the owner of @r.
+ */
+int rrl_retune(struct rrl *r, const struct rrl_conf *c, uint64_t hz);
+
+/*
  * Account one response of class @cls (enum dnsq_class) to the source
  * @addr (@addr_len 4 or 16 octets, network order) at TSC @now.
  * A key that is not in the table takes the place of a stale one (a bucket

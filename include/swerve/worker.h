@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 
 #include "swerve/dnstap.h"
+#include "swerve/dnsq.h"
 #include "swerve/pkt.h"
 #include "swerve/rrl.h"
 #include "swerve/stats.h"
@@ -39,10 +40,40 @@ struct worker_port {
  * then written only by the worker until it returns; the main lcore reads
  * stats while it runs (see stats.h) and frees it after the join.
  */
+/*
+ * What the workers (and the TCP thread, which answers with the same engine)
+ * take from the configuration and a reload may change (docs/configuration.md,
+ * "Reloading the configuration"). A block is immutable once published; a
+ * reload publishes a new one through the root (RCU) and frees the old one
+ * after a grace period. A worker reads the root once per burst: the
+ * engine's settings are used from the block for that burst only, and when
+ * @gen differs from what it last applied, it retunes its own RRL and
+ * exception limiters from the block, on its own thread.
+ */
+struct worker_settings {
+	uint64_t gen;		/* Increases with every block published. */
+	struct dnsq_conf dconf; /* dns.*, cookies: the answer engine's settings. */
+	struct rrl_conf rrl;	/* rate 0: off; table_size and seed are the start's. */
+	uint32_t exc_pps[STATS_EXC_MAX]; /* exception.*rate-limit-pps, per class. */
+	/* tcp.*: the TCP thread's limits. */
+	uint32_t tcp_max_clients;
+	uint32_t tcp_idle_ms;
+	uint32_t tcp_io_ms;
+	uint32_t tcp_max_per_source;
+	uint32_t tcp_max_pipelined;
+	bool cookie_random; /* dconf.cookie.secret was drawn at random (none configured). */
+};
+
+struct worker_settings_root {
+	struct worker_settings *cur; /* read: QSBR readers (rcu_dereference); write: control. */
+};
+
 struct worker {
 	struct worker_stats stats; /* First, on its own cache lines. */
 	struct pkt_ctx ctx;	   /* L2-L4 context, including the error-answer limiter. */
 	struct rrt_root *root;	   /* The published table, read once per burst. */
+	struct worker_settings_root *settings; /* Read once per burst, as root. */
+	uint64_t settings_gen;	   /* The block whose limits the worker runs with. */
 	struct exc_queue *exc;	   /* This worker's exception path queue pair, or NULL. */
 	struct dnstap_tap dt;	   /* dnstap sampling (dnstap.h); dt.every == 0: off. */
 	struct rrl rrl;		   /* Response rate limiting; ctx.rrl points here when on. */
@@ -63,7 +94,7 @@ struct worker {
  * Thread: main lcore, before launch.
  */
 void worker_init(struct worker *w, unsigned index, unsigned lcore_id, struct rrt_root *root,
-		 const struct dnsq_conf *dconf, const struct pkt_service *svc,
+		 struct worker_settings_root *settings, const struct pkt_service *svc,
 		 uint32_t idle_backoff_us);
 
 /* Give @w queue @queue of a started port; allocates its TX buffer. Thread: main lcore. */

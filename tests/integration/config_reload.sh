@@ -13,6 +13,8 @@
 #     pool), a drained endpoint, an endpoint whose HTTP check fails (down, and never served
 #     again after a reload, as it would be for a moment if it restarted from its initial "up";
 #     its run of failures keeps growing), and the event history;
+#   - dns.version, cookies and a TCP limit changed by a reload are taken at once by the workers
+#     (UDP) and the TCP thread, and taken back by the next;
 #   - `reload --check` lists the changes and applies nothing;
 #   - a change to a key that needs a restart, and a config that does not validate, are refused
 #     with the key (and file:line) named, and nothing of the new file is applied.
@@ -203,6 +205,53 @@ if [ -n "$lost" ] && [ "$lost" -eq 0 ] && [ "${sent:-0}" -ge $((RATE * DURATION 
 else
 	fail "dnsperf during the reloads: sent=${sent:-?} lost=${lost:-?}"
 fi
+
+# ---- the engine's settings and the limiters, taken live by the workers and the TCP thread ----
+vbind() { lab_dig "$@" @198.18.0.53 version.bind CH TXT; }
+server_cookie() { # server_cookie [+tcp]: the response carries a server cookie (8 + 16 octets)
+	ip netns exec "$SWERVE_NS" dig +time=1 +tries=2 +cookie "$@" @198.18.0.53 www.example.test A |
+		grep -qE '^; COOKIE: [0-9a-f]{48}'
+}
+# hold_tcp SECS: one idle connection to port 53 from the client namespace, held SECS seconds.
+hold_tcp() {
+	ip netns exec "$SWERVE_NS" python3 -c 'import socket, sys, time
+s = socket.create_connection(("198.18.0.53", 53), timeout=2)
+print("held", flush=True)
+time.sleep(float(sys.argv[1]))' "$1" >"$tmp/hold.out" 2>&1 &
+	holdpid=$!
+	for _ in $(seq 30); do grep -q held "$tmp/hold.out" && break; sleep 0.1; done
+}
+before="version '$(vbind)'/'$(vbind +tcp)', cookie $(server_cookie && echo yes || echo no)"
+hold_tcp 3
+second_ok=$(lab_dig +tcp @198.18.0.53 www.example.test A)
+wait "$holdpid" 2>/dev/null
+write_yaml "$RELOADS" "dns:
+  version: swerve-reloaded
+cookies:
+  enabled: true
+tcp:
+  max-clients-per-source: 1"
+out=$(ctl --json reload 2>&1) || fail "settings reload: $out"
+after_v="'$(vbind)'/'$(vbind +tcp)'"
+if [ "$after_v" = "'\"swerve-reloaded\"'/'\"swerve-reloaded\"'" ] && [[ $before == "version ''/'', cookie no" ]]; then
+	pass "dns.version taken live over UDP and TCP: $after_v (before: $before)"
+else
+	fail "dns.version after the reload: $after_v (before: $before)"
+fi
+server_cookie && server_cookie +tcp && pass "cookies turned on live, UDP and TCP" ||
+	fail "no server cookie after the reload"
+hold_tcp 3
+second=$(lab_dig +tries=1 +tcp @198.18.0.53 www.example.test A)
+wait "$holdpid" 2>/dev/null
+if [ "$second_ok" = 192.0.2.80 ] && ! grep -q 192.0.2.80 <<<"$second"; then
+	pass "tcp.max-clients-per-source 1 taken live: a second connection is closed (it was answered before)"
+else
+	fail "tcp per-source limit: before '$second_ok', after '$second'"
+fi
+write_yaml "$RELOADS"
+ctl reload >/dev/null || fail "reload back"
+[ -z "$(vbind)" ] && ! server_cookie && pass "and back: no version, no cookie" ||
+	fail "after reloading back: version '$(vbind)'"
 
 # ---- state carried over ----
 [ "$(ep_field keep.example.test a health)" = down ] && [ "$(lab_dig @198.18.0.53 keep.example.test A)" = 198.18.4.2 ] &&

@@ -225,6 +225,50 @@ test_collisions(void **state)
 	assert_int_equal(passes(a1, 4, DNSQ_CLASS_ANSWER, 3, t), 1);
 }
 
+/*
+ * A reload retunes a running table: the new rate and burst apply at once,
+ * a bucket's state (how far ahead it runs) stays, the table and seed stay,
+ * and a bad configuration changes nothing.
+ */
+static void
+test_retune(void **state)
+{
+	uint64_t t = 5 * HZ;
+	struct rrl_conf c;
+	void *table;
+
+	(void)state;
+	fx_init(10, 0, 0, 1024);
+	table = g.r.table;
+	assert_int_equal(passes(a1, 4, DNSQ_CLASS_ANSWER, 10, t), 10);
+	assert_int_equal(rrl_check(&g.r, a1, 4, DNSQ_CLASS_ANSWER, t), RRL_DROP);
+
+	/* Ten times the rate: a token every 10 ms instead of 100; the bucket that ran dry stays. */
+	c = g.c;
+	c.rate = 100;
+	assert_int_equal(rrl_retune(&g.r, &c, HZ), 0);
+	assert_ptr_equal(g.r.table, table);
+	assert_int_equal(g.r.seed, 42);
+	assert_int_equal(passes(a1, 4, DNSQ_CLASS_ANSWER, 5, t), 0);
+	assert_int_equal(passes(a1, 4, DNSQ_CLASS_ANSWER, 5, t + 2 * HZ), 5);
+
+	/* Slip and prefix length follow too: a /32 key tells a1b from a1. */
+	c.slip = 1;
+	c.ipv4_prefix = 32;
+	c.burst = 2;
+	assert_int_equal(rrl_retune(&g.r, &c, HZ), 0);
+	assert_int_equal(passes(a1b, 4, DNSQ_CLASS_ANSWER, 5, t + 2 * HZ), 2);
+	assert_int_equal(rrl_check(&g.r, a1b, 4, DNSQ_CLASS_ANSWER, t + 2 * HZ), RRL_SLIP);
+
+	/* Rate 0 or a bad prefix: refused, the limits as they were. */
+	c.rate = 0;
+	assert_int_equal(rrl_retune(&g.r, &c, HZ), -EINVAL);
+	c.rate = 100;
+	c.ipv4_prefix = 40;
+	assert_int_equal(rrl_retune(&g.r, &c, HZ), -EINVAL);
+	assert_int_equal(g.r.slip, 1);
+}
+
 int
 main(void)
 {
@@ -235,6 +279,7 @@ main(void)
 		cmocka_unit_test_teardown(test_keys, teardown),
 		cmocka_unit_test_teardown(test_error_rate, teardown),
 		cmocka_unit_test_teardown(test_collisions, teardown),
+		cmocka_unit_test_teardown(test_retune, teardown),
 	};
 
 	return cmocka_run_group_tests_name("rrl", tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "swerve/dnsq.h"
 #include "swerve/rrt.h"
 #include "swerve/tcp.h"
+#include "swerve/worker.h"
 #include "testutil.h"
 #include "sock.h"
 #include "skip.h"
@@ -247,7 +248,8 @@ test_frame_socket(void **state)
 #define LSN_ADDR "127.83.0.53"
 
 static struct rrt_root lsn_root;
-static struct dnsq_conf lsn_dconf = {.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT};
+static struct worker_settings lsn_ws = {.gen = 1, .dconf = {.edns_payload = DNSQ_EDNS_PAYLOAD_DEFAULT}};
+static struct worker_settings_root lsn_settings = {.cur = &lsn_ws};
 static struct svc_addr lsn_addr;
 static struct swerve_config lsn_cfg;
 /* Extra limits for the next lsn_setup() (0: none); each test that sets them resets them. */
@@ -268,7 +270,12 @@ lsn_setup(uint32_t max_clients, uint32_t idle_ms)
 	lsn_cfg.tcp_max_per_source = lsn_per_source;
 	lsn_cfg.tcp_io_ms = lsn_io_ms;
 	lsn_cfg.tcp_max_pipelined = lsn_pipelined;
-	return tcp_listener_start(&lsn_cfg, &lsn_root, &lsn_dconf);
+	lsn_ws.tcp_max_clients = lsn_cfg.tcp_max_clients;
+	lsn_ws.tcp_idle_ms = lsn_cfg.tcp_idle_ms;
+	lsn_ws.tcp_io_ms = lsn_cfg.tcp_io_ms;
+	lsn_ws.tcp_max_per_source = lsn_cfg.tcp_max_per_source;
+	lsn_ws.tcp_max_pipelined = lsn_cfg.tcp_max_pipelined;
+	return tcp_listener_start(&lsn_cfg, &lsn_root, &lsn_settings);
 }
 
 /* Start the listener or skip the test where port 53 cannot be bound (not root, or taken); a

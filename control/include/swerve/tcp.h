@@ -15,7 +15,7 @@ struct swerve_config;
 
 /*
  * Listen on TCP port 53 of every service address (cfg->addrs) and answer
- * from @root with @dconf, in a thread of its own. The sockets bind with
+ * from @root with the engine settings of @settings, in a thread of its own. The sockets bind with
  * IP_FREEBIND, so the exception interface need not carry the addresses yet.
  * The thread registers as a QSBR reader and is online only while it answers
  * a query; it never keeps a table pointer across epoll_wait(). Limits:
@@ -29,12 +29,16 @@ struct swerve_config;
  * too, however steadily the octets trickle in (0: no limit);
  * cfg->tcp_max_pipelined answers per connection before the others get
  * their turn (0: no bound).
- * @cfg, @root and @dconf must outlive tcp_listener_stop().
+ * The limits and the engine's settings come from @settings (struct
+ * worker_settings: tcp_* and dconf), taken again whenever a reload
+ * publishes a new block. @cfg is read here only (the addresses).
+ * @root and @settings must outlive tcp_listener_stop().
  * Returns 0, or a negative code (nothing is left running).
  * Thread: the main lcore (control thread), once.
  */
+struct worker_settings_root;
 int tcp_listener_start(const struct swerve_config *cfg, struct rrt_root *root,
-		       const struct dnsq_conf *dconf);
+		       struct worker_settings_root *settings);
 
 /*
  * A NOTIFY (opcode 4, QR=0) that came over TCP, as Knot 3 sends them: the
