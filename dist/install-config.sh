@@ -4,7 +4,8 @@
 # Copies each FILE into DIR (an absolute path under the prefix, below DESTDIR
 # when set) unless a file of that name is already there, so that installing a
 # new version never overwrites an operator's swerve.yaml. The examples are
-# always installed under the documentation directory as well.
+# always installed under the documentation directory as well. The installed
+# swerve.yaml keeps failover overrides in /var/lib/swerve (StateDirectory=).
 set -eu
 dir=${DESTDIR:+$DESTDIR}$1
 shift
@@ -15,6 +16,12 @@ for f in "$@"; do
 		echo "swerve: keeping the existing $dir/$name"
 	else
 		install -m 0644 "$f" "$dir/$name"
+		if [ "$name" = swerve.yaml ]; then
+			# The example keeps failover overrides under /run for the demo; an installed
+			# node keeps them in the unit's StateDirectory, which survives a restart.
+			sed -i 's#^\( *state-file:\) /run/swerve/failover.json#\1 /var/lib/swerve/failover.json#' \
+				"$dir/$name"
+		fi
 		echo "swerve: installed $dir/$name"
 	fi
 done

@@ -57,6 +57,12 @@ notify_ready(const char *fmt, ...)
 }
 
 void
+notify_reloading(void)
+{
+	notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+}
+
+void
 notify_stopping(void)
 {
 	notify_send("STOPPING=1\nSTATUS=stopping");

@@ -19,6 +19,12 @@
 /* READY=1 and STATUS=@fmt: start-up is complete and answers flow (after the last stage). */
 void notify_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * RELOADING=1: a configuration reload has begun; notify_ready() with the
+ * new status ends it (applied or refused), as systemd expects.
+ */
+void notify_reloading(void);
+
 /* STOPPING=1: shutdown has begun. */
 void notify_stopping(void);
 

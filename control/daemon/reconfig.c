@@ -44,6 +44,7 @@
 #include "swerve/tcp.h"
 #include "swerve/watchdog.h"
 #include "swerve/worker.h"
+#include "notify.h"
 #include "swerved.h"
 
 /* A commit waits this long for the running loader to finish a reload it has queued. */
@@ -69,6 +70,7 @@ struct reconfig {
 	int rc;
 
 	struct evloop_timer retry;
+	bool notified; /* RELOADING=1 went to systemd: READY=1 must follow. */
 };
 
 /* What a commit replaced, freed after a grace period by the retire thread. */
@@ -144,6 +146,8 @@ reconfig_free(struct reconfig *r)
 	json_decref(r->changes);
 	if (reconfig_cur == r)
 		reconfig_cur = NULL;
+	if (r->notified)
+		swerved_notify_ready(r->s);
 	free(r);
 }
 
@@ -555,6 +559,8 @@ swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *re
 	pthread_setname_np(r->thread, "swerve-reconf");
 	r->thread_running = true;
 	reconfig_cur = r;
+	notify_reloading();
+	r->notified = true;
 	sw_notice("reload of %s: %zu change(s) to apply, parsing the zones", s->config_path,
 		  json_array_size(r->changes));
 	return CTL_DEFERRED;

@@ -7,10 +7,12 @@
 
 #include <jansson.h>
 
+#include "swerve/config.h"
 #include "swerve/ctl.h"
 #include "swerve/loader.h"
 #include "swerve/log.h"
 #include "swerve/secondary.h"
+#include "notify.h"
 #include "swerved.h"
 
 void
@@ -71,4 +73,11 @@ swerved_names(const struct loader *l)
 	for (size_t i = 0; i < n; i++)
 		total += zi[i].names;
 	return total;
+}
+
+void
+swerved_notify_ready(const struct swerved *s)
+{
+	notify_ready("serving %zu zone(s), %u names; %u worker(s) on %u port(s)", s->cfg->nzones,
+		     swerved_names(s->loader), s->nworkers, s->nports);
 }

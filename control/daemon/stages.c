@@ -537,8 +537,7 @@ swerved_start(struct swerved *s, unsigned *reached)
 	}
 	swerved_summary(s);
 	/* Every stage is done: the table is published, the ports are up, the workers answer. */
-	notify_ready("serving %zu zone(s), %u names; %u worker(s) on %u port(s)", s->cfg->nzones,
-		     swerved_names(s->loader), s->nworkers, s->nports);
+	swerved_notify_ready(s);
 	return 0;
 }
 

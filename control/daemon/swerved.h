@@ -103,6 +103,9 @@ int swerved_workers(struct swerved *s);
 int swerved_exception(struct swerved *s);
 int swerved_launch(struct swerved *s);
 
+/* READY=1 to systemd, with what is served now as STATUS= (reload.c; notify.h). */
+void swerved_notify_ready(const struct swerved *s);
+
 /* Owner names over every zone, for messages (reload.c). */
 uint32_t swerved_names(const struct loader *l);
 

@@ -111,6 +111,10 @@ grep -Eq '^g[[:space:]]+swerve[[:space:]]' "$root$sysusersdir/swerve.conf" 2>/de
 	pass "sysusers.d creates group swerve" || fail "sysusers.d: no group swerve"
 
 # The unit's ExecStartPre on the installed example: the config and its zone load.
+# The installed config keeps failover overrides where the unit's StateDirectory= is.
+grep -q '^ *state-file: /var/lib/swerve/failover.json$' "$root$sysconfdir/swerve/swerve.yaml" &&
+	pass "the installed swerve.yaml keeps failover overrides in /var/lib/swerve" ||
+	fail "installed swerve.yaml: $(grep 'state-file:' "$root$sysconfdir/swerve/swerve.yaml")"
 if "$root$bindir/swerved" --check -c "$root$sysconfdir/swerve/swerve.yaml" >"$tmp/check.log" 2>&1; then
 	pass "installed swerved --check accepts the installed swerve.yaml"
 else

@@ -13,6 +13,7 @@
 #   - (builds with -Dtest_hooks=true only, as faults.sh) a frame stalls the only worker for
 #     5 s: STATUS= reports it stuck, no WATCHDOG=1 arrives until STATUS= reports it running
 #     again, and the pings resume after that. Judged on the order of the messages, not on time.
+#   - `swervectl reload` adding a zone: RELOADING=1, then READY=1 whose STATUS= counts 2 zones.
 #   - SIGTERM: STOPPING=1 after READY=1, and swerved exits 0.
 set -u
 
@@ -126,6 +127,17 @@ if grep -q 'TEST HOOKS compiled in' "$log"; then
 else
 	echo "note: swerved built without -Dtest_hooks=true: the stuck-worker part is skipped"
 fi
+
+# ---- a configuration reload: RELOADING=1, then READY=1 with the new status ----
+sed -i 's/^zones:$/zones:\n  - name: second.test\n    file: second.test.zone/' "$tmp/swerve.yaml"
+printf '$ORIGIN second.test.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n  IN NS ns1\nns1 IN A 198.18.0.53\n' \
+	>"$tmp/second.test.zone"
+out=$(timeout 20 "$swervectl" -s "$tmp/control.sock" reload 2>&1) || fail "swervectl reload: $out"
+reloading='[i for i, x in enumerate(m) if "RELOADING=1" in x]'
+lab_until 10 notif_true "$reloading != []" &&
+	notif_true "[x for x in m[$reloading[0]:] if 'READY=1' in x and any(l.startswith('STATUS=serving 2 zone(s)') for l in x)] != []" &&
+	pass "reload: RELOADING=1, then READY=1 with STATUS=serving 2 zone(s)" ||
+	fail "reload notifications: $(notif "[x for x in m if 'RELOADING=1' in x or 'READY=1' in x]")"
 
 # ---- STOPPING=1 ----
 if lab_stop_pid "$pid" 10 TERM; then
