@@ -319,7 +319,9 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 		const struct rrt_node *n;
 
 		c->wild_ce = NULL;
-		n = rrt_find(t, c->name, c->name_len, dname_hash(c->name, c->name_len));
+		/* The qname's hash may be known already (dnsq_prefetch()); a CNAME target's is not. */
+		n = rrt_find(t, c->name, c->name_len,
+			     hops == 0 && c->hashed ? c->hash : dname_hash(c->name, c->name_len));
 		if (caa_likely(n != NULL)) {
 			/* An expired secondary zone keeps its apex alone: SERVFAIL for all of it. */
 			if (caa_unlikely(n->flags & RRT_NODE_APEX) && t->zones[n->zone].expired) {
@@ -492,6 +494,15 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	    const uint8_t *query, size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
 	    struct dnsq_info *info)
 {
+	return dnsq_answer_hinted(t, conf, client, query, qlen, resp, cap, flags, info, NULL);
+}
+
+size_t
+dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
+		   const struct dnsq_client *client, const uint8_t *query, size_t qlen,
+		   uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info,
+		   const struct dnsq_hint *hint)
+{
 	struct dnsq_query q;
 	struct dnsq_ctx c;
 	enum dnsq_parse_rc rc;
@@ -565,6 +576,9 @@ dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf, const struct dnsq
 	c.name = q.qname;
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
+	/* The hint was read from these very octets by the same code (dnsq_parse_qname()). */
+	c.hashed = hint != NULL && hint->qname_len == q.qname_len;
+	c.hash = c.hashed ? hint->hash : 0;
 	c.dnssec = q.edns && q.edns_do;
 	c.nproved = 0;
 	c.wild_ce = NULL;

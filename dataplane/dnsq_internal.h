@@ -124,6 +124,14 @@ dnsq_tsig_room(const struct dnsq_query *q)
  */
 enum dnsq_parse_rc dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q);
 
+/*
+ * The QNAME at offset 12 of @msg (@len octets, at least the header) in
+ * lowercase into @out (DNAME_MAXLEN + 1 octets), its length into *@out_len.
+ * Returns the offset past it, or 0 when it is malformed. dnsq_parse() and
+ * dnsq_prefetch() read it the same way, so their hashes agree.
+ */
+size_t dnsq_parse_qname(const uint8_t *msg, size_t len, uint8_t *out, uint8_t *out_len);
+
 /* Response sections, in message order. */
 enum dnsq_section {
 	DNSQ_SEC_AN = 0,
@@ -323,6 +331,8 @@ struct dnsq_ctx {
 	const uint8_t *name; /* Lowercase wire form. */
 	uint16_t name_off;
 	uint8_t name_len;
+	bool hashed;	     /* @hash is dname_hash() of the qname (dnsq_prefetch()'s hint). */
+	uint64_t hash;
 	uint8_t target[DNAME_MAXLEN]; /* Lowercase copy of the current CNAME target. */
 };
 

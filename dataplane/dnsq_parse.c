@@ -37,14 +37,16 @@ dnsq_lower8(uint64_t w)
 }
 
 /*
- * Read the QNAME at offset 12 of @msg into q->qname in lowercase. The QNAME
+ * Read the QNAME at offset 12 of @msg into @out (DNAME_MAXLEN + 1 octets:
+ * whole words may be written past the name) in lowercase, and its length
+ * into *@out_len. The QNAME
  * of a query may not be compressed: nothing precedes it that it could point
  * to. The label walk touches only the length octets; the copy then goes a
  * word at a time (label lengths are below 'A', so lowering them is a no-op).
  * Returns the offset past the name, or 0 when it is malformed.
  */
-static size_t
-dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
+size_t
+dnsq_parse_qname(const uint8_t *msg, size_t len, uint8_t *out, uint8_t *out_len)
 {
 	const uint8_t *name = msg + DNSQ_HDR_LEN;
 	/* The root label must sit within the message and within 255 octets. */
@@ -78,7 +80,7 @@ dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
 
 			memcpy(&w, name + i, 8);
 			w = dnsq_lower8(w);
-			memcpy(q->qname + i, &w, 8);
+			memcpy(out + i, &w, 8);
 		}
 	} else {
 		for (i = 0; i + 8 <= off; i += 8) {
@@ -86,12 +88,12 @@ dnsq_parse_qname(const uint8_t *msg, size_t len, struct dnsq_query *q)
 
 			memcpy(&w, name + i, 8);
 			w = dnsq_lower8(w);
-			memcpy(q->qname + i, &w, 8);
+			memcpy(out + i, &w, 8);
 		}
 		for (; i < off; i++)
-			q->qname[i] = dname_lower_octet(name[i]);
+			out[i] = dname_lower_octet(name[i]);
 	}
-	q->qname_len = (uint8_t)off;
+	*out_len = (uint8_t)off;
 	return DNSQ_HDR_LEN + off;
 }
 
@@ -375,7 +377,7 @@ dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
 	if (caa_unlikely(qd != 1))
 		return DNSQ_PARSE_FORMERR;
 
-	p = dnsq_parse_qname(msg, len, q);
+	p = dnsq_parse_qname(msg, len, q->qname, &q->qname_len);
 	if (caa_unlikely(p == 0 || len - p < 4))
 		return DNSQ_PARSE_FORMERR;
 	q->qtype = dnsq_get16(msg + p);

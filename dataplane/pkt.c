@@ -186,7 +186,7 @@ pkt_answer(struct pkt_ctx *c, uint8_t *dns, size_t qlen, size_t cap, const uint8
 		cl.now = c->wall;
 		client = &cl;
 	}
-	n = dnsq_answer(c->table, c->dconf, client, dns, qlen, dns, cap, 0, &info);
+	n = dnsq_answer_hinted(c->table, c->dconf, client, dns, qlen, dns, cap, 0, &info, c->hint);
 	st->edns += info.edns;
 	st->qtype[stats_qtype_bucket(info.qtype)]++;
 	if (n == 0) {
@@ -491,6 +491,50 @@ pkt_ipv6(struct pkt_ctx *c, uint8_t *frame, uint16_t len, uint16_t cap, uint16_t
 exception:
 	pkt_exc_complete_v6(ip, (uint8_t *)udp, plen);
 	return PKT_EXCEPTION;
+}
+
+bool
+pkt_dns_peek(const uint8_t *frame, uint16_t len, uint16_t *off, uint16_t *dlen)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	const struct rte_udp_hdr *udp;
+	uint16_t l2 = sizeof(*eth), l4, ulen;
+	rte_be16_t type;
+
+	if (len < l2 + sizeof(struct rte_vlan_hdr))
+		return false;
+	type = eth->ether_type;
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		type = ((const struct rte_vlan_hdr *)(eth + 1))->eth_proto;
+		l2 += sizeof(struct rte_vlan_hdr);
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(frame + l2);
+
+		if (len < l2 + PKT_IPV4_HDR || ip->next_proto_id != IPPROTO_UDP ||
+		    (ip->fragment_offset &
+		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			return false;
+		l4 = (uint16_t)(l2 + (ip->version_ihl & 0x0f) * 4);
+	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(frame + l2);
+
+		if (len < l2 + PKT_IPV6_HDR || ip6->proto != IPPROTO_UDP)
+			return false;
+		l4 = (uint16_t)(l2 + PKT_IPV6_HDR);
+	} else {
+		return false;
+	}
+	if ((uint32_t)l4 + PKT_UDP_HDR > len)
+		return false;
+	udp = (const struct rte_udp_hdr *)(frame + l4);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (udp->dst_port != rte_cpu_to_be_16(PKT_DNS_PORT) || ulen < PKT_UDP_HDR ||
+	    (uint32_t)l4 + ulen > len)
+		return false;
+	*off = (uint16_t)(l4 + PKT_UDP_HDR);
+	*dlen = (uint16_t)(ulen - PKT_UDP_HDR);
+	return true;
 }
 
 enum pkt_verdict

@@ -2,7 +2,7 @@
 /* Benchmarks the answer engine alone: load time, memory per name, queries per second per mix. */
 
 /*
- *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] [-T N] ZONEFILE [ORIGIN]
+ *   bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] [-B] [-T N] ZONEFILE [ORIGIN]
  *
  * Loads ZONEFILE (perf/gen_zone.py writes one), reports zone_load() and
  * rrt_build() times and the bytes each name costs, then answers pre-built
@@ -16,6 +16,9 @@
  * -D sends every query with EDNS and the DO bit, as validating resolvers do:
  * on a signed zone every answer then carries its RRSIGs and every denial its
  * NSEC or NSEC3 proof (perf/bench_dnssec.sh runs it next to the unsigned zone).
+ * -B answers in bursts of DNSQ_BURST as a worker does: dnsq_prefetch() on the
+ * burst, then dnsq_answer_hinted() per query (docs/design.md, "Answering a
+ * burst"); without it each query goes through dnsq_answer() alone.
  * -T N adds a worker's dnstap capture (docs/dnstap.md) around every answer:
  * 1 in N sampled as worker_frame() does it (the query copied before the
  * answer, the response after, the record pushed on a ring of 4096); -T 0
@@ -338,6 +341,53 @@ bench_loop(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slo
 	return el * 1e9 / (double)done;
 }
 
+/*
+ * -B: the worker's burst path. Bursts of DNSQ_BURST queries: the questions
+ * read and the lookups staged by dnsq_prefetch(), then each answered with
+ * dnsq_answer_hinted(). A worker also reads every frame's head first; here
+ * the queries lie back to back in one buffer, which streams by itself.
+ */
+static bool bench_burst;
+
+static double
+bench_loop_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots,
+		 size_t nq, double seconds, uint64_t *total)
+{
+	static uint8_t resp[4096];
+	const uint8_t *q[DNSQ_BURST];
+	uint16_t ql[DNSQ_BURST];
+	struct dnsq_hint h[DNSQ_BURST];
+	struct dnsq_info info;
+	volatile size_t sink = 0;
+	uint64_t done = 0;
+	double t0 = bench_now();
+	double el;
+
+	do {
+		const uint8_t *s = slots;
+		size_t i = 0;
+
+		while (i < nq) {
+			unsigned n = 0;
+
+			for (; n < DNSQ_BURST && i < nq; n++, i++) {
+				ql[n] = (uint16_t)(s[0] << 8 | s[1]);
+				q[n] = s + 2;
+				s += 2 + ql[n];
+			}
+			dnsq_prefetch(t, q, ql, n, h);
+			for (unsigned k = 0; k < n; k++)
+				sink += dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp,
+							   sizeof(resp), 0, &info, &h[k]);
+		}
+		done += nq;
+		el = bench_now() - t0;
+	} while (el < seconds);
+	(void)sink;
+	*total = done;
+	return el * 1e9 / (double)done;
+}
+
 /* -T: the sampler and its ring, as a worker has them (NULL ring: -T not given). */
 static struct dnstap_tap bench_tap;
 
@@ -456,7 +506,7 @@ static void
 bench_usage(void)
 {
 	fprintf(stderr, "usage: bench_answer [-s SECONDS] [-n QUERIES] [-c CPU] [-m MIX] [-l] [-H] [-D] "
-			"[-T N] ZONEFILE [ORIGIN]\n");
+			"[-B] [-T N] ZONEFILE [ORIGIN]\n");
 	exit(2);
 }
 
@@ -481,7 +531,7 @@ main(int argc, char **argv)
 	uint8_t *slots, *kinds;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:c:m:lHDT:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:m:lHDBT:")) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = atof(optarg);
@@ -503,6 +553,9 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			bench_all_do = true;
+			break;
+		case 'B':
+			bench_burst = true;
 			break;
 		case 'T': {
 			/* A worker's ring: 4096 records, as dnstap.ring's default. */
@@ -608,6 +661,8 @@ main(int argc, char **argv)
 		ok = bench_check(t, &conf, slots, kinds, nq);
 		if (bench_tap.ring != NULL)
 			ns = bench_loop_tap(t, &conf, slots, nq, seconds, &total);
+		else if (bench_burst)
+			ns = bench_loop_burst(t, &conf, slots, nq, seconds, &total);
 		else
 			ns = bench_loop(t, &conf, slots, nq, seconds, &total);
 		printf("%-15s %12llu %10.1f %8.2f %7.1f%%\n", mix->name, (unsigned long long)total,

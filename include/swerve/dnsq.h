@@ -107,6 +107,43 @@ size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
 		   const struct dnsq_client *client, const uint8_t *query, size_t qlen, uint8_t *resp,
 		   size_t cap, unsigned flags, struct dnsq_info *info);
 
+/*
+ * Answering a burst (docs/design.md, "Answering a burst"). A table too big
+ * for the caches costs a chain of dependent misses per query (bucket, node,
+ * name and references, RRset); taken one query at a time they add up. A
+ * worker holding a burst first calls dnsq_prefetch() on all of it, which
+ * reads each question and prefetches, stage by stage over the whole burst,
+ * every bucket, then every node, then every node's name and references, then
+ * the RRset of each question's type, so the misses of different queries
+ * overlap. It writes nothing but @hints. The answers are then written one by
+ * one with dnsq_answer_hinted(), which is dnsq_answer() with the hash of the
+ * QNAME already known: the same code, the same octets (the golden tests and
+ * the fuzz target check that the two agree).
+ */
+#define DNSQ_BURST 32
+
+/* What dnsq_prefetch() learnt of one query's question. */
+struct dnsq_hint {
+	uint64_t hash;	   /* dname_hash() of the lowercase QNAME. */
+	uint8_t qname_len; /* Octets of the QNAME; 0: no hint (the question did not read). */
+};
+
+/*
+ * Stage the lookups of @n queries (at most DNSQ_BURST): @query[i], @qlen[i]
+ * octets, into @hints[i]. A query whose question does not read gets no hint
+ * and no prefetch. Reads the table only through prefetches and the buckets.
+ * Thread: a QSBR reader that is online. Never allocates, locks or makes a
+ * syscall.
+ */
+void dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *qlen,
+		   unsigned n, struct dnsq_hint *hints);
+
+/* dnsq_answer() for a query dnsq_prefetch() has seen, with its hint (NULL: as dnsq_answer()). */
+size_t dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
+			  const struct dnsq_client *client, const uint8_t *query, size_t qlen,
+			  uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info,
+			  const struct dnsq_hint *hint);
+
 struct rrt_nsec3_param;
 
 /*

@@ -68,6 +68,8 @@ struct pkt_ctx {
 	uint16_t offload;    /* PKT_OFFLOAD_* the port does on TX. */
 	uint8_t mac[6];	     /* The port's MAC: source of every response. */
 	uint8_t rx_l4;	     /* PKT_RX_L4_* of the frame in hand, set per frame by the caller. */
+	/* dnsq_prefetch()'s hint for the frame in hand, or NULL; set per frame by the caller. */
+	const struct dnsq_hint *hint;
 };
 
 enum pkt_verdict {
@@ -86,6 +88,15 @@ struct pkt_result {
 	uint8_t offload; /* PKT_OFFLOAD_* that the TX path must request for this frame. */
 	uint8_t exc_class; /* PKT_EXCEPTION only: enum stats_exc_class, the budget it uses. */
 };
+
+/*
+ * Where the DNS message of a UDP query to port 53 lies in @frame (@len
+ * octets): Ethernet with at most one 802.1Q tag, IPv4 (not a fragment) or
+ * IPv6 with UDP as its next header. For dnsq_prefetch() ahead of
+ * pkt_process(), which still checks everything: this only bounds what it
+ * reads, and says false for anything else (no prefetch, no harm).
+ */
+bool pkt_dns_peek(const uint8_t *frame, uint16_t len, uint16_t *off, uint16_t *dlen);
 
 /* Set @c up for a worker: zeroes the limiter, fills it to its burst. */
 void pkt_ctx_init(struct pkt_ctx *c, const struct dnsq_conf *dconf, const struct pkt_service *svc,

@@ -100,6 +100,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(n == 0 || memcmp(inplace, resp, n) == 0, "in-place answer differs");
 	FZ_CHECK(fz_info_equal(&info, &info2), "in-place info differs");
 
+	/* The worker's burst path: prefetch, then the hinted answer, to the same octets. */
+	{
+		const uint8_t *qp = query;
+		uint16_t ql = (uint16_t)(qlen < 65535 ? qlen : 65535);
+		struct dnsq_hint hint;
+		struct dnsq_info info4;
+		uint8_t *hinted = malloc(cap > 0 ? cap : 1);
+		size_t n4;
+
+		dnsq_prefetch(t, &qp, &ql, 1, &hint);
+		memset(&info4, 0x3c, sizeof(info4));
+		n4 = ql == qlen ? dnsq_answer_hinted(t, conf, NULL, query, qlen, hinted, cap, flags,
+						     &info4, &hint)
+				: n;
+		FZ_CHECK(n4 == n, "hinted %zu octets, plain %zu", n4, n);
+		FZ_CHECK(ql != qlen || n == 0 || memcmp(hinted, resp, n) == 0,
+			 "the hinted answer differs");
+		FZ_CHECK(ql != qlen || fz_info_equal(&info, &info4), "hinted info differs");
+		free(hinted);
+	}
+
 	/* TC iff truncated: an untruncated UDP answer is the whole answer. */
 	if (n > 0 && cap < 65535) {
 		full = malloc(65535);

@@ -724,16 +724,21 @@ g_run(void **state)
 	static uint8_t q[G_BUF];
 	static uint8_t r[G_BUF];
 	static uint8_t inplace[G_BUF];
+	static uint8_t hinted[G_BUF];
 	struct g_case *c = *state;
 	struct g_group *g = c->g;
 	struct g_list got[G_NSECT] = {0};
 	ldns_rr_list *ldl[G_NSECT];
 	struct dnsq_info info;
 	struct dnsq_info info2;
+	struct dnsq_info info3;
+	struct dnsq_hint hint;
+	const uint8_t *qp = q;
+	uint16_t ql;
 	unsigned dflags = c->tcp ? DNSQ_TCP : 0;
 	ldns_pkt *pkt = NULL;
 	ldns_status st;
-	size_t qlen, rlen, rlen2, qend;
+	size_t qlen, rlen, rlen2, rlen3, qend;
 	uint16_t flags, mask = 0;
 	int rcode;
 	int bad = 0;
@@ -761,6 +766,24 @@ g_run(void **state)
 	if (rlen2 != rlen || memcmp(inplace, r, rlen) != 0) {
 		print_message("  answering in place gives different octets (%zu vs %zu)\n", rlen2,
 			      rlen);
+		bad++;
+	}
+	/*
+	 * And the worker's way: the question read and its lookups staged by
+	 * dnsq_prefetch(), then answered with the hint. A question that reads
+	 * must give a hint, and the octets must be the same.
+	 */
+	ql = (uint16_t)qlen;
+	dnsq_prefetch(g->t, &qp, &ql, 1, &hint);
+	if (hint.qname_len == 0 && info.rcode != 1 /* FORMERR */) {
+		print_message("  dnsq_prefetch() gave no hint for a question that reads\n");
+		bad++;
+	}
+	rlen3 = dnsq_answer_hinted(g->t, &g->conf, NULL, q, qlen, hinted, sizeof(hinted), dflags,
+				   &info3, &hint);
+	if (rlen3 != rlen || memcmp(hinted, r, rlen) != 0) {
+		print_message("  the burst path (prefetch, hint) gives different octets (%zu vs %zu)\n",
+			      rlen3, rlen);
 		bad++;
 	}
 	st = ldns_wire2pkt(&pkt, r, rlen);

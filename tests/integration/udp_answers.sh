@@ -243,6 +243,15 @@ for drv in af_packet af_xdp; do
 	[ "$busy" -eq 2 ] && pass "both workers answered" ||
 		{ fail "only $busy worker(s) answered:"; grep 'stats: worker' "$log" | tail -n 2; }
 	grep -q 'idle_sleeps=[1-9]' "$log" && pass "idle back-off sleeps" || fail "no idle sleeps"
+	# What an operator checks on a multi-queue port (docs/real-nic.md): one queue per worker.
+	q=$(timeout 10 "$swervectl" -s "$tmp/control.sock" --json status | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(" ".join(sorted(w["queues"] for w in r["workers"])))' 2>&1)
+	want="port0/q0 port0/q1"
+	[ "$drv" = af_xdp ] && want="port0/q0 port1/q0"
+	[ "$q" = "$want" ] && pass "swervectl status: one queue per worker ($q)" ||
+		fail "swervectl status: worker queues '$q', expected '$want'"
 	shutdown
 done
 
