@@ -23,79 +23,7 @@
 #define DNSQ_MIN_QUESTION 5
 #define DNSQ_MIN_RR	  11
 
-/* Lowercase the ASCII letters among 8 octets at once; octets >= 0x80 and label lengths stay. */
-static inline uint64_t
-dnsq_lower8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t low7 = w & (0x7f * ones);
-	uint64_t above_z = low7 + (0x7f - 'Z') * ones; /* high bit set where the octet > 'Z' */
-	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* high bit set where the octet >= 'A' */
-	uint64_t upper = (from_a ^ above_z) & ~w & (0x80 * ones);
 
-	return w | (upper >> 2);
-}
-
-/*
- * Read the QNAME at offset 12 of @msg into @out (DNAME_MAXLEN + 1 octets:
- * whole words may be written past the name) in lowercase, and its length
- * into *@out_len. The QNAME
- * of a query may not be compressed: nothing precedes it that it could point
- * to. The label walk touches only the length octets; the copy then goes a
- * word at a time (label lengths are below 'A', so lowering them is a no-op).
- * Returns the offset past the name, or 0 when it is malformed.
- */
-size_t
-dnsq_parse_qname(const uint8_t *msg, size_t len, uint8_t *out, uint8_t *out_len)
-{
-	const uint8_t *name = msg + DNSQ_HDR_LEN;
-	/* The root label must sit within the message and within 255 octets. */
-	size_t max = len - DNSQ_HDR_LEN < DNAME_MAXLEN ? len - DNSQ_HDR_LEN : DNAME_MAXLEN;
-	size_t off = 0;
-	size_t i, words;
-
-	for (;;) {
-		unsigned c;
-
-		if (caa_unlikely(off >= max))
-			return 0;
-		c = name[off];
-		if (c == 0)
-			break;
-		/* 0x40, 0x80 (extended, reserved label types), 0xC0 (pointer): all above 63. */
-		if (caa_unlikely(c > DNAME_MAXLABEL))
-			return 0;
-		off += c + 1;
-	}
-	off++;
-	/*
-	 * Whole words when the message has room for the last one (qname[] has
-	 * 256 octets, so a rounded-up length always fits there): one bound, no
-	 * byte tail. Otherwise words, then the tail octet by octet.
-	 */
-	words = (off + 7) & ~(size_t)7;
-	if (caa_likely(DNSQ_HDR_LEN + words <= len)) {
-		for (i = 0; i < words; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, name + i, 8);
-			w = dnsq_lower8(w);
-			memcpy(out + i, &w, 8);
-		}
-	} else {
-		for (i = 0; i + 8 <= off; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, name + i, 8);
-			w = dnsq_lower8(w);
-			memcpy(out + i, &w, 8);
-		}
-		for (; i < off; i++)
-			out[i] = dname_lower_octet(name[i]);
-	}
-	*out_len = (uint8_t)off;
-	return DNSQ_HDR_LEN + off;
-}
 
 /*
  * Skip a possibly compressed name at *@pos, validating it strictly: every

@@ -33,6 +33,11 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 
 	if (n > DNSQ_BURST)
 		n = DNSQ_BURST;
+	if (t == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			hints[i].qname_len = 0;
+		return;
+	}
 	/* 1. Read and hash every question; prefetch its first bucket. */
 	for (unsigned i = 0; i < n; i++) {
 		size_t p;
@@ -48,11 +53,8 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 		}
 		qtype[i] = (uint16_t)(query[i][p] << 8 | query[i][p + 1]);
 		hints[i].hash = dname_hash(name, hints[i].qname_len);
-		if (t != NULL)
-			dnsq_pf(&t->buckets[(uint32_t)hints[i].hash & t->mask]);
+		dnsq_pf(&t->buckets[(uint32_t)hints[i].hash & t->mask]);
 	}
-	if (t == NULL)
-		return;
 	/* 2. The node each first bucket names, when its hash matches. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct rrt_bucket *b;

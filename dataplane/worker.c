@@ -374,6 +374,7 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 	uint8_t hint_of[WORKER_BURST];
 	struct dnsq_hint hints[WORKER_BURST];
 	unsigned nexc = 0, ndrop = 0, nd = 0, i;
+	bool resident;
 
 	w->stats.rx += n;
 	/* Fetched once per burst; no pointer into it survives the next quiescent state. */
@@ -382,6 +383,8 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 	if (unlikely(ws->gen != w->settings_gen))
 		worker_settings_apply(w, ws);
 	w->ctx.dconf = &ws->dconf;
+	/* A table that stays in the caches is not staged (rrt_cache_resident()). */
+	resident = w->ctx.table == NULL || rrt_cache_resident(w->ctx.table);
 	w->ctx.mtu = p->mtu;
 	w->ctx.offload = p->offload;
 	memcpy(w->ctx.mac, p->mac, 6);
@@ -398,7 +401,7 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 		uint16_t off, dlen;
 
 		hint_of[i] = WORKER_NO_HINT;
-		if (likely(pkts[i]->nb_segs == 1) &&
+		if (likely(!resident && pkts[i]->nb_segs == 1) &&
 		    pkt_dns_peek(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, &off,
 				 &dlen)) {
 			dq[nd] = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);

@@ -18,7 +18,9 @@
  * NSEC or NSEC3 proof (perf/bench_dnssec.sh runs it next to the unsigned zone).
  * -B answers in bursts of DNSQ_BURST as a worker does: dnsq_prefetch() on the
  * burst, then dnsq_answer_hinted() per query (docs/design.md, "Answering a
- * burst"); without it each query goes through dnsq_answer() alone.
+ * burst"); without it each query goes through dnsq_answer() alone. A table
+ * that rrt_cache_resident() calls small is answered one query at a time
+ * either way, as the worker does.
  * -T N adds a worker's dnstap capture (docs/dnstap.md) around every answer:
  * 1 in N sampled as worker_frame() does it (the query copied before the
  * answer, the response after, the record pushed on a ring of 4096); -T 0
@@ -661,7 +663,7 @@ main(int argc, char **argv)
 		ok = bench_check(t, &conf, slots, kinds, nq);
 		if (bench_tap.ring != NULL)
 			ns = bench_loop_tap(t, &conf, slots, nq, seconds, &total);
-		else if (bench_burst)
+		else if (bench_burst && !rrt_cache_resident(t))
 			ns = bench_loop_burst(t, &conf, slots, nq, seconds, &total);
 		else
 			ns = bench_loop(t, &conf, slots, nq, seconds, &total);
