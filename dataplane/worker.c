@@ -358,8 +358,51 @@ worker_settings_apply(struct worker *w, const struct worker_settings *ws)
 	w->settings_gen = ws->gen;
 }
 
+/* How many frames ahead of the one being handled are prefetched (l3fwd's PREFETCH_OFFSET). */
+#define WORKER_PREFETCH 3
+
 #define WORKER_NO_HINT UINT8_MAX
 _Static_assert(WORKER_BURST <= DNSQ_BURST, "dnsq_prefetch() takes a whole burst");
+
+/*
+ * A burst against a table too big for the caches (docs/design.md, "Answering
+ * a burst"): every frame's head, then every question read and its table
+ * lookups staged by dnsq_prefetch(), so the misses of the whole burst
+ * overlap; then each frame is handled with its question's hint.
+ */
+static void
+worker_burst_staged(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, unsigned n,
+		    struct rte_mbuf **exc, uint8_t *exc_cls, unsigned *nexc, struct rte_mbuf **drop,
+		    unsigned *ndrop)
+{
+	const uint8_t *dq[WORKER_BURST];
+	uint16_t dl[WORKER_BURST];
+	uint8_t hint_of[WORKER_BURST];
+	struct dnsq_hint hints[WORKER_BURST];
+	unsigned nd = 0, i;
+
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		uint16_t off, dlen;
+
+		hint_of[i] = WORKER_NO_HINT;
+		if (likely(pkts[i]->nb_segs == 1) &&
+		    pkt_dns_peek(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, &off,
+				 &dlen)) {
+			dq[nd] = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);
+			dl[nd] = dlen;
+			hint_of[i] = (uint8_t)nd++;
+		}
+	}
+	if (nd != 0)
+		dnsq_prefetch(w->ctx.table, dq, dl, nd, hints);
+	for (i = 0; i < n; i++) {
+		w->ctx.hint = hint_of[i] != WORKER_NO_HINT ? &hints[hint_of[i]] : NULL;
+		worker_frame(w, p, pkts[i], exc, exc_cls, nexc, drop, ndrop);
+	}
+	w->ctx.hint = NULL;
+}
 
 /* Handle one rx burst of @n frames from @p. */
 static void
@@ -369,11 +412,7 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 	uint8_t exc_cls[WORKER_BURST];
 	struct rte_mbuf *drop[WORKER_BURST];
 	const struct worker_settings *ws;
-	const uint8_t *dq[WORKER_BURST];
-	uint16_t dl[WORKER_BURST];
-	uint8_t hint_of[WORKER_BURST];
-	struct dnsq_hint hints[WORKER_BURST];
-	unsigned nexc = 0, ndrop = 0, nd = 0, i;
+	unsigned nexc = 0, ndrop = 0, i;
 	bool resident;
 
 	w->stats.rx += n;
@@ -389,33 +428,19 @@ worker_burst(struct worker *w, struct worker_port *p, struct rte_mbuf **pkts, un
 	w->ctx.offload = p->offload;
 	memcpy(w->ctx.mac, p->mac, 6);
 
-	/*
-	 * The burst's lookups first (docs/design.md, "Answering a burst"): every
-	 * frame's head, then every question read and its table lookups staged
-	 * by dnsq_prefetch(), so the misses of the whole burst overlap; then
-	 * each frame is handled with its question's hint.
-	 */
-	for (i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (i = 0; i < n; i++) {
-		uint16_t off, dlen;
-
-		hint_of[i] = WORKER_NO_HINT;
-		if (likely(!resident && pkts[i]->nb_segs == 1) &&
-		    pkt_dns_peek(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, &off,
-				 &dlen)) {
-			dq[nd] = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);
-			dl[nd] = dlen;
-			hint_of[i] = (uint8_t)nd++;
+	if (resident) {
+		/* A table that stays in the caches: frame by frame, heads prefetched a few ahead. */
+		for (i = 0; i < WORKER_PREFETCH && i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (i = 0; i + WORKER_PREFETCH < n; i++) {
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + WORKER_PREFETCH], void *));
+			worker_frame(w, p, pkts[i], exc, exc_cls, &nexc, drop, &ndrop);
 		}
+		for (; i < n; i++)
+			worker_frame(w, p, pkts[i], exc, exc_cls, &nexc, drop, &ndrop);
+	} else {
+		worker_burst_staged(w, p, pkts, n, exc, exc_cls, &nexc, drop, &ndrop);
 	}
-	if (nd != 0)
-		dnsq_prefetch(w->ctx.table, dq, dl, nd, hints);
-	for (i = 0; i < n; i++) {
-		w->ctx.hint = hint_of[i] != WORKER_NO_HINT ? &hints[hint_of[i]] : NULL;
-		worker_frame(w, p, pkts[i], exc, exc_cls, &nexc, drop, &ndrop);
-	}
-	w->ctx.hint = NULL;
 
 	/* Takes every frame: sends what each class's budget allows, frees and counts the rest. */
 	if (nexc != 0)

@@ -95,7 +95,7 @@ stamp "sanitizer unit, golden, stress done"
 # only the sanitizer tree's test hooks can make), dnstap's rings and writer) and the soak,
 # shortened, which takes one swerved
 # through start, serve, reloads, failover flips and stop with leak detection on at exit.
-asan_integration=${SWERVE_ASAN_INTEGRATION:-exception_path faults reload_load config_reload failover tcp_dns control_socket systemd_notify dnstap soak}
+asan_integration=${SWERVE_ASAN_INTEGRATION:-exception_path faults reload_load config_reload burst_answers failover tcp_dns control_socket systemd_notify dnstap soak}
 SOAK_SECONDS=30 SOAK_QPS=5000 run build-asan --suite integration $asan_integration
 stamp "sanitizer integration done"
 unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -81,12 +81,21 @@ static int
 ctl_cmd_status(void *ctx, const struct ctl_req *req, json_t *reply)
 {
 	struct swerved *s = ctx;
-	uint64_t gen;
+	const struct rrt *t;
+	uint64_t gen, bytes = 0;
+	bool staged = false;
 
 	(void)req;
-	/* Only the generation is read, but a snapshot pointer needs a reader bracket. */
+	/* A few numbers of the snapshot; its pointer needs a reader bracket. */
 	rcu_thread_online();
-	gen = rrt_current(&s->root) != NULL ? rrt_current(&s->root)->generation : 0;
+	t = rrt_current(&s->root);
+	gen = t != NULL ? t->generation : 0;
+	if (t != NULL) {
+		bytes = (uint64_t)t->arena_len + (uint64_t)t->nnodes * sizeof(struct rrt_node) +
+			((uint64_t)t->mask + 1) * sizeof(struct rrt_bucket);
+		/* What the workers decide per burst (docs/design.md, "Answering a burst"). */
+		staged = !rrt_cache_resident(t);
+	}
 	rcu_thread_offline();
 
 	json_object_set_new(reply, "version", json_string(SWERVE_VERSION));
@@ -103,6 +112,8 @@ ctl_cmd_status(void *ctx, const struct ctl_req *req, json_t *reply)
 	json_object_set_new(reply, "tcp", json_boolean(s->tcp_on));
 	json_object_set_new(reply, "zones", ctl_zone_all(s, false));
 	json_object_set_new(reply, "generation", json_integer((json_int_t)gen));
+	json_object_set_new(reply, "table_bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(reply, "staged_lookups", json_boolean(staged));
 	json_object_set_new(reply, "failover_records",
 			    json_integer((json_int_t)s->cfg->nfailovers));
 	json_object_set_new(reply, "log_level", json_string(sw_log_level_name(sw_log_get_level())));
