@@ -314,6 +314,20 @@ bench_check(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *sl
 	return ok;
 }
 
+/* The next burst of up to DNSQ_BURST queries from *@s (query *@i of @nq): pointers and lengths. */
+static unsigned
+bench_gather(const uint8_t **s, size_t *i, size_t nq, const uint8_t **q, uint16_t *ql)
+{
+	unsigned n = 0;
+
+	for (; n < DNSQ_BURST && *i < nq; n++, (*i)++) {
+		ql[n] = (uint16_t)((*s)[0] << 8 | (*s)[1]);
+		q[n] = *s + 2;
+		*s += 2 + ql[n];
+	}
+	return n;
+}
+
 /* bench_check() through the burst path (-B): the answers of the path that is timed. */
 static size_t
 bench_check_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots,
@@ -328,13 +342,8 @@ bench_check_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8
 
 	while (i < nq) {
 		size_t first = i;
-		unsigned n = 0;
+		unsigned n = bench_gather(&slots, &i, nq, q, ql);
 
-		for (; n < DNSQ_BURST && i < nq; n++, i++) {
-			ql[n] = (uint16_t)(slots[0] << 8 | slots[1]);
-			q[n] = slots + 2;
-			slots += 2 + ql[n];
-		}
 		dnsq_prefetch(t, q, ql, n, h);
 		for (unsigned k = 0; k < n; k++) {
 			size_t len = dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp, sizeof(resp),
@@ -402,13 +411,8 @@ bench_loop_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_
 		size_t i = 0;
 
 		while (i < nq) {
-			unsigned n = 0;
+			unsigned n = bench_gather(&s, &i, nq, q, ql);
 
-			for (; n < DNSQ_BURST && i < nq; n++, i++) {
-				ql[n] = (uint16_t)(s[0] << 8 | s[1]);
-				q[n] = s + 2;
-				s += 2 + ql[n];
-			}
 			dnsq_prefetch(t, q, ql, n, h);
 			for (unsigned k = 0; k < n; k++)
 				sink += dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp,

@@ -28,6 +28,7 @@ packages=(
 	knot nsd clang libclang-rt-14-dev valgrind
 	unbound libssl-dev ethtool iputils-arping
 	libsystemd-dev systemd scdoc libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns
+	fstrm-bin
 )
 
 missing=()

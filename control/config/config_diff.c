@@ -168,16 +168,21 @@ diff_keys(struct diff *d, const struct swerve_config *a, const struct swerve_con
 	}
 }
 
-static bool
-check_eq(const struct cfg_check *a, const struct cfg_check *b)
+bool
+config_check_probe_eq(const struct cfg_check *a, const struct cfg_check *b)
 {
-	return a->kind == b->kind && a->interval_ms == b->interval_ms &&
-	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall &&
-	       a->port == b->port && str_eq(a->path, b->path) && str_eq(a->host, b->host) &&
-	       a->nstatus == b->nstatus &&
+	return a->kind == b->kind && a->port == b->port && str_eq(a->path, b->path) &&
+	       str_eq(a->host, b->host) && a->nstatus == b->nstatus &&
 	       memcmp(a->status, b->status, a->nstatus * sizeof(a->status[0])) == 0 &&
 	       str_eq(a->body, b->body) && a->min_cert_days == b->min_cert_days &&
 	       str_eq(a->ca_file, b->ca_file);
+}
+
+static bool
+check_eq(const struct cfg_check *a, const struct cfg_check *b)
+{
+	return config_check_probe_eq(a, b) && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
 }
 
 static bool

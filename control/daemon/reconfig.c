@@ -98,19 +98,6 @@ reconfig_change(void *arg, const char *key, bool restart, const char *what)
 	json_array_append_new(a, o);
 }
 
-static void
-reconfig_diag_text(const struct sw_diag *d, int rc, char *buf, size_t len)
-{
-	const char *msg = d->msg[0] != '\0' ? d->msg : sw_strerror(rc);
-
-	if (d->file[0] != '\0' && d->line != 0)
-		snprintf(buf, len, "%s:%u: %s", d->file, d->line, msg);
-	else if (d->file[0] != '\0')
-		snprintf(buf, len, "%s: %s", d->file, msg);
-	else
-		snprintf(buf, len, "%s", msg);
-}
-
 /* Report the outcome: to the log, and to the control client that asked. */
 static void
 reconfig_reply(struct swerved *s, uint64_t cookie, bool ok, json_t *reply)
@@ -211,23 +198,6 @@ swerved_reconfig_wait(void)
 	if (retire_running)
 		pthread_join(retire_thread, NULL);
 	retire_running = false;
-}
-
-/* The TCP listener's NOTIFY hook, as stages.c sets it. */
-static size_t
-reconfig_tcp_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
-		    uint8_t *resp, size_t cap)
-{
-	return secondary_notify_input(arg, msg, len, from, resp, cap);
-}
-
-static bool
-reconfig_has_secondary(const struct swerve_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nzones; i++)
-		if (cfg->zones[i].nprimaries > 0)
-			return true;
-	return false;
 }
 
 static void
@@ -406,8 +376,8 @@ reconfig_commit(struct reconfig *r)
 	if (rc < 0)
 		json_array_append_new(warnings,
 				      json_sprintf("NOTIFY sockets on port 53: %s", sw_strerror(rc)));
-	if (s->tcp_on && reconfig_has_secondary(s->cfg))
-		tcp_listener_set_notify(reconfig_tcp_notify, s->sec);
+	if (s->tcp_on && swerved_has_secondary(s->cfg))
+		tcp_listener_set_notify(swerved_tcp_notify, s->sec);
 	rc = secondary_start(s->sec);
 	if (rc < 0)
 		json_array_append_new(warnings,
@@ -471,7 +441,7 @@ reconfig_on_parsed(void *arg, int fd, uint32_t events)
 	pthread_join(r->thread, NULL);
 	r->thread_running = false;
 	if (r->rc < 0) {
-		reconfig_diag_text(&r->diag, r->rc, msg, sizeof(msg));
+		sw_diag_format(&r->diag, r->rc, msg, sizeof(msg));
 		reconfig_fail(r, "%s", msg);
 		return;
 	}
@@ -498,7 +468,7 @@ swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *re
 	r->changes = json_array();
 	rc = r->changes != NULL ? config_load(s->config_path, &r->cfg, &r->diag) : -ENOMEM;
 	if (rc < 0) {
-		reconfig_diag_text(&r->diag, rc, msg, sizeof(msg));
+		sw_diag_format(&r->diag, rc, msg, sizeof(msg));
 		reconfig_free(r);
 		sw_err("reload of %s refused, nothing changed: %s", s->config_path, msg);
 		return ctl_fail(reply, "%s", msg);
@@ -537,7 +507,7 @@ swerved_reconfig(struct swerved *s, uint64_t cookie, bool check_only, json_t *re
 	}
 	rc = failover_new(r->cfg, s->loop, &r->fo, &r->diag);
 	if (rc < 0) {
-		reconfig_diag_text(&r->diag, rc, msg, sizeof(msg));
+		sw_diag_format(&r->diag, rc, msg, sizeof(msg));
 		reconfig_free(r);
 		sw_err("reload of %s refused, nothing changed: %s", s->config_path, msg);
 		return ctl_fail(reply, "%s", msg);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Routes the loader's completions: to the secondary module, to the log, and to the control client
- * waiting on a zone-reload. */
+ * waiting on a zone-reload; and the helpers the start-up stages and the configuration reload
+ * share. */
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -80,4 +81,22 @@ swerved_notify_ready(const struct swerved *s)
 {
 	notify_ready("serving %zu zone(s), %u names; %u worker(s) on %u port(s)", s->cfg->nzones,
 		     swerved_names(s->loader), s->nworkers, s->nports);
+}
+
+/* The TCP listener's NOTIFY hook: Knot 3 sends NOTIFY over TCP, not UDP. */
+size_t
+swerved_tcp_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
+		   uint8_t *resp, size_t cap)
+{
+	return secondary_notify_input(arg, msg, len, from, resp, cap);
+}
+
+/* Whether any zone is a secondary: without one, NOTIFY over TCP stays NOTIMP. */
+bool
+swerved_has_secondary(const struct swerve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (cfg->zones[i].nprimaries > 0)
+			return true;
+	return false;
 }

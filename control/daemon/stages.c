@@ -47,14 +47,10 @@
 static void
 swerved_diag(const struct sw_diag *d, int rc)
 {
-	const char *msg = d->msg[0] != '\0' ? d->msg : sw_strerror(rc);
+	char text[1024];
 
-	if (d->file[0] != '\0' && d->line != 0)
-		sw_err("%s:%u: %s", d->file, d->line, msg);
-	else if (d->file[0] != '\0')
-		sw_err("%s: %s", d->file, msg);
-	else
-		sw_err("%s", msg);
+	sw_diag_format(d, rc, text, sizeof(text));
+	sw_err("%s", text);
 }
 
 /*
@@ -225,24 +221,6 @@ swerved_control(struct swerved *s)
 		}
 	}
 	return 0;
-}
-
-/* The TCP listener's NOTIFY hook: Knot 3 sends NOTIFY over TCP, not UDP. */
-static size_t
-swerved_tcp_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
-		   uint8_t *resp, size_t cap)
-{
-	return secondary_notify_input(arg, msg, len, from, resp, cap);
-}
-
-/* Whether any zone is a secondary: without one, NOTIFY over TCP stays NOTIMP. */
-static bool
-swerved_has_secondary(const struct swerve_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nzones; i++)
-		if (cfg->zones[i].nprimaries > 0)
-			return true;
-	return false;
 }
 
 /* ---- the stages' own inits and finis ---- */

@@ -103,6 +103,16 @@ int swerved_workers(struct swerved *s);
 int swerved_exception(struct swerved *s);
 int swerved_launch(struct swerved *s);
 
+/*
+ * The TCP listener's NOTIFY hook (Knot 3 sends NOTIFY over TCP, not UDP),
+ * @arg the secondary module; and whether any zone of @cfg is a secondary:
+ * without one, NOTIFY over TCP stays NOTIMP (reload.c).
+ */
+struct sockaddr;
+size_t swerved_tcp_notify(void *arg, const uint8_t *msg, size_t len, const struct sockaddr *from,
+			  uint8_t *resp, size_t cap);
+bool swerved_has_secondary(const struct swerve_config *cfg);
+
 /* READY=1 to systemd, with what is served now as STATUS= (reload.c; notify.h). */
 void swerved_notify_ready(const struct swerved *s);
 

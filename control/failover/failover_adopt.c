@@ -23,22 +23,6 @@ fo_str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-/*
- * Whether two checks judge an endpoint the same way: kind, what is asked and
- * what counts as healthy. interval-ms, timeout-ms, rise and fall change only
- * how fast a verdict moves, so a state reached under the old ones still
- * holds.
- */
-static bool
-fo_check_same(const struct cfg_check *a, const struct cfg_check *b)
-{
-	return a->kind == b->kind && a->port == b->port && fo_str_eq(a->path, b->path) &&
-	       fo_str_eq(a->host, b->host) && a->nstatus == b->nstatus &&
-	       memcmp(a->status, b->status, a->nstatus * sizeof(a->status[0])) == 0 &&
-	       fo_str_eq(a->body, b->body) && a->min_cert_days == b->min_cert_days &&
-	       fo_str_eq(a->ca_file, b->ca_file);
-}
-
 static const struct fo_record *
 fo_adopt_record(const struct failover *from, const struct fo_record *r)
 {
@@ -140,7 +124,7 @@ failover_adopt(struct failover *to, const struct failover *from, struct failover
 			continue;
 		}
 		st->records_kept++;
-		same_check = fo_check_same(&r->cfg->check, &o->cfg->check);
+		same_check = config_check_probe_eq(&r->cfg->check, &o->cfg->check);
 		for (size_t e = 0; e < r->neps; e++) {
 			const struct fo_endpoint *x =
 				same_check ? fo_adopt_endpoint(o, &r->eps[e]) : NULL;

@@ -20,20 +20,6 @@
 
 #include "loader_int.h"
 
-/* "file:line: reason", the form an operator can jump to. */
-static void
-loader_diag_text(const struct sw_diag *d, int rc, char *buf, size_t len)
-{
-	const char *msg = d->msg[0] != '\0' ? d->msg : sw_strerror(rc);
-
-	if (d->file[0] != '\0' && d->line != 0)
-		snprintf(buf, len, "%s:%u: %s", d->file, d->line, msg);
-	else if (d->file[0] != '\0')
-		snprintf(buf, len, "%s: %s", d->file, msg);
-	else
-		snprintf(buf, len, "%s", msg);
-}
-
 static double
 loader_wall_now(void)
 {
@@ -172,7 +158,7 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 		if (rc < 0 && initial && loader_secondary(l, i)) {
 			/* A bad local copy must not keep the daemon down: a transfer replaces it.
 			 */
-			loader_diag_text(&d, rc, err, errlen);
+			sw_diag_format(&d, rc, err, errlen);
 			l->tinfo[i].failures++;
 			snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
 			sw_warn("secondary zone %s: local copy not served: %s",
@@ -214,7 +200,7 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 	next = NULL;
 out:
 	if (rc < 0) {
-		loader_diag_text(&d, rc, err, errlen);
+		sw_diag_format(&d, rc, err, errlen);
 		if (next != NULL)
 			for (i = first; i < last; i++) {
 				if (fresh[i])

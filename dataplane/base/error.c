@@ -57,3 +57,16 @@ sw_diag_set(struct sw_diag *d, int code, const char *file, unsigned line, const 
 	va_end(ap);
 	return code;
 }
+
+void
+sw_diag_format(const struct sw_diag *d, int code, char *buf, size_t len)
+{
+	const char *msg = d->msg[0] != '\0' ? d->msg : sw_strerror(code);
+
+	if (d->file[0] != '\0' && d->line != 0)
+		snprintf(buf, len, "%s:%u: %s", d->file, d->line, msg);
+	else if (d->file[0] != '\0')
+		snprintf(buf, len, "%s: %s", d->file, msg);
+	else
+		snprintf(buf, len, "%s", msg);
+}

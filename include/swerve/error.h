@@ -4,6 +4,8 @@
 #ifndef SWERVE_ERROR_H
 #define SWERVE_ERROR_H
 
+#include <stddef.h>
+
 #include <errno.h>
 
 /*
@@ -51,6 +53,13 @@ struct sw_diag {
 /* Record a failure in @d (which may be NULL); returns @code so callers can `return sw_diag_set(...)`. */
 int sw_diag_set(struct sw_diag *d, int code, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/*
+ * @d as "file:line: reason" (or "file: reason", or "reason" where those are
+ * missing), the form an operator can jump to, into @buf (@len octets); the
+ * reason is @d's message, or sw_strerror(@code) when it has none.
+ */
+void sw_diag_format(const struct sw_diag *d, int code, char *buf, size_t len);
 
 /* Human-readable text for a code from this file or a negated errno. Never NULL. */
 const char *sw_strerror(int code);

@@ -11,12 +11,15 @@
 #    identity and version are the configured ones; the metrics agree.
 # 2. dnstap.sample 1000: a few thousand queries from dnsperf; about one in a
 #    thousand is written (a few frames other than those queries count too).
+# 3. dnstap.sink unix:PATH: fstrm_capture (Debian's fstrm-bin) listens there and writes
+#    what it gets to a file; dnstap-ldns reads that file: the queries and responses of a
+#    dig over UDP and one over TCP are there.
 # Exit 0 when all passed, 77 when it cannot run here, 1 otherwise.
 set -u
 
 # shellcheck source=tests/common/lab.sh
 . "$(dirname "$0")/../common/lab.sh"
-lab_test dt$(($$ % 100000)) dig dnstap-ldns dnsperf curl /usr/bin/python3
+lab_test dt$(($$ % 100000)) dig dnstap-ldns dnsperf curl /usr/bin/python3 fstrm_capture
 port=$((21000 + $$ % 1000))
 LAB_SAN_RE='ERROR: (Address|Leak)Sanitizer|runtime error:'
 here=$(dirname "$0")
@@ -24,11 +27,12 @@ here=$(dirname "$0")
 lab_zone 'www	IN AAAA 2001:db8::80' 'alias	IN CNAME www' 'mail	IN MX 10 www' \
 	'txt	IN TXT "dnstap over tcp"' >"$tmp/example.test.zone"
 
-# config SAMPLE: swerve.yaml with the exception path (TCP), metrics and dnstap to $tmp/dt.fstrm.
+# config SAMPLE [SINK]: swerve.yaml with the exception path (TCP), metrics and dnstap to SINK
+# (default the file $tmp/dt.fstrm).
 config() {
 	lab_yaml -m "127.0.0.1:$port" "exception:
   interface: $EXC" "dnstap:
-  sink: dt.fstrm
+  sink: ${2:-dt.fstrm}
   sample: $1
   ring: 1024
   identity: dt-node-7
@@ -119,6 +123,41 @@ if [ "$got" -ge $((want - 1)) ] && [ "$got" -le $((want + 1)) ]; then
 	pass "$got queries of about ${done_q:-0} written (1 in 1000: $want expected)"
 else
 	fail "$got queries written of ${done_q:-0} at 1 in 1000 (expected $want, give or take one)"
+fi
+
+# ---- 3. a Unix socket sink, read by fstrm_capture (the Frame Streams library's own reader) ----
+LAB_TAG="unix socket"
+rm -f "$tmp/dt.sock" "$tmp/cap.fstrm"
+fstrm_capture -t protobuf:dnstap.Dnstap -u "$tmp/dt.sock" -w "$tmp/cap.fstrm" \
+	>"$tmp/capture.log" 2>&1 &
+cap=$!
+lab_track "$cap"
+sock_up() { [ -S "$tmp/dt.sock" ]; }
+lab_until 10 sock_up || fail "fstrm_capture did not open $tmp/dt.sock: $(head -3 "$tmp/capture.log")"
+config 1 "unix:$tmp/dt.sock"
+lab_swerved_up -O "" || lab_verdict dnstap
+grep -q "dnstap: 1 in 1 answered queries.*unix:$tmp/dt.sock" "$log" &&
+	pass "dnstap to the Unix socket announced" || fail "dnstap line: $(grep 'dnstap:' "$log" | head -1)"
+ask www.example.test A "$SERVICE4"
+ask txt.example.test TXT "$SERVICE4" +tcp
+lab_stop_pid "$pid" 15 INT || fail "swerved did not stop on SIGINT"
+pid=
+lab_sanitizer_check
+# fstrm_capture closes its file when told to stop.
+lab_stop_pid "$cap" 10 TERM || fail "fstrm_capture did not stop"
+lab_untrack "$cap"
+if dnstap-ldns -q -r "$tmp/cap.fstrm" >"$tmp/cap.txt" 2>"$tmp/cap.err"; then
+	sed 's/^/    /' "$tmp/cap.txt" | head -8
+	aq=$(grep -c ' AQ ' "$tmp/cap.txt")
+	ar=$(grep -c ' AR ' "$tmp/cap.txt")
+	if [ "$aq" -ge 3 ] && [ "$ar" -ge 3 ] && grep ' AQ ' "$tmp/cap.txt" | grep -q 'www.example.test' &&
+		grep ' AR ' "$tmp/cap.txt" | grep 'txt.example.test' | grep -q 'TCP'; then
+		pass "fstrm_capture got $aq queries and $ar responses over the socket, the TCP one as TCP"
+	else
+		fail "over the socket: $aq AQ, $ar AR: $(head -5 "$tmp/cap.txt")"
+	fi
+else
+	fail "dnstap-ldns cannot read fstrm_capture's file: $(head -3 "$tmp/cap.err"); $(head -3 "$tmp/capture.log")"
 fi
 
 LAB_TAG=all

@@ -253,6 +253,15 @@ bool config_zone_name_eq(const char *a, const char *b);
  * change live.
  */
 typedef void (*config_change_fn)(void *arg, const char *key, bool restart, const char *what);
+
+/*
+ * Whether two checks probe an endpoint the same way and judge it by the
+ * same rules (kind, port, path, host, expected status, body, certificate
+ * days, trust anchors). interval-ms, timeout-ms, rise and fall change only
+ * how fast a verdict moves, so a state reached under the old ones still
+ * holds: a reload keeps it (failover_adopt()).
+ */
+bool config_check_probe_eq(const struct cfg_check *a, const struct cfg_check *b);
 unsigned config_diff(const struct swerve_config *a, const struct swerve_config *b,
 		     config_change_fn fn, void *arg, unsigned *restart);
 
