@@ -543,6 +543,8 @@ swerved_reconfig_abort(void)
 
 	if (r == NULL)
 		return;
-	/* Joins the parse thread; the client that asked gets no reply (the daemon stops). */
+	/* Joins the parse thread; the client that asked gets no reply (the daemon stops), and
+	 * systemd no READY=1 after the STOPPING=1 it has had. */
+	r->notified = false;
 	reconfig_free(r);
 }
