@@ -91,8 +91,7 @@ ctl_cmd_status(void *ctx, const struct ctl_req *req, json_t *reply)
 	t = rrt_current(&s->root);
 	gen = t != NULL ? t->generation : 0;
 	if (t != NULL) {
-		bytes = (uint64_t)t->arena_len + (uint64_t)t->nnodes * sizeof(struct rrt_node) +
-			((uint64_t)t->mask + 1) * sizeof(struct rrt_bucket);
+		bytes = rrt_bytes(t);
 		/* What the workers decide per burst (docs/design.md, "Answering a burst"). */
 		staged = !rrt_cache_resident(t);
 	}

@@ -188,6 +188,7 @@ bld_finish(struct bld *b)
 	t->arena = bld_huge(t->arena, t->arena_len);
 	t->nodes = bld_huge(t->nodes, (size_t)t->nnodes * sizeof(*t->nodes));
 	t->buckets = bld_huge(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->resident = rrt_bytes(t) <= RRT_CACHE_RESIDENT_BYTES;
 	return 0;
 }
 

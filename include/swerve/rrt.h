@@ -237,6 +237,7 @@ struct rrt {
 	uint8_t *arena;
 	size_t arena_len;
 	uint64_t generation; /* Increases with every published snapshot. */
+	bool resident;	     /* Small enough to stay in a core's caches: rrt_cache_resident(). */
 };
 
 /* The published snapshot. read: QSBR readers; write: rrt_publish() only. */
@@ -299,13 +300,23 @@ rrt_find(const struct rrt *t, const uint8_t *name, size_t len, uint64_t hash)
 #define RRT_CACHE_RESIDENT_BYTES (2u << 20)
 #endif
 
-/* Whether @t is small enough that dnsq_prefetch() leaves it alone. */
+/* Octets of the arrays a lookup reads: buckets, nodes and arena. */
+static inline uint64_t
+rrt_bytes(const struct rrt *t)
+{
+	return (uint64_t)t->arena_len + (uint64_t)t->nnodes * sizeof(struct rrt_node) +
+	       ((uint64_t)t->mask + 1) * sizeof(struct rrt_bucket);
+}
+
+/*
+ * Whether @t is small enough that the worker does not stage its lookups
+ * (rrt_bytes() at most RRT_CACHE_RESIDENT_BYTES): decided once, by the
+ * builder, as the table never changes.
+ */
 static inline bool
 rrt_cache_resident(const struct rrt *t)
 {
-	return (uint64_t)t->arena_len + (uint64_t)t->nnodes * sizeof(struct rrt_node) +
-		       ((uint64_t)t->mask + 1) * sizeof(struct rrt_bucket) <=
-	       RRT_CACHE_RESIDENT_BYTES;
+	return t->resident;
 }
 
 static inline const struct rrt_rrset *
