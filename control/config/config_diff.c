@@ -110,62 +110,50 @@ zone_eq(const struct swerve_config *ca, const struct cfg_zone *a, const struct s
 	return true;
 }
 
-static void
-diff_zones(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+/* Zones by name: the file, the primaries and their keys, the timers, the DNSSEC keys. */
+static bool
+zone_same(const void *x, const void *y)
 {
-	char key[320];
+	return config_zone_name_eq(((const struct cfg_zone *)x)->name,
+				   ((const struct cfg_zone *)y)->name);
+}
 
-	for (size_t i = 0; i < b->nzones; i++) {
-		const struct cfg_zone *z = &b->zones[i];
-		const struct cfg_zone *o = NULL;
-
-		for (size_t k = 0; k < a->nzones && o == NULL; k++)
-			if (config_zone_name_eq(a->zones[k].name, z->name))
-				o = &a->zones[k];
-		snprintf(key, sizeof(key), "zones[%s]", z->name);
-		if (o == NULL)
-			diff_note(d, false, key, "added");
-		else if (!zone_eq(a, o, b, z))
-			diff_note(d, false, key, "changed");
-	}
-	for (size_t k = 0; k < a->nzones; k++) {
-		bool kept = false;
-
-		for (size_t i = 0; i < b->nzones && !kept; i++)
-			kept = config_zone_name_eq(a->zones[k].name, b->zones[i].name);
-		snprintf(key, sizeof(key), "zones[%s]", a->zones[k].name);
-		if (!kept)
-			diff_note(d, false, key, "removed");
-	}
+static bool
+zone_eq_any(const struct swerve_config *ca, const void *x, const struct swerve_config *cb,
+	    const void *y)
+{
+	return zone_eq(ca, x, cb, y);
 }
 
 static void
-diff_keys(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+zone_key(const void *x, char *buf, size_t len)
 {
-	char key[320];
+	snprintf(buf, len, "zones[%s]", ((const struct cfg_zone *)x)->name);
+}
 
-	for (size_t i = 0; i < b->nkeys; i++) {
-		const struct cfg_tsig_key *o = NULL;
+/* TSIG keys by name: the algorithm and the secret. */
+static bool
+tsig_same(const void *x, const void *y)
+{
+	return str_eq(((const struct cfg_tsig_key *)x)->name,
+		      ((const struct cfg_tsig_key *)y)->name);
+}
 
-		for (size_t k = 0; k < a->nkeys && o == NULL; k++)
-			if (str_eq(a->keys[k].name, b->keys[i].name))
-				o = &a->keys[k];
-		snprintf(key, sizeof(key), "keys[%s]", b->keys[i].name);
-		if (o == NULL)
-			diff_note(d, false, key, "added");
-		else if (!str_eq(o->algorithm, b->keys[i].algorithm) ||
-			 !str_eq(o->secret, b->keys[i].secret))
-			diff_note(d, false, key, "changed");
-	}
-	for (size_t k = 0; k < a->nkeys; k++) {
-		bool kept = false;
+static bool
+tsig_eq(const struct swerve_config *ca, const void *x, const struct swerve_config *cb,
+	const void *y)
+{
+	const struct cfg_tsig_key *k = x, *l = y;
 
-		for (size_t i = 0; i < b->nkeys && !kept; i++)
-			kept = str_eq(a->keys[k].name, b->keys[i].name);
-		snprintf(key, sizeof(key), "keys[%s]", a->keys[k].name);
-		if (!kept)
-			diff_note(d, false, key, "removed");
-	}
+	(void)ca;
+	(void)cb;
+	return str_eq(k->algorithm, l->algorithm) && str_eq(k->secret, l->secret);
+}
+
+static void
+tsig_key(const void *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "keys[%s]", ((const struct cfg_tsig_key *)x)->name);
 }
 
 bool
@@ -213,42 +201,89 @@ failover_eq(const struct cfg_failover *a, const struct cfg_failover *b)
 	return true;
 }
 
+/* Failover records by name and type: everything else of them. */
 static bool
-failover_same_record(const struct cfg_failover *a, const struct cfg_failover *b)
+failover_same(const void *x, const void *y)
 {
-	return a->type == b->type && config_zone_name_eq(a->name, b->name);
+	const struct cfg_failover *r = x, *o = y;
+
+	return r->type == o->type && config_zone_name_eq(r->name, o->name);
+}
+
+static bool
+failover_eq_any(const struct swerve_config *ca, const void *x, const struct swerve_config *cb,
+		const void *y)
+{
+	(void)ca;
+	(void)cb;
+	return failover_eq(x, y);
 }
 
 static void
-diff_failovers(struct diff *d, const struct swerve_config *a, const struct swerve_config *b)
+failover_key(const void *x, char *buf, size_t len)
+{
+	const struct cfg_failover *r = x;
+
+	snprintf(buf, len, "failover.records[%s/%s]", r->name, r->type == 28 ? "AAAA" : "A");
+}
+
+/*
+ * A list of named items (zones, keys, failover records): how two are the
+ * same item, whether that item changed, and its key for the report. Every
+ * item of the list is live.
+ */
+struct diff_list {
+	size_t size; /* Of one item. */
+	bool (*same)(const void *x, const void *y);
+	bool (*eq)(const struct swerve_config *ca, const void *x, const struct swerve_config *cb,
+		   const void *y);
+	void (*key)(const void *x, char *buf, size_t len);
+};
+
+static const void *
+diff_find(const struct diff_list *l, const void *items, size_t n, const void *x)
+{
+	for (size_t i = 0; i < n; i++) {
+		const void *y = (const char *)items + i * l->size;
+
+		if (l->same(y, x))
+			return y;
+	}
+	return NULL;
+}
+
+/* The items of @bi added or changed against @ai, then those of @ai removed. */
+static void
+diff_items(struct diff *d, const struct diff_list *l, const struct swerve_config *a,
+	   const void *ai, size_t na, const struct swerve_config *b, const void *bi, size_t nb)
 {
 	char key[320];
 
-	for (size_t i = 0; i < b->nfailovers; i++) {
-		const struct cfg_failover *r = &b->failovers[i], *o = NULL;
+	for (size_t i = 0; i < nb; i++) {
+		const void *y = (const char *)bi + i * l->size;
+		const void *x = diff_find(l, ai, na, y);
 
-		for (size_t k = 0; k < a->nfailovers && o == NULL; k++)
-			if (failover_same_record(&a->failovers[k], r))
-				o = &a->failovers[k];
-		snprintf(key, sizeof(key), "failover.records[%s/%s]", r->name,
-			 r->type == 28 ? "AAAA" : "A");
-		if (o == NULL)
+		l->key(y, key, sizeof(key));
+		if (x == NULL)
 			diff_note(d, false, key, "added");
-		else if (!failover_eq(o, r))
+		else if (!l->eq(a, x, b, y))
 			diff_note(d, false, key, "changed");
 	}
-	for (size_t k = 0; k < a->nfailovers; k++) {
-		const struct cfg_failover *o = &a->failovers[k];
-		bool kept = false;
+	for (size_t k = 0; k < na; k++) {
+		const void *x = (const char *)ai + k * l->size;
 
-		for (size_t i = 0; i < b->nfailovers && !kept; i++)
-			kept = failover_same_record(o, &b->failovers[i]);
-		snprintf(key, sizeof(key), "failover.records[%s/%s]", o->name,
-			 o->type == 28 ? "AAAA" : "A");
-		if (!kept)
+		l->key(x, key, sizeof(key));
+		if (diff_find(l, bi, nb, x) == NULL)
 			diff_note(d, false, key, "removed");
 	}
 }
+
+static const struct diff_list diff_zones = {sizeof(struct cfg_zone), zone_same, zone_eq_any,
+					    zone_key};
+static const struct diff_list diff_keys = {sizeof(struct cfg_tsig_key), tsig_same, tsig_eq,
+					   tsig_key};
+static const struct diff_list diff_failovers = {sizeof(struct cfg_failover), failover_same,
+						failover_eq_any, failover_key};
 
 unsigned
 config_diff(const struct swerve_config *a, const struct swerve_config *b, config_change_fn fn,
@@ -312,9 +347,10 @@ config_diff(const struct swerve_config *a, const struct swerve_config *b, config
 	DIFF_STR(&d, true, "dnstap.version", a->dnstap_version, b->dnstap_version);
 
 	/* Live. */
-	diff_zones(&d, a, b);
-	diff_keys(&d, a, b);
-	diff_failovers(&d, a, b);
+	diff_items(&d, &diff_zones, a, a->zones, a->nzones, b, b->zones, b->nzones);
+	diff_items(&d, &diff_keys, a, a->keys, a->nkeys, b, b->keys, b->nkeys);
+	diff_items(&d, &diff_failovers, a, a->failovers, a->nfailovers, b, b->failovers,
+		   b->nfailovers);
 	DIFF_STR(&d, false, "failover.state-file", a->failover_state_file, b->failover_state_file);
 	DIFF_KEY(&d, false, "dns.edns-payload", a->edns_payload, b->edns_payload);
 	DIFF_STR(&d, false, "dns.version", a->version, b->version);
