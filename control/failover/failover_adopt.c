@@ -23,13 +23,14 @@ fo_str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* The record of @f named @name (lowercase, final dot) of @type, or NULL. */
 static const struct fo_record *
-fo_adopt_record(const struct failover *from, const struct fo_record *r)
+fo_find_record(const struct failover *f, const char *name, uint16_t type)
 {
-	for (size_t i = 0; i < from->nrecs; i++) {
-		const struct fo_record *o = &from->recs[i];
+	for (size_t i = 0; i < f->nrecs; i++) {
+		const struct fo_record *o = &f->recs[i];
 
-		if (o->cfg->type == r->cfg->type && strcmp(o->name, r->name) == 0)
+		if (o->cfg->type == type && strcmp(o->name, name) == 0)
 			return o;
 	}
 	return NULL;
@@ -95,14 +96,13 @@ fo_adopt_events(struct failover *to, const struct failover *from)
 	for (size_t i = 0; i < FO_EVENTS_MAX; i++) {
 		const struct fo_event *e = &from->events.ring[i];
 		struct fo_event *d = &to->events.ring[i];
+		const struct fo_record *r;
 
 		*d = *e;
 		if (e->seq == 0)
 			continue;
-		d->record = "(removed by a reload)";
-		for (size_t k = 0; k < to->nrecs; k++)
-			if (to->recs[k].cfg->type == e->type && strcmp(to->recs[k].name, e->record) == 0)
-				d->record = to->recs[k].name;
+		r = fo_find_record(to, e->record, e->type);
+		d->record = r != NULL ? r->name : "(removed by a reload)";
 	}
 }
 
@@ -115,7 +115,7 @@ failover_adopt(struct failover *to, const struct failover *from, struct failover
 	fo_adopt_events(to, from);
 	for (size_t i = 0; i < to->nrecs; i++) {
 		struct fo_record *r = &to->recs[i];
-		const struct fo_record *o = fo_adopt_record(from, r);
+		const struct fo_record *o = fo_find_record(from, r->name, r->cfg->type);
 		bool same_check;
 		int rc;
 
@@ -150,14 +150,9 @@ failover_adopt(struct failover *to, const struct failover *from, struct failover
 			       "initial state until the next check",
 			       r->name, sw_strerror(rc));
 	}
-	for (size_t i = 0; i < from->nrecs; i++) {
-		bool kept = false;
-
-		for (size_t k = 0; k < to->nrecs && !kept; k++)
-			kept = to->recs[k].cfg->type == from->recs[i].cfg->type &&
-			       strcmp(to->recs[k].name, from->recs[i].name) == 0;
-		st->records_removed += !kept;
-	}
+	for (size_t i = 0; i < from->nrecs; i++)
+		st->records_removed +=
+			fo_find_record(to, from->recs[i].name, from->recs[i].cfg->type) == NULL;
 }
 
 void
