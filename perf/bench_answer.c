@@ -355,33 +355,51 @@ bench_check_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8
 	return ok;
 }
 
-/* Answer the queries round and round for at least @seconds; returns ns per query. */
+/*
+ * One pass over the @nq queries at @slots: answers them all once and returns
+ * their lengths added up (kept, so the compiler cannot drop the work).
+ * @done is how many were answered before this pass.
+ */
+typedef size_t (*bench_pass_fn)(const struct rrt *t, const struct dnsq_conf *conf,
+				const uint8_t *slots, size_t nq, uint64_t done);
+
+/* Run @pass round and round for at least @seconds; returns ns per query. */
 static double
-bench_loop(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots, size_t nq,
-	   double seconds, uint64_t *total)
+bench_timed(bench_pass_fn pass, const struct rrt *t, const struct dnsq_conf *conf,
+	    const uint8_t *slots, size_t nq, double seconds, uint64_t *total)
 {
-	static uint8_t resp[4096];
-	struct dnsq_info info;
 	volatile size_t sink = 0;
 	uint64_t done = 0;
 	double t0 = bench_now();
 	double el;
 
 	do {
-		const uint8_t *s = slots;
-
-		for (size_t i = 0; i < nq; i++) {
-			size_t qlen = (size_t)(s[0] << 8 | s[1]);
-
-			sink += dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
-			s += 2 + qlen;
-		}
+		sink += pass(t, conf, slots, nq, done);
 		done += nq;
 		el = bench_now() - t0;
 	} while (el < seconds);
 	(void)sink;
 	*total = done;
 	return el * 1e9 / (double)done;
+}
+
+/* One query at a time through dnsq_answer(). */
+static size_t
+bench_pass(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *s, size_t nq,
+	   uint64_t done)
+{
+	static uint8_t resp[4096];
+	struct dnsq_info info;
+	size_t sum = 0;
+
+	(void)done;
+	for (size_t i = 0; i < nq; i++) {
+		size_t qlen = (size_t)(s[0] << 8 | s[1]);
+
+		sum += dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
+		s += 2 + qlen;
+	}
+	return sum;
 }
 
 /*
@@ -392,38 +410,27 @@ bench_loop(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slo
  */
 static bool bench_burst;
 
-static double
-bench_loop_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots,
-		 size_t nq, double seconds, uint64_t *total)
+static size_t
+bench_pass_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *s, size_t nq,
+		 uint64_t done)
 {
 	static uint8_t resp[4096];
 	const uint8_t *q[DNSQ_BURST];
 	uint16_t ql[DNSQ_BURST];
 	struct dnsq_hint h[DNSQ_BURST];
 	struct dnsq_info info;
-	volatile size_t sink = 0;
-	uint64_t done = 0;
-	double t0 = bench_now();
-	double el;
+	size_t sum = 0, i = 0;
 
-	do {
-		const uint8_t *s = slots;
-		size_t i = 0;
+	(void)done;
+	while (i < nq) {
+		unsigned n = bench_gather(&s, &i, nq, q, ql);
 
-		while (i < nq) {
-			unsigned n = bench_gather(&s, &i, nq, q, ql);
-
-			dnsq_prefetch(t, q, ql, n, h);
-			for (unsigned k = 0; k < n; k++)
-				sink += dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp,
-							   sizeof(resp), 0, &info, &h[k]);
-		}
-		done += nq;
-		el = bench_now() - t0;
-	} while (el < seconds);
-	(void)sink;
-	*total = done;
-	return el * 1e9 / (double)done;
+		dnsq_prefetch(t, q, ql, n, h);
+		for (unsigned k = 0; k < n; k++)
+			sum += dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp, sizeof(resp), 0,
+						  &info, &h[k]);
+	}
+	return sum;
 }
 
 /* -T: the sampler and its ring, as a worker has them (NULL ring: -T not given). */
@@ -441,43 +448,32 @@ bench_tap_discard(void)
 	__atomic_store_n(&r->tail, __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
-/* bench_loop() with the worker's dnstap hook around each answer (-T). */
-static double
-bench_loop_tap(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *slots, size_t nq,
-	       double seconds, uint64_t *total)
+/* bench_pass() with the worker's dnstap hook around each answer (-T). */
+static size_t
+bench_pass_tap(const struct rrt *t, const struct dnsq_conf *conf, const uint8_t *s, size_t nq,
+	       uint64_t done)
 {
 	static uint8_t resp[4096];
 	struct dnstap_tap *tap = &bench_tap;
 	struct dnsq_info info;
-	volatile size_t sink = 0;
-	uint64_t done = 0;
-	double t0 = bench_now();
-	double el;
+	size_t sum = 0;
 
-	do {
-		const uint8_t *s = slots;
+	for (size_t i = 0; i < nq; i++) {
+		size_t qlen = (size_t)(s[0] << 8 | s[1]);
+		struct dnstap_rec *dt = NULL;
+		size_t n;
 
-		for (size_t i = 0; i < nq; i++) {
-			size_t qlen = (size_t)(s[0] << 8 | s[1]);
-			struct dnstap_rec *dt = NULL;
-			size_t n;
-
-			if (__builtin_expect(tap->every != 0, 0))
-				dt = dnstap_tap_query(tap, s + 2, (uint32_t)qlen, done);
-			n = dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
-			if (__builtin_expect(dt != NULL, 0) && n != 0)
-				dnstap_tap_response(tap, dt, resp, (uint32_t)n, done + i);
-			sink += n;
-			s += 2 + qlen;
-			if ((i & 63) == 63)
-				bench_tap_discard();
-		}
-		done += nq;
-		el = bench_now() - t0;
-	} while (el < seconds);
-	(void)sink;
-	*total = done;
-	return el * 1e9 / (double)done;
+		if (__builtin_expect(tap->every != 0, 0))
+			dt = dnstap_tap_query(tap, s + 2, (uint32_t)qlen, done);
+		n = dnsq_answer(t, conf, NULL, s + 2, qlen, resp, sizeof(resp), 0, &info);
+		if (__builtin_expect(dt != NULL, 0) && n != 0)
+			dnstap_tap_response(tap, dt, resp, (uint32_t)n, done + i);
+		sum += n;
+		s += 2 + qlen;
+		if ((i & 63) == 63)
+			bench_tap_discard();
+	}
+	return sum;
 }
 
 /* Where -H put the table's arrays, to undo it before rrt_free(). */
@@ -699,12 +695,10 @@ main(int argc, char **argv)
 		ok = bench_burst && !rrt_cache_resident(t)
 			     ? bench_check_burst(t, &conf, slots, kinds, nq)
 			     : bench_check(t, &conf, slots, kinds, nq);
-		if (bench_tap.ring != NULL)
-			ns = bench_loop_tap(t, &conf, slots, nq, seconds, &total);
-		else if (bench_burst && !rrt_cache_resident(t))
-			ns = bench_loop_burst(t, &conf, slots, nq, seconds, &total);
-		else
-			ns = bench_loop(t, &conf, slots, nq, seconds, &total);
+		ns = bench_timed(bench_tap.ring != NULL		      ? bench_pass_tap
+				 : bench_burst && !rrt_cache_resident(t) ? bench_pass_burst
+									  : bench_pass,
+				 t, &conf, slots, nq, seconds, &total);
 		printf("%-15s %12llu %10.1f %8.2f %7.1f%%\n", mix->name, (unsigned long long)total,
 		       ns, 1e3 / ns, 100.0 * (double)ok / (double)nq);
 	}
