@@ -266,6 +266,17 @@ sec_job_done(struct sec_zone *z, struct sec_job *j)
 	j->parsed = NULL;
 }
 
+/* Hand @j for zone @z to the transfer thread; the zone is busy until its result comes back. */
+static void
+sec_submit(struct secondary *s, struct sec_zone *z, struct sec_job *j)
+{
+	z->busy = true;
+	pthread_mutex_lock(&s->mu);
+	sec_queue_push(&s->req, j);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Write what is served to the local copy, on the transfer thread. */
 static void
 sec_write_copy(struct sec_zone *z)
@@ -280,11 +291,7 @@ sec_write_copy(struct sec_zone *z)
 	j->z = z;
 	j->write_only = true;
 	j->current = z->current;
-	z->busy = true;
-	pthread_mutex_lock(&s->mu);
-	sec_queue_push(&s->req, j);
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	sec_submit(s, z, j);
 }
 
 void
@@ -417,11 +424,7 @@ sec_refresh(struct sec_zone *z, bool axfr)
 	j->read_local = !z->started;
 	j->rewrite = z->copy_stale;
 	j->current = z->current;
-	z->busy = true;
-	pthread_mutex_lock(&s->mu);
-	sec_queue_push(&s->req, j);
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	sec_submit(s, z, j);
 }
 
 void
