@@ -55,17 +55,8 @@ mkver() {
 }
 
 primary_conf() {
+	lab_knot_head "$K/p" "$PRIMARY" "$K/p.sock" "$K/p.log" notice
 	cat <<EOF
-server:
-    rundir: "$K/p"
-    listen: $PRIMARY@53
-database:
-    storage: "$K/p"
-control:
-    listen: "$K/p.sock"
-log:
-  - target: "$K/p.log"
-    any: notice
 remote:
   - id: swerve
     address: 198.18.0.53@53
@@ -91,17 +82,8 @@ EOF
 }
 
 secondary_conf() {
+	lab_knot_head "$K/s" "$KNOT2" "$K/s.sock" "$K/s.log" notice
 	cat <<EOF
-server:
-    rundir: "$K/s"
-    listen: $KNOT2@53
-database:
-    storage: "$K/s"
-control:
-    listen: "$K/s.sock"
-log:
-  - target: "$K/s.log"
-    any: notice
 remote:
   - id: primary
     address: $PRIMARY@53

@@ -233,6 +233,30 @@ lab_zone_big()
 	done
 }
 
+# lab_knot_head DIR ADDR SOCK LOG LEVEL [WORKERS]: the first sections of a knot.conf for a knotd
+# the lab starts (a transfer primary or a reference secondary): rundir and storage DIR, listening
+# on ADDR port 53, the control socket SOCK, the log to LOG at LEVEL; with WORKERS, that many UDP,
+# TCP and background workers (default: knotd's own). The caller appends key:, remote:, acl:,
+# template: and zone: sections.
+lab_knot_head()
+{
+	echo "server:"
+	echo "    rundir: \"$1\""
+	echo "    listen: $2@53"
+	if [ -n "${6:-}" ]; then
+		echo "    udp-workers: $6"
+		echo "    tcp-workers: $6"
+		echo "    background-workers: $6"
+	fi
+	echo "database:"
+	echo "    storage: \"$1\""
+	echo "control:"
+	echo "    listen: \"$3\""
+	echo "log:"
+	echo "  - target: \"$4\""
+	echo "    any: $5"
+}
+
 # lab_yaml [-o FILE|-] [-z NAME=FILE]... [-b BACKOFF_US] [-d DATAPLANE_LINES] [-m METRICS]
 #          [-c CONTROL_SOCKET] [SECTION...]
 # swerve.yaml (default $tmp/swerve.yaml): the service addresses, the zones (default example.test

@@ -51,20 +51,9 @@ knot_zone() {
 
 knot_conf() {
 	mkdir -p "$K"
-	cat >"$K/knot.conf" <<EOF
-server:
-    rundir: "$K"
-    listen: $PRIMARY@53
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$K"
-control:
-    listen: "$K/knot.sock"
-log:
-  - target: "$K/knotd.log"
-    any: info
+	{
+		lab_knot_head "$K" "$PRIMARY" "$K/knot.sock" "$K/knotd.log" info 1
+		cat <<EOF
 key:
   - id: fl.key
     algorithm: hmac-sha256
@@ -99,6 +88,7 @@ zone:
   - domain: nj.test
     template: nojournal
 EOF
+	} >"$K/knot.conf"
 	for z in sec.test un.test nj.test; do knot_zone "$z"; done
 }
 

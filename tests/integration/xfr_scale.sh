@@ -65,20 +65,9 @@ knot_conf() {
 	{
 		printf '$ORIGIN df.test.\n$TTL 300\n@ SOA ns1 h 1 3600 600 86400 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 192.0.2.1\n'
 	} >"$K/df.test.zone"
-	cat >"$K/knot.conf" <<EOF
-server:
-    rundir: "$K"
-    listen: $PRIMARY@53
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$K"
-control:
-    listen: "$K/knot.sock"
-log:
-  - target: "$K/knotd.log"
-    any: info
+	{
+		lab_knot_head "$K" "$PRIMARY" "$K/knot.sock" "$K/knotd.log" info 1
+		cat <<EOF
 remote:
   - id: swerve
     address: 198.18.0.53@53
@@ -100,6 +89,7 @@ zone:
   - domain: odd.test
   - domain: df.test
 EOF
+	} >"$K/knot.conf"
 }
 
 knot_start() {
