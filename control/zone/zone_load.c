@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
 
 #include "swerve/error.h"
 #include "swerve/zone.h"
@@ -100,8 +101,9 @@ zl_skip(const char *buf, size_t len, size_t pos)
 	return pos;
 }
 
+/* Read @path whole; its size and time of modification go to @id (the hash is the caller's). */
 static int
-zl_slurp(const char *path, char **buf, size_t *len)
+zl_slurp(const char *path, char **buf, size_t *len, struct zone_source *id)
 {
 	FILE *f = fopen(path, "r");
 	struct stat sb;
@@ -130,6 +132,8 @@ zl_slurp(const char *path, char **buf, size_t *len)
 		goto out;
 	}
 	b[n] = '\0';
+	id->size = n;
+	id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	*buf = b;
 	*len = n;
 	b = NULL;
@@ -365,6 +369,7 @@ zl_file(struct zl *p, const char *path, const ldns_rdf *origin, uint32_t ttl, un
 	const char *where = from != NULL ? from->path : path;
 	unsigned wline = (unsigned)from_line;
 	struct zl_src src = {.depth = depth, .ttl = ttl};
+	struct zone_source *id;
 	char *full = NULL;
 	const char *nul;
 	int rc;
@@ -386,13 +391,19 @@ zl_file(struct zl *p, const char *path, const ldns_rdf *origin, uint32_t ttl, un
 	src.file = (uint8_t)p->z->nfiles++;
 	if (depth == 0)
 		p->z->file = p->st->files[0];
-	rc = zl_slurp(src.path, &src.buf, &src.len);
+	id = &p->st->sources[src.file];
+	rc = zl_slurp(src.path, &src.buf, &src.len, id);
 	if (rc < 0) {
 		if (from != NULL)
 			return sw_diag_set(p->diag, rc, where, wline, "$INCLUDE %s: %s", src.path,
 					   strerror(-rc));
 		return sw_diag_set(p->diag, rc, src.path, 0, "cannot read the zone file: %s",
 				   rc == -EINVAL ? "not a regular file" : strerror(-rc));
+	}
+	/* The identity a table image is checked against (docs/table-image.md). */
+	if (EVP_Digest(src.buf, src.len, id->sha256, NULL, EVP_sha256(), NULL) != 1) {
+		rc = sw_diag_set(p->diag, -EIO, src.path, 0, "cannot hash the zone file");
+		goto out;
 	}
 	nul = memchr(src.buf, '\0', src.len);
 	if (nul != NULL) {
@@ -459,6 +470,7 @@ zone_load(const char *origin, const char *path, struct zone **out, struct sw_dia
 	p.z = z;
 	z->storage = p.st;
 	z->files = p.st->files;
+	z->sources = p.st->sources;
 	z->apex_len = (uint8_t)ldns_rdf_size(apex);
 	memcpy(z->apex, ldns_rdf_data(apex), z->apex_len);
 	text = ldns_rdf2str(apex);

@@ -38,6 +38,7 @@ struct zl_chunk;
 struct zl_store {
 	struct zl_chunk *chunks;
 	char *files[ZL_MAX_FILES];
+	struct zone_source sources[ZL_MAX_FILES];
 };
 
 /* The loader: one per zone_load() call. */

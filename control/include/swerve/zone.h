@@ -24,6 +24,13 @@ struct zone_rr {
 	uint8_t file; /* Index in zone.files of the file the record comes from. */
 };
 
+/* What one source file held when it was read: a table image made from it is valid while this holds. */
+struct zone_source {
+	uint64_t size;	    /* Octets read. */
+	int64_t mtime_ns;   /* Modification time at the read (for messages only: a copy's time moves). */
+	uint8_t sha256[32]; /* Of the octets read. */
+};
+
 /*
  * A zone as loaded from a file (or, later, a transfer). Produced by
  * zone_load(), checked by zone_check() (zone_load() calls it), consumed
@@ -36,6 +43,7 @@ struct zone {
 	char *file;          /* Source file path, or NULL. */
 	char **files;        /* files[0] is @file, then every $INCLUDEd file in the order read. */
 	unsigned nfiles;     /* Entries in files[]; 0 when the zone has no source file. */
+	struct zone_source *sources; /* nfiles entries: what each of files[] held. */
 	struct zone_rr *rrs; /* Records in file order. */
 	size_t nrrs;
 	uint32_t serial;     /* From the SOA. */
