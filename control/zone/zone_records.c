@@ -79,6 +79,18 @@ zl_store_free(struct zl_store *st)
 	free(st);
 }
 
+void
+zl_store_adopt(struct zl_store *st, struct zl_store *from)
+{
+	struct zl_chunk **tail = &from->chunks;
+
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = st->chunks;
+	st->chunks = from->chunks;
+	free(from);
+}
+
 /* The first line of @text (at most ZL_QUOTE characters), for an error message. */
 static const char *
 zl_quote(const char *text, size_t len, char out[ZL_QUOTE + 4])

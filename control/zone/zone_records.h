@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zone_records.c: the state of one zone_load() call and the records it
- * collects. Called by zone_load.c only, on whichever thread calls
- * zone_load() (the loader thread, swerved's start-up, the secondary module's
- * check of a transferred copy); one struct zl is never shared between
- * threads.
+ * collects. Called by zone_load.c and zone_split.c only, on whichever
+ * thread calls zone_load() (the loader thread, swerved's start-up, the
+ * secondary module's check of a transferred copy) and on the threads that
+ * read the chunks of a large file (zone_split.c); one struct zl is never
+ * shared between threads: each chunk has its own.
  */
 
 #ifndef SWERVE_ZONE_RECORDS_H
 #define SWERVE_ZONE_RECORDS_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@
 #define ZL_MAX_FILES 256
 
 struct zl_chunk;
+struct zl_src;
 
 /* What zone.storage points to. */
 struct zl_store {
@@ -49,7 +53,22 @@ struct zl {
 	uint64_t *keys; /* Per record: hash of owner, type and canonical RDATA (dedupe). */
 	struct sw_diag *diag;
 	const uint8_t *last_owner; /* Consecutive records mostly share an owner: store it once. */
+	bool wks;		   /* A WKS record was read (zone_split.c reads the file again serially). */
+	/* Read the file an $INCLUDE names, at @line of @from, starting at @origin (zone_load.c). */
+	int (*include)(struct zl *p, const char *path, const ldns_rdf *origin,
+		       const struct zl_src *from, int line);
+	/* One chunk of a parallel load: stop once a chunk before it failed. NULL when serial. */
+	atomic_size_t *first_fail;
+	size_t chunk;
 };
+
+/* True when an earlier chunk of the same parallel load failed: this one's work is moot. */
+static inline bool
+zl_cancelled(const struct zl *p)
+{
+	return p->first_fail != NULL &&
+	       atomic_load_explicit(p->first_fail, memory_order_relaxed) < p->chunk;
+}
 
 /* One file being read: the main zone file or an $INCLUDEd one. */
 struct zl_src {
@@ -63,6 +82,9 @@ struct zl_src {
 	ldns_rdf *prev; /* Owner of the previous record, for lines that omit it. */
 	uint32_t ttl;	/* $TTL in force, or ZL_DEFAULT_TTL. */
 	int line;	/* Newlines before the read position: counted here, not by ldns. */
+	size_t from;	/* Read the records that start in [from, to): all, or one chunk. */
+	size_t to;
+	size_t next;	/* Where reading stopped: the first record or directive at or past @to. */
 };
 
 /* @n octets from the zone's chunks (freed with the zone), or NULL. */
@@ -71,6 +93,8 @@ void *zl_alloc(struct zl_store *st, size_t n);
 char *zl_strdup(struct zl_store *st, const char *s);
 /* The chunks and @st itself; NULL is fine. zone_free() calls it. */
 void zl_store_free(struct zl_store *st);
+/* Move @from's chunks to @st (pointers into them stay valid) and free @from. */
+void zl_store_adopt(struct zl_store *st, struct zl_store *from);
 
 /* Fail with @code at @line of @src: "<reason>: <the line as written>". Returns @code. */
 int zl_fail(struct zl *p, const struct zl_src *src, int code, int line, const char *text,

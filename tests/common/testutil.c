@@ -3,6 +3,7 @@
  */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,51 @@ tu_write_temp(const char *text)
 	}
 	close(fd);
 	return path;
+}
+
+/* NULL when @a and @b are the same record, else the first field that differs. */
+static const char *
+tu_rr_diff(const struct zone_rr *a, const struct zone_rr *b)
+{
+	bool owner = a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0;
+	bool rdata = a->rdlen == b->rdlen && memcmp(a->rdata, b->rdata, a->rdlen) == 0;
+
+	return !owner		    ? "owner"
+	       : a->type != b->type ? "type"
+	       : a->ttl != b->ttl   ? "TTL"
+	       : !rdata		    ? "RDATA"
+	       : a->line != b->line ? "line"
+	       : a->file != b->file ? "file"
+				    : NULL;
+}
+
+const char *
+tu_zone_diff(const struct zone *a, const struct zone *b, char *why, size_t len)
+{
+	if (strcmp(a->name, b->name) != 0 || a->apex_len != b->apex_len ||
+	    memcmp(a->apex, b->apex, a->apex_len) != 0)
+		snprintf(why, len, "zone name %s / %s", a->name, b->name);
+	else if (a->serial != b->serial)
+		snprintf(why, len, "serial %u / %u", a->serial, b->serial);
+	else if (a->nfiles != b->nfiles)
+		snprintf(why, len, "%u / %u files", a->nfiles, b->nfiles);
+	else if (a->nrrs != b->nrrs)
+		snprintf(why, len, "%zu / %zu records", a->nrrs, b->nrrs);
+	else
+		why[0] = '\0';
+	for (unsigned i = 0; why[0] == '\0' && i < a->nfiles; i++)
+		if (strcmp(a->files[i], b->files[i]) != 0 ||
+		    a->sources[i].size != b->sources[i].size ||
+		    memcmp(a->sources[i].sha256, b->sources[i].sha256, 32) != 0)
+			snprintf(why, len, "file %u: %s / %s", i, a->files[i], b->files[i]);
+	for (size_t i = 0; why[0] == '\0' && i < a->nrrs; i++) {
+		const char *field = tu_rr_diff(&a->rrs[i], &b->rrs[i]);
+
+		if (field != NULL)
+			snprintf(why, len, "record %zu (line %u / %u): %s", i, a->rrs[i].line,
+				 b->rrs[i].line, field);
+	}
+	return why[0] != '\0' ? why : NULL;
 }
 
 struct zone *

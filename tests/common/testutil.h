@@ -24,6 +24,13 @@ struct zone *tu_zone(const char *origin, const char *text);
 struct rrt *tu_table(const char *origin, const char *text, ...);
 
 /*
+ * Where zones @a and @b differ, as a message in @why (@len octets), or NULL
+ * when they are the same: name, files and their hashes, serial, and every
+ * record in order, field by field (owner, type, TTL, RDATA, line, file).
+ */
+const char *tu_zone_diff(const struct zone *a, const struct zone *b, char *why, size_t len);
+
+/*
  * The example zones every test kind shares (tests/common/zones/): the golden
  * answers are written against them. tu_fixture_path() is the path of file
  * @name there; tu_fixture_text() its contents (malloc'ed, NUL-terminated;

@@ -13,6 +13,7 @@
 #include "swerve/zone.h"
 #include "fuzz_util.h"
 #include "testutil.h"
+#include "zone_split.h"
 
 /*
  * The input is the whole zone file for example.com, written next to two
@@ -21,7 +22,8 @@
  * rc, a message); a loaded zone is consistent (owners lowercase, in the
  * zone, valid names), passes zone_check() again, builds into a table (or
  * fails with a message), and that table answers the apex SOA and every
- * record's own owner and type.
+ * record's own owner and type. Read in chunks on threads (zone_split.c),
+ * the input gives the same zone, or the same error, as read serially.
  */
 
 static char fz_path[256];
@@ -214,6 +216,32 @@ fz_cert_alg_zero(const uint8_t *data, size_t size)
 	return false;
 }
 
+/* The input read again in up to @chunks chunks of one octet or more gives @z, or @rc and @d. */
+static void
+fz_check_split(unsigned chunks, const struct zone *z, int rc, const struct sw_diag *d)
+{
+	struct zone *pz = NULL;
+	struct sw_diag pd;
+	char why[256];
+	int prc;
+
+	memset(&pd, 0, sizeof(pd));
+	zone_load_set_split(chunks, 1);
+	prc = zone_load("example.com", fz_path, &pz, &pd);
+	zone_load_set_split(1, 0);
+	FZ_CHECK(prc == rc, "%u chunks: rc %d (%s), serially %d (%s)", chunks, prc, pd.msg, rc,
+		 d->msg);
+	if (rc < 0) {
+		FZ_CHECK(pd.code == d->code && pd.line == d->line && strcmp(pd.file, d->file) == 0 &&
+				 strcmp(pd.msg, d->msg) == 0,
+			 "%u chunks: line %u: %s; serially line %u: %s", chunks, pd.line, pd.msg,
+			 d->line, d->msg);
+		return;
+	}
+	FZ_CHECK(tu_zone_diff(z, pz, why, sizeof(why)) == NULL, "%u chunks: %s", chunks, why);
+	zone_free(pz);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -227,6 +255,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!init) {
 		fz_init();
+		/* Serially unless fz_check_split() says otherwise: inputs are far below the threshold. */
+		zone_load_set_split(1, 0);
 		init = true;
 	}
 	/*
@@ -241,6 +271,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = zone_load("example.com", fz_path, &z, &d);
 	if (fz_verbose())
 		fprintf(stderr, "zone_load: %d %s:%u: %s\n", rc, d.file, d.line, d.msg);
+	fz_check_split(3, z, rc, &d);
+	fz_check_split(64, z, rc, &d);
 	if (rc < 0) {
 		fz_check_diag(rc, &d, "zone_load");
 		FZ_CHECK(z == NULL, "zone_load failed but returned a zone");
