@@ -49,6 +49,8 @@
 
 /* Identity sections above this are not an image's (a zone has at most 256 files). */
 #define IMG_IDS_MAX ((uint64_t)64 << 20)
+/* The least a zone takes there: index, name length, records, file count. */
+#define IMG_ZONE_MIN (2u + 2u + 8u + 2u)
 
 struct img_hdr {
 	char magic[8];	     /* IMG_MAGIC, NUL-terminated. */
@@ -435,7 +437,7 @@ img_parse_ids(struct rrt_image *im, const uint8_t *ids, size_t len)
 
 /* The header says what sizes follow; refuse any that this build or the input cannot hold. */
 static int
-img_check_hdr(const struct img_hdr *h, uint64_t have, char *err, size_t errlen)
+img_check_hdr(const struct img_hdr *h, uint64_t have, unsigned flags, char *err, size_t errlen)
 {
 	uint64_t buckets = (uint64_t)h->mask + 1;
 	uint64_t want;
@@ -450,11 +452,20 @@ img_check_hdr(const struct img_hdr *h, uint64_t have, char *err, size_t errlen)
 	    h->zone_size != sizeof(struct rrt_zone) || h->rrset_size != sizeof(struct rrt_rrset))
 		return img_err(err, errlen, -EBADMSG, "image format %u, this build reads %u",
 			       h->format, IMG_FORMAT);
-	if (strncmp(h->version, SWERVE_VERSION, sizeof(h->version)) != 0)
+	if (!(flags & RRT_IMAGE_NO_SUM) &&
+	    strncmp(h->version, SWERVE_VERSION, sizeof(h->version)) != 0)
 		return img_err(err, errlen, -ESTALE, "written by swerve %.*s, this is %s",
 			       (int)sizeof(h->version), h->version, SWERVE_VERSION);
+	/*
+	 * The identity section holds every zone (at least IMG_ZONE_MIN octets)
+	 * and every slot whole: that bounds what is allocated for them by the
+	 * input's size, as the arrays are bounded by the file's length below.
+	 */
 	if ((buckets & h->mask) != 0 || h->nnodes >= buckets || h->arena_len >= UINT32_MAX ||
-	    h->ids_len > IMG_IDS_MAX || h->nzones == RRT_ZONE_NONE)
+	    h->ids_len > IMG_IDS_MAX || h->nzones == RRT_ZONE_NONE ||
+	    (uint64_t)h->nzones * IMG_ZONE_MIN +
+			    (uint64_t)h->nslots * sizeof(struct rrt_image_slot) >
+		    h->ids_len)
 		return img_err(err, errlen, -EBADMSG, "impossible sizes in the header");
 	want = sizeof(*h) + h->ids_len + img_pad(h->ids_len) +
 	       (uint64_t)h->nzones * sizeof(struct rrt_zone) +
@@ -470,7 +481,8 @@ img_check_hdr(const struct img_hdr *h, uint64_t have, char *err, size_t errlen)
 }
 
 static int
-img_read(struct img_in *in, uint64_t have, struct rrt_image **out, char *err, size_t errlen)
+img_read(struct img_in *in, uint64_t have, unsigned flags, struct rrt_image **out, char *err,
+	 size_t errlen)
 {
 	struct img_hdr h;
 	struct rrt_image *im = NULL;
@@ -487,7 +499,7 @@ img_read(struct img_in *in, uint64_t have, struct rrt_image **out, char *err, si
 	img_raw(in, &h, sizeof(h), false);
 	if (in->rc < 0)
 		return img_err(err, errlen, in->rc, "header: %s", strerror(-in->rc));
-	rc = img_check_hdr(&h, have, err, errlen);
+	rc = img_check_hdr(&h, have, flags, err, errlen);
 	if (rc < 0)
 		return rc;
 	im = calloc(1, sizeof(*im));
@@ -565,7 +577,7 @@ rrt_image_read_mem(const void *buf, size_t len, unsigned flags, struct rrt_image
 			return img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
 		}
 	}
-	rc = img_read(&in, len, out, err, errlen);
+	rc = img_read(&in, len, flags, out, err, errlen);
 	EVP_MD_CTX_free(in.md);
 	return rc;
 }
@@ -591,7 +603,7 @@ rrt_image_read(const char *path, struct rrt_image **out, char *err, size_t errle
 		goto out;
 	}
 	(void)posix_fadvise(in.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	rc = img_read(&in, (uint64_t)sb.st_size, out, err, errlen);
+	rc = img_read(&in, (uint64_t)sb.st_size, 0, out, err, errlen);
 out:
 	EVP_MD_CTX_free(in.md);
 	close(in.fd);

@@ -132,7 +132,9 @@ chk_node(struct chk *c, uint32_t i)
 	if (!chk_span(c, n->name_off, n->name_len, 1) ||
 	    !rrt_image_name_ok(t->arena + n->name_off, n->name_len))
 		return chk_fail(c, "node %u: bad name", i);
+	/* A node at or below a cut names its delegation: the answer engine goes there. */
 	if (n->zone >= t->nzones || (n->cut != RRT_NONE && n->cut >= t->nnodes) ||
+	    (n->cut == RRT_NONE && (n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT))) ||
 	    (n->wildcard != RRT_NONE && n->wildcard >= t->nnodes))
 		return chk_fail(c, "node %u: zone, cut or wildcard out of range", i);
 	if (n->nrefs == 0)
@@ -167,6 +169,9 @@ chk_chain(struct chk *c, const struct rrt_zone *z, uint16_t zi)
 	const struct rrt *t = c->t;
 	int rc;
 
+	/* A proof searches the chain and may take its last entry: an empty one has none. */
+	if (z->denial != RRT_DENIAL_NONE && z->nchain == 0)
+		return chk_fail(c, "zone %u: signed with an empty chain", zi);
 	if (z->denial == RRT_DENIAL_NSEC) {
 		const uint32_t *e = (const uint32_t *)(const void *)(t->arena + z->chain);
 

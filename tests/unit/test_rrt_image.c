@@ -394,7 +394,7 @@ write_seeds(const struct fix *f)
 
 		memset(&d, 0, sizeof(d));
 		assert_int_equal(rrt_build(&z, 1, NULL, 0, &t, &d), 0);
-		snprintf(path, sizeof(path), "%s/%s.img", dir, fixtures[i][0]);
+		snprintf(path, sizeof(path), "%s/%.*simg", dir, (int)strlen(fixtures[i][0]), fixtures[i][0]);
 		assert_int_equal(rrt_image_write(path, t, &z, &cfg, err, sizeof(err)), 0);
 		rrt_free(t);
 	}

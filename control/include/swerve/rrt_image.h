@@ -59,7 +59,8 @@ struct rrt_image {
 };
 
 /* rrt_image_read_mem() flags. */
-#define RRT_IMAGE_NO_SUM 0x1 /* Skip the checksum (the fuzzer's way to the checks after it). */
+/* Skip the checksum and the version stamp: the fuzzer's way to the checks after them. */
+#define RRT_IMAGE_NO_SUM 0x1
 
 /*
  * Write @t, compiled from @zones (the table's zones in table order, each
