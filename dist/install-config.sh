@@ -5,7 +5,7 @@
 # when set) unless a file of that name is already there, so that installing a
 # new version never overwrites an operator's swerve.yaml. The examples are
 # always installed under the documentation directory as well. The installed
-# swerve.yaml keeps failover overrides in /var/lib/swerve (StateDirectory=).
+# swerve.yaml keeps failover overrides and the table image in /var/lib/swerve (StateDirectory=).
 set -eu
 dir=${DESTDIR:+$DESTDIR}$1
 shift
@@ -19,7 +19,8 @@ for f in "$@"; do
 		if [ "$name" = swerve.yaml ]; then
 			# The example keeps failover overrides under /run for the demo; an installed
 			# node keeps them in the unit's StateDirectory, which survives a restart.
-			sed -i 's#^\( *state-file:\) /run/swerve/failover.json#\1 /var/lib/swerve/failover.json#' \
+			sed -i -e 's#^\( *state-file:\) /run/swerve/failover.json#\1 /var/lib/swerve/failover.json#' \
+				-e 's#^\( *image:\) /run/swerve/table.img#\1 /var/lib/swerve/table.img#' \
 				"$dir/$name"
 		fi
 		echo "swerve: installed $dir/$name"

@@ -83,6 +83,7 @@ if [ "$scripted" -eq 1 ]; then
 	ctlsock=$tmp/control.sock
 	sed -e "s#/run/swerve/control.sock#$ctlsock#" \
 		-e "s#/run/swerve/failover.json#$tmp/failover.json#" \
+		-e "s#/run/swerve/table.img#$tmp/table.img#" \
 		-e "s#^\(    listen:\).*#\1 ~#" \
 		-e "s#^\(      *file:\) \([^/].*\)#\1 $(dirname "$config")/\2#" \
 		"$config" >"$tmp/swerve.yaml"

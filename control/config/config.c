@@ -101,6 +101,10 @@ static const struct cfg_key cfg_metrics_keys[] = {
 	{"listen", CFG_LISTEN, CFG_MEMBER(metrics_listen), 0, 0},
 };
 
+static const struct cfg_key cfg_table_keys[] = {
+	{"image", CFG_PATH_NULL, CFG_MEMBER(table_image), 0, 0},
+};
+
 static const struct cfg_key cfg_log_keys[] = {
 	{"level", CFG_LOGLEVEL, CFG_MEMBER(log_level), 0, 0},
 	{"target", CFG_LOGTARGET, CFG_MEMBER(log_target), 0, 0},
@@ -123,6 +127,7 @@ static const struct cfg_section cfg_sections[] = {
 	{"control", cfg_control_keys, CFG_NKEYS(cfg_control_keys)},
 	{"metrics", cfg_metrics_keys, CFG_NKEYS(cfg_metrics_keys)},
 	{"log", cfg_log_keys, CFG_NKEYS(cfg_log_keys)},
+	{"table", cfg_table_keys, CFG_NKEYS(cfg_table_keys)},
 	{"rrl", cfg_rrl_keys, CFG_NKEYS(cfg_rrl_keys)},
 	{"cookies", cfg_cookie_keys, CFG_NKEYS(cfg_cookie_keys)},
 	{"failover", cfg_failover_keys, CFG_NKEYS(cfg_failover_keys)},
@@ -323,9 +328,10 @@ cfg_defaults(const char *path)
 	cfg->metrics_listen = strdup("127.0.0.1:9153");
 	cfg->log_target = strdup("stderr");
 	cfg->failover_state_file = strdup("/var/lib/swerve/failover.json");
+	cfg->table_image = strdup("/var/lib/swerve/table.img");
 	if (cfg->path == NULL || cfg->exception_ifname == NULL || cfg->ctl_socket == NULL ||
 	    cfg->metrics_listen == NULL || cfg->log_target == NULL ||
-	    cfg->failover_state_file == NULL) {
+	    cfg->failover_state_file == NULL || cfg->table_image == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -470,6 +476,7 @@ config_free(struct swerve_config *cfg)
 	free(cfg->ctl_socket);
 	free(cfg->metrics_listen);
 	free(cfg->log_target);
+	free(cfg->table_image);
 	cfg_failover_free(cfg);
 	cfg_dnstap_free(cfg);
 	free(cfg->path);

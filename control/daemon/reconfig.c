@@ -166,7 +166,7 @@ reconfig_parse(void *arg)
 	size_t nslots = failover_slots(r->fo, &slots);
 	uint64_t one = 1;
 
-	r->rc = loader_new(r->cfg, slots, nslots, &r->loader, &r->table, &r->diag);
+	r->rc = loader_new(r->cfg, slots, nslots, 0, &r->loader, &r->table, &r->diag);
 	if (write(r->efd, &one, sizeof(one)) < 0) {
 		/* An eventfd write fails only on overflow, which one write cannot cause. */
 	}

@@ -30,6 +30,18 @@ swerved_reload_done(void *arg, const struct loader_result *res)
 		secondary_loader_done(s->sec, res);
 		return;
 	}
+	if (res->image) {
+		/* The parse that follows a start from the table image (the loader logs its time). */
+		if (res->rc < 0)
+			sw_err("the zones do not load after the start from the table image, whose table "
+			       "keeps serving; every reload parses them first: %s",
+			       res->error);
+		else if (res->generation != 0)
+			sw_notice("a zone file changed since the start: its table serves (generation "
+				  "%" PRIu64 ")",
+				  res->generation);
+		return;
+	}
 	zi = loader_zones(s->loader, &n);
 	what = res->zone < 0		       ? "all zones"
 	       : zi[res->zone].apex[0] != '\0' ? zi[res->zone].apex

@@ -77,7 +77,7 @@ swerved_load(struct swerved *s, struct rrt **out)
 	if (rc < 0)
 		goto out;
 	nslots = failover_slots(s->fo, &slots);
-	rc = loader_new(s->cfg, slots, nslots, &s->loader, out, &d);
+	rc = loader_new(s->cfg, slots, nslots, LOADER_FROM_IMAGE, &s->loader, out, &d);
 out:
 	if (rc < 0)
 		swerved_diag(&d, rc);

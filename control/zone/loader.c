@@ -14,13 +14,16 @@
 #include "swerve/error.h"
 #include "swerve/evloop.h"
 #include "swerve/loader.h"
+#include "swerve/log.h"
 #include "swerve/rrt.h"
+#include "swerve/rrt_image.h"
 #include "swerve/zone.h"
 
 #include "loader_int.h"
 
 enum loader_kind {
 	LOADER_RELOAD,	/* Parse one zone (or all) and build a snapshot. */
+	LOADER_IMAGE,	/* Parse the zones of the image's table (loader_image_parse()). */
 	LOADER_RECLAIM, /* Wait for a grace period and free a replaced snapshot. */
 };
 
@@ -134,9 +137,19 @@ loader_thread(void *arg)
 			free(m);
 			continue;
 		}
-		m->res.rc = loader_build(l, m->res.zone, m->unload, false, m->given, &m->table,
-					 m->res.error, sizeof(m->res.error));
-		m->given = NULL; /* loader_build() took it. */
+		m->res.rc = 0;
+		if (l->unparsed) {
+			/* A request after it builds from what it parses: no table of its own then. */
+			m->res.rc = loader_image_parse(l, m->kind == LOADER_IMAGE ? &m->table : NULL,
+						       m->res.error, sizeof(m->res.error));
+		}
+		if (m->kind == LOADER_RELOAD && m->res.rc == 0) {
+			m->res.rc = loader_build(l, m->res.zone, m->unload, false, m->given,
+						 &m->table, m->res.error, sizeof(m->res.error));
+			m->given = NULL; /* loader_build() took it. */
+		}
+		zone_free(m->given); /* Refused before it was looked at. */
+		m->given = NULL;
 		memcpy(m->info, l->tinfo, l->nzones * sizeof(*m->info));
 		pthread_mutex_lock(&l->mu);
 		loader_queue_push(&l->res, m);
@@ -170,7 +183,9 @@ loader_on_results(void *arg, int fd, uint32_t events)
 		struct loader_result res = m->res;
 
 		memcpy(l->cinfo, m->info, l->nzones * sizeof(*l->cinfo));
-		if (res.rc == 0) {
+		if (res.rc == 0 && m->kind == LOADER_IMAGE && m->table == NULL) {
+			free(m); /* The image's table is what the files hold: it serves on. */
+		} else if (res.rc == 0) {
 			struct rrt *old = rrt_publish(l->root, m->table);
 
 			res.generation = m->table != NULL ? m->table->generation : 0;
@@ -195,7 +210,7 @@ loader_on_results(void *arg, int fd, uint32_t events)
 
 int
 loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_t nslots,
-	   struct loader **out, struct rrt **table, struct sw_diag *diag)
+	   unsigned flags, struct loader **out, struct rrt **table, struct sw_diag *diag)
 {
 	struct loader *l;
 	char err[sizeof(((struct loader_result *)0)->error)];
@@ -231,7 +246,9 @@ loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_
 		l->tinfo[i].file = cfg->zones[i].file;
 	}
 	err[0] = '\0';
-	rc = loader_build(l, -1, false, true, NULL, table, err, sizeof(err));
+	rc = (flags & LOADER_FROM_IMAGE) && loader_image_open(l, table) == 1
+		     ? 0
+		     : loader_build(l, -1, false, true, NULL, table, err, sizeof(err));
 	if (rc < 0) {
 		/* loader_build() formatted it; keep the parts for callers that print them. */
 		sw_diag_set(diag, rc, NULL, 0, "%s", err);
@@ -244,6 +261,9 @@ fail:
 	loader_free(l);
 	return rc;
 }
+
+static int loader_queue(struct loader *l, enum loader_kind kind, int zone, bool unload,
+			struct zone *given, uint64_t cookie);
 
 int
 loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root, loader_done_fn done,
@@ -273,6 +293,11 @@ loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root, loade
 	}
 	pthread_setname_np(l->thread, "swerve-loader");
 	l->running = true;
+	/* Started from the image: parsing the zones is the thread's first job. */
+	if (l->unparsed && (rc = loader_queue(l, LOADER_IMAGE, -1, false, NULL, 0)) < 0)
+		sw_err("the zones cannot be parsed after the start from the table image (%s): "
+		       "the first reload parses them",
+		       sw_strerror(rc));
 	return 0;
 fail:
 	close(l->efd);
@@ -282,7 +307,8 @@ fail:
 }
 
 static int
-loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, uint64_t cookie)
+loader_queue(struct loader *l, enum loader_kind kind, int zone, bool unload, struct zone *given,
+	     uint64_t cookie)
 {
 	struct loader_msg *m;
 
@@ -293,7 +319,8 @@ loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, 
 	m = calloc(1, sizeof(*m) + (l->nzones + 1) * sizeof(*m->info));
 	if (m == NULL)
 		return -ENOMEM;
-	m->kind = LOADER_RELOAD;
+	m->kind = kind;
+	m->res.image = kind == LOADER_IMAGE;
 	m->unload = unload;
 	m->given = given;
 	m->info = (struct loader_zone_info *)(void *)(m + 1);
@@ -305,6 +332,12 @@ loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, 
 	pthread_mutex_unlock(&l->mu);
 	l->pending++;
 	return 0;
+}
+
+static int
+loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, uint64_t cookie)
+{
+	return loader_queue(l, LOADER_RELOAD, zone, unload, given, cookie);
 }
 
 int
@@ -430,6 +463,7 @@ loader_free(struct loader *l)
 	free(l->bz);
 	free(l->bmap);
 	free(l->bslots);
+	rrt_image_free(l->image);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
 	free(l);

@@ -42,6 +42,13 @@ struct loader {
 	const struct zone **bz;
 	size_t *bmap;
 	struct rrt_slot **bslots;
+	/*
+	 * Started from the table image (loader_image.c): the zones are not
+	 * parsed yet, and @image holds what the served table was compiled
+	 * from. The loader thread's first request parses them.
+	 */
+	bool unparsed;
+	struct rrt_image *image;
 
 	/* Control thread. */
 	struct loader_zone_info *cinfo; /* State of what is published. */
@@ -87,5 +94,43 @@ struct loader {
  */
 int loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone *given,
 		 struct rrt **out, char *err, size_t errlen);
+
+/* Whether zone @i is a secondary zone. */
+bool loader_secondary(const struct loader *l, size_t i);
+
+/* Record that the local copy of secondary zone @i did not load (@rc, @d) and go on without it: 0. */
+int loader_copy_refused(struct loader *l, size_t i, int rc, struct sw_diag *d, char *err,
+			size_t errlen);
+
+/* Build a snapshot from the zones of @next (NULL entries left out), and save its image. */
+int loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d);
+
+/* Count the names per zone of @t into tinfo; @map: table zone -> configuration index. */
+void loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap);
+
+/* The state of zone @i after @z was loaded at wall-clock time @now. */
+void loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now);
+
+/* Wall-clock time, for load_time. */
+double loader_wall_now(void);
+
+/*
+ * loader_image.c. At start (loader_new()): serve the table image when it
+ * matches the configuration and the zone files; 1 and *@out when it does,
+ * 0 to parse (why is logged). Never fatal.
+ */
+int loader_image_open(struct loader *l, struct rrt **out);
+
+/*
+ * After a start from the image, parse the zones the table was compiled
+ * from, as the first build would. *@out: a new snapshot when the files
+ * changed meanwhile, NULL when the served one is still theirs (@out NULL:
+ * the caller builds one itself, no need to). 0, or a
+ * negative code with @err set: the image's table goes on serving.
+ */
+int loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen);
+
+/* Save @t, built from @next, as the image (when configured and reproducible from the files). */
+void loader_image_save(struct loader *l, struct zone *const *next, const struct rrt *t);
 
 #endif /* SWERVE_LOADER_INT_H */

@@ -20,7 +20,7 @@
 
 #include "loader_int.h"
 
-static double
+double
 loader_wall_now(void)
 {
 	struct timespec ts;
@@ -31,7 +31,7 @@ loader_wall_now(void)
 
 /* Owner names per zone in @t (empty non-terminals and glue included); @map: table zone -> config.
  */
-static void
+void
 loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap)
 {
 	for (size_t i = 0; i < l->nzones; i++)
@@ -43,7 +43,7 @@ loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, siz
 			l->tinfo[map[t->nodes[i].zone]].names++;
 }
 
-static bool
+bool
 loader_secondary(const struct loader *l, size_t i)
 {
 	return l->cfg->zones[i].nprimaries > 0;
@@ -54,7 +54,7 @@ loader_secondary(const struct loader *l, size_t i)
  * none), binding only the failover slots that lie inside one of them: a
  * record of a zone not served is not served either.
  */
-static int
+int
 loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d)
 {
 	size_t nz = 0, ns = 0;
@@ -73,12 +73,14 @@ loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struc
 				break;
 			}
 	rc = rrt_build(l->bz, nz, l->bslots, ns, out, d);
-	if (rc == 0)
-		loader_count_names(l, *out, l->bmap, nz);
-	return rc;
+	if (rc < 0)
+		return rc;
+	loader_count_names(l, *out, l->bmap, nz);
+	loader_image_save(l, next, *out);
+	return 0;
 }
 
-static void
+void
 loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now)
 {
 	/* A name too long for its text form (escapes) shows as the configured one. */
@@ -90,6 +92,19 @@ loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now
 	zi->load_time = now;
 	zi->loads++;
 	zi->last_error[0] = '\0';
+}
+
+int
+loader_copy_refused(struct loader *l, size_t i, int rc, struct sw_diag *d, char *err, size_t errlen)
+{
+	/* A bad local copy must not keep the daemon down: a transfer replaces it. */
+	sw_diag_format(d, rc, err, errlen);
+	l->tinfo[i].failures++;
+	snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
+	sw_warn("secondary zone %s: local copy not served: %s", l->cfg->zones[i].name, err);
+	memset(d, 0, sizeof(*d));
+	err[0] = '\0';
+	return 0;
 }
 
 /*
@@ -156,16 +171,7 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 		}
 		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
 		if (rc < 0 && initial && loader_secondary(l, i)) {
-			/* A bad local copy must not keep the daemon down: a transfer replaces it.
-			 */
-			sw_diag_format(&d, rc, err, errlen);
-			l->tinfo[i].failures++;
-			snprintf(l->tinfo[i].last_error, sizeof(l->tinfo[i].last_error), "%s", err);
-			sw_warn("secondary zone %s: local copy not served: %s",
-				l->cfg->zones[i].name, err);
-			memset(&d, 0, sizeof(d));
-			err[0] = '\0';
-			rc = 0;
+			rc = loader_copy_refused(l, i, rc, &d, err, errlen);
 			continue;
 		}
 		if (rc < 0)

@@ -154,15 +154,27 @@ bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 #define BLD_HUGE_PAGE ((size_t)2 << 20)
 #define BLD_HUGE_MIN  ((size_t)8 << 20)
 
-static void *
-bld_huge(void *p, size_t len)
+void *
+bld_huge_alloc(size_t len)
 {
 	size_t alloc = (len + BLD_HUGE_PAGE - 1) & ~(BLD_HUGE_PAGE - 1);
 	void *q;
 
-	if (len < BLD_HUGE_MIN || posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
-		return p;
+	if (len < BLD_HUGE_MIN)
+		return malloc(len);
+	if (posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
+		return malloc(len);
 	(void)madvise(q, alloc, MADV_HUGEPAGE);
+	return q;
+}
+
+static void *
+bld_huge(void *p, size_t len)
+{
+	void *q;
+
+	if (len < BLD_HUGE_MIN || (q = bld_huge_alloc(len)) == NULL)
+		return p;
 	memcpy(q, p, len);
 	free(p);
 	return q;

@@ -84,6 +84,12 @@ int64_t bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zo
 /* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.
  */
 int bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone);
+/*
+ * @len octets for a table array: 2 MiB-aligned and advised to huge pages
+ * when large, like the arrays bld_finish() leaves (a table image is read
+ * into the same kind). free() releases it; NULL when out of memory.
+ */
+void *bld_huge_alloc(size_t len);
 /* Last step: give back the arrays' slack, move large ones to huge pages, size the index. */
 int bld_finish(struct bld *b);
 

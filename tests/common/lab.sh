@@ -258,16 +258,17 @@ lab_knot_head()
 }
 
 # lab_yaml [-o FILE|-] [-z NAME=FILE]... [-b BACKOFF_US] [-d DATAPLANE_LINES] [-m METRICS]
-#          [-c CONTROL_SOCKET] [SECTION...]
+#          [-c CONTROL_SOCKET] [-i IMAGE] [SECTION...]
 # swerve.yaml (default $tmp/swerve.yaml): the service addresses, the zones (default example.test
 # from example.test.zone), dataplane (idle back-off 50 us, then DATAPLANE_LINES), metrics
-# (listen: null), control (socket $tmp/control.sock), then each SECTION as given (a SECTION
-# starting with two spaces continues the control: section).
+# (listen: null), the table image (default $tmp/table.img, "~" for none: never the system's),
+# control (socket $tmp/control.sock), then each SECTION as given (a SECTION starting with two
+# spaces continues the control: section).
 lab_yaml()
 {
 	local out=$tmp/swerve.yaml backoff=50 dp='' metrics=null sock=$tmp/control.sock z s
-	local zones=() OPTIND=1 o
-	while getopts "o:z:b:d:m:c:" o; do
+	local image=$tmp/table.img zones=() OPTIND=1 o
+	while getopts "o:z:b:d:m:c:i:" o; do
 		case $o in
 		o) out=$OPTARG ;;
 		z) zones+=("$OPTARG") ;;
@@ -275,6 +276,7 @@ lab_yaml()
 		d) dp=$OPTARG ;;
 		m) metrics=$OPTARG ;;
 		c) sock=$OPTARG ;;
+		i) image=$OPTARG ;;
 		*) return 2 ;;
 		esac
 	done
@@ -293,6 +295,8 @@ lab_yaml()
 		[ -z "$dp" ] || echo "$dp"
 		echo "metrics:"
 		echo "  listen: $metrics"
+		echo "table:"
+		echo "  image: $image"
 		echo "control:"
 		echo "  socket: $sock"
 		for s in "$@"; do echo "$s"; done

@@ -115,6 +115,9 @@ grep -Eq '^g[[:space:]]+swerve[[:space:]]' "$root$sysusersdir/swerve.conf" 2>/de
 grep -q '^ *state-file: /var/lib/swerve/failover.json$' "$root$sysconfdir/swerve/swerve.yaml" &&
 	pass "the installed swerve.yaml keeps failover overrides in /var/lib/swerve" ||
 	fail "installed swerve.yaml: $(grep 'state-file:' "$root$sysconfdir/swerve/swerve.yaml")"
+grep -q '^ *image: /var/lib/swerve/table.img$' "$root$sysconfdir/swerve/swerve.yaml" &&
+	pass "the installed swerve.yaml keeps the table image in /var/lib/swerve" ||
+	fail "installed swerve.yaml: $(grep 'image:' "$root$sysconfdir/swerve/swerve.yaml")"
 if "$root$bindir/swerved" --check -c "$root$sysconfdir/swerve/swerve.yaml" >"$tmp/check.log" 2>&1; then
 	pass "installed swerved --check accepts the installed swerve.yaml"
 else

@@ -18,7 +18,7 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ=$SRC/tests/fuzz
 SECONDS_EACH=${1:-60}
-ALL="fuzz_dnsq fuzz_pkt fuzz_zone fuzz_config fuzz_ctl fuzz_failover"
+ALL="fuzz_dnsq fuzz_pkt fuzz_zone fuzz_config fuzz_ctl fuzz_failover fuzz_image"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 ARTIFACTS=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}
 
@@ -45,6 +45,7 @@ max_len() {
 	fuzz_config) echo 8192 ;;
 	fuzz_ctl) echo 8192 ;;
 	fuzz_failover) echo 4096 ;;
+	fuzz_image) echo 65536 ;;
 	esac
 }
 

@@ -68,9 +68,9 @@ fx_wait(struct fx *f, unsigned n)
 	assert_int_equal(f->done, n);
 }
 
-/* The A record the published table answers for www.<zone>, as its last octet (0: none). */
+/* The A record the table published in @root answers for www.<zone>, as its last octet (0: none). */
 static int
-fx_www(struct fx *f, const char *zone)
+fx_www_in(struct rrt_root *root, const char *zone)
 {
 	uint8_t q[512], r[1024];
 	char name[128];
@@ -81,12 +81,18 @@ fx_www(struct fx *f, const char *zone)
 	snprintf(name, sizeof(name), "www.%s", zone);
 	ql = tu_query(q, sizeof(q), name, T_A, NULL);
 	rcu_thread_online();
-	rl = dnsq_answer(rrt_current(&f->root), &(struct dnsq_conf){.edns_payload = 1232}, NULL, q, ql, r,
+	rl = dnsq_answer(rrt_current(root), &(struct dnsq_conf){.edns_payload = 1232}, NULL, q, ql, r,
 			 sizeof(r), 0, &info);
 	rcu_thread_offline();
 	if (rl > 4 && info.rcode == 0 && r[7] == 1)
 		octet = r[rl - 1];
 	return octet;
+}
+
+static int
+fx_www(struct fx *f, const char *zone)
+{
+	return fx_www_in(&f->root, zone);
 }
 
 static int
@@ -120,7 +126,7 @@ setup_common(void **state, bool secondary)
 	rcu_thread_offline();
 	assert_int_equal(evloop_new(&f->loop), 0);
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(loader_new(&f->cfg, NULL, 0, &f->l, &t, &d), 0);
+	assert_int_equal(loader_new(&f->cfg, NULL, 0, 0, &f->l, &t, &d), 0);
 	assert_non_null(t);
 	rrt_publish(&f->root, t);
 	assert_int_equal(loader_start(f->l, f->loop, &f->root, fx_done, f), 0);
@@ -313,7 +319,7 @@ test_new_fails(void **state)
 
 	fx_write(f, 1, 1, "192.0.2.11", true);
 	memset(&d, 0, sizeof(d));
-	assert_true(loader_new(&f->cfg, NULL, 0, &l, &t, &d) < 0);
+	assert_true(loader_new(&f->cfg, NULL, 0, 0, &l, &t, &d) < 0);
 	assert_null(l);
 	assert_null(t);
 	snprintf(want, sizeof(want), "%s:6:", f->path[1]);
@@ -385,7 +391,7 @@ test_secondary_bad_copy(void **state)
 
 	fx_write(f, 1, 1, "192.0.2.11", true);
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(loader_new(&f->cfg, NULL, 0, &l, &t, &d), 0);
+	assert_int_equal(loader_new(&f->cfg, NULL, 0, 0, &l, &t, &d), 0);
 	assert_non_null(t);
 	zi = loader_zones(l, &n);
 	assert_true(zi[0].served);
@@ -394,6 +400,129 @@ test_secondary_bad_copy(void **state)
 	assert_non_null(strstr(zi[1].last_error, ":6:"));
 	rrt_free(t);
 	loader_free(l);
+}
+
+/* A second loader, started the way swerved starts (from the image when it matches), in @root. */
+static struct loader *
+fx_restart(struct fx *f, struct rrt_root *root, bool *from_image)
+{
+	struct loader *l = NULL;
+	struct rrt *t = NULL;
+	struct sw_diag d;
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(loader_new(&f->cfg, NULL, 0, LOADER_FROM_IMAGE, &l, &t, &d), 0);
+	assert_non_null(t);
+	/* Only a table from the image has no parsed zones behind it yet. */
+	*from_image = loader_take_zone(l, 0) == NULL;
+	rrt_publish(root, t);
+	return l;
+}
+
+static void
+fx_stop(struct loader *l, struct rrt_root *root)
+{
+	loader_reclaim(l, rrt_publish(root, NULL));
+	loader_free(l);
+}
+
+/*
+ * The table image across restarts: written by every build, served by the
+ * next start without parsing, then the zones parsed by the loader thread;
+ * a file changed in between is served by that parse; a file broken in
+ * between keeps the image's table serving until it loads again.
+ */
+static void
+test_image_restart(void **state)
+{
+	struct fx *f = *state;
+	struct rrt_root root = {0};
+	const struct loader_zone_info *zi;
+	char img[160];
+	struct loader *l;
+	bool from_image;
+	const struct rrt *t;
+	size_t n;
+
+	snprintf(img, sizeof(img), "%s/table.img", f->dir);
+	f->cfg.table_image = img;
+	/* No image yet: parsed. A build writes one. */
+	l = fx_restart(f, &root, &from_image);
+	assert_false(from_image);
+	fx_stop(l, &root);
+	assert_int_equal(access(img, F_OK), 0);
+
+	/* A start from it: the same answers and zone state, nothing parsed yet. */
+	l = fx_restart(f, &root, &from_image);
+	assert_true(from_image);
+	assert_int_equal(fx_www_in(&root, "one.test"), 1);
+	assert_int_equal(fx_www_in(&root, "two.test"), 11);
+	zi = loader_zones(l, &n);
+	assert_string_equal(zi[1].apex, "two.test.");
+	assert_int_equal(zi[0].serial, 1);
+	assert_int_equal(zi[0].names, 3);
+	assert_int_equal(zi[0].records, 4);
+	assert_true(zi[1].served);
+	/* The thread parses them first; unchanged, the image's table serves on. */
+	t = rrt_current(&root);
+	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
+	fx_wait(f, 1);
+	assert_true(f->last.image);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(f->last.generation, 0);
+	assert_ptr_equal(rrt_current(&root), t);
+	/* Then a reload of one zone builds from the zones it parsed. */
+	fx_write(f, 0, 2, "192.0.2.2", false);
+	assert_int_equal(loader_reload(l, 0, 9), 0);
+	fx_wait(f, 2);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(fx_www_in(&root, "one.test"), 2);
+	assert_int_equal(fx_www_in(&root, "two.test"), 11);
+	fx_stop(l, &root);
+
+	/* A file changed after the start checked the image: the thread's parse serves it. */
+	l = fx_restart(f, &root, &from_image);
+	assert_true(from_image);
+	fx_write(f, 1, 3, "192.0.2.13", false);
+	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
+	fx_wait(f, 3);
+	assert_true(f->last.image);
+	assert_int_equal(f->last.rc, 0);
+	assert_true(f->last.generation > 0);
+	assert_int_equal(fx_www_in(&root, "two.test"), 13);
+	assert_int_equal(loader_zones(l, &n)[1].serial, 3);
+	fx_stop(l, &root);
+
+	/* The file changed before the start: the image is stale, and the start parses. */
+	fx_write(f, 1, 4, "192.0.2.14", false);
+	l = fx_restart(f, &root, &from_image);
+	assert_false(from_image);
+	assert_int_equal(fx_www_in(&root, "two.test"), 14);
+	fx_stop(l, &root);
+
+	/* Broken after the check: the image's table serves, and every request waits for the file. */
+	l = fx_restart(f, &root, &from_image);
+	assert_true(from_image);
+	fx_write(f, 0, 5, "192.0.2.5", true);
+	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
+	fx_wait(f, 4);
+	assert_true(f->last.image);
+	assert_true(f->last.rc < 0);
+	assert_non_null(strstr(f->last.error, ":6:"));
+	assert_int_equal(fx_www_in(&root, "one.test"), 2);
+	assert_int_equal(loader_reload(l, 1, 10), 0);
+	fx_wait(f, 5);
+	assert_true(f->last.rc < 0);
+	assert_int_equal(fx_www_in(&root, "two.test"), 14);
+	fx_write(f, 0, 6, "192.0.2.6", false);
+	assert_int_equal(loader_reload(l, 1, 11), 0);
+	fx_wait(f, 6);
+	assert_int_equal(f->last.rc, 0);
+	assert_int_equal(fx_www_in(&root, "one.test"), 6);
+	assert_int_equal(fx_www_in(&root, "two.test"), 14);
+	fx_stop(l, &root);
+	unlink(img);
+	f->cfg.table_image = NULL;
 }
 
 int
@@ -409,6 +538,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_new_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secondary, setup_secondary, teardown),
 		cmocka_unit_test_setup_teardown(test_secondary_bad_copy, setup_secondary, teardown),
+		cmocka_unit_test_setup_teardown(test_image_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -276,7 +276,7 @@ fx_start(struct fx *f, uint32_t copy_serial, bool with_key)
 		unlink(f->path[1]);
 	f->prim[0].key = with_key ? 0 : -1;
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(loader_new(&f->cfg, NULL, 0, &f->l, &t, &d), 0);
+	assert_int_equal(loader_new(&f->cfg, NULL, 0, 0, &f->l, &t, &d), 0);
 	rrt_publish(&f->root, t);
 	assert_int_equal(loader_start(f->l, f->loop, &f->root, fx_done, f), 0);
 	assert_int_equal(secondary_new(&f->cfg, f->l, f->loop, &fake_ops, &f->s), 0);

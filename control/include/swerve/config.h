@@ -199,6 +199,10 @@ struct swerve_config {
 	uint32_t ctl_max_clients; /* control.max-clients, default 16 (1..1024). */
 	uint32_t ctl_idle_ms;     /* control.idle-timeout-ms, default 30000 (100..3600000). */
 
+	/* table: */
+	char *table_image; /* table.image: the compiled table saved for restarts (docs/table-image.md),
+			      default /var/lib/swerve/table.img; NULL (~) = none. */
+
 	/* metrics: */
 	char *metrics_listen; /* metrics.listen, "127.0.0.1:9153" by default, NULL = off. */
 

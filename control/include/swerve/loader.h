@@ -60,6 +60,13 @@ struct loader_result {
 	int rc;		 /* 0: published; negative: refused, nothing changed. */
 	char error[800]; /* With rc < 0: "file:line: reason". */
 	uint64_t generation; /* With rc == 0: the generation of the snapshot published. */
+	/*
+	 * The parse of the zones after a start from the table image (cookie 0,
+	 * zone -1). rc == 0 with generation 0: the image's table was theirs and
+	 * still serves; rc < 0: it serves on, and every request waits for the
+	 * files to load.
+	 */
+	bool image;
 };
 
 typedef void (*loader_done_fn)(void *arg, const struct loader_result *res);
@@ -72,9 +79,15 @@ typedef void (*loader_done_fn)(void *arg, const struct loader_result *res);
  * the loader holds the parsed zones; on failure nothing is allocated and
  * @diag says which file and line failed. With no zones configured the
  * snapshot is NULL. @cfg must outlive the loader.
+ *
+ * With LOADER_FROM_IMAGE, the table image (cfg->table_image) is served
+ * instead when it matches the zone files and failover records; the zones
+ * are then parsed by the loader thread before anything else it does
+ * (docs/table-image.md). Only a start uses it: a reload re-reads the files.
  */
+#define LOADER_FROM_IMAGE 0x1
 int loader_new(const struct swerve_config *cfg, struct rrt_slot *const *slots, size_t nslots,
-	       struct loader **out, struct rrt **table, struct sw_diag *diag);
+	       unsigned flags, struct loader **out, struct rrt **table, struct sw_diag *diag);
 
 /*
  * Start the loader thread. Reload results are published into @root and then
