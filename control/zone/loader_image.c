@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The loader's use of the table image (docs/table-image.md): saved after
- * every build that the files alone reproduce, served at start when it
- * still matches them, and followed by a parse of the zones in the
- * background, which the loader needs for every later build.
+ * The loader's use of the table image at start (docs/table-image.md):
+ * served when it still matches the zone files, then the zones parsed in
+ * the background, which the loader needs for every later build. Saving it
+ * after a build is loader_zones.c's.
  */
 
 #include <errno.h>
@@ -20,15 +20,6 @@
 #include "swerve/rrt_image.h"
 
 #include "loader_int.h"
-
-static double
-img_mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Whether the first build would serve zone @i: a secondary zone only with a local copy. */
 static bool
@@ -115,7 +106,7 @@ int
 loader_image_open(struct loader *l, struct rrt **out)
 {
 	const char *path = l->cfg->table_image;
-	double start = img_mono_now(), now;
+	double start = loader_mono_now(), now;
 	struct rrt_image *im = NULL;
 	char err[512];
 	struct rrt *t;
@@ -159,7 +150,7 @@ loader_image_open(struct loader *l, struct rrt **out)
 	l->unparsed = true;
 	sw_notice("table image %s: %u names in %u zone(s) served without parsing, read in %.2f s; "
 		  "the zones are parsed in the background",
-		  path, t->nnodes, t->nzones, img_mono_now() - start);
+		  path, t->nnodes, t->nzones, loader_mono_now() - start);
 	*out = t;
 	return 1;
 }
@@ -189,7 +180,7 @@ img_parsed_same(const struct loader *l, struct zone *const *next)
 int
 loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen)
 {
-	double start = img_mono_now(), now;
+	double start = loader_mono_now(), now;
 	bool rebuilt = false;
 	struct zone **next;
 	struct sw_diag d;
@@ -235,43 +226,6 @@ loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen)
 	rrt_image_free(l->image);
 	l->image = NULL;
 	sw_info("zones parsed in %.1f s after the start from the table image%s",
-		img_mono_now() - start, rebuilt ? ": a file had changed since the start" : "");
+		loader_mono_now() - start, rebuilt ? ": a file had changed since the start" : "");
 	return 0;
-}
-
-void
-loader_image_save(struct loader *l, struct zone *const *next, const struct rrt *t)
-{
-	const char *path = l->cfg->table_image;
-	double start = img_mono_now();
-	uint16_t *cfg;
-	char err[512];
-	size_t k = 0;
-	int rc;
-
-	if (path == NULL)
-		return;
-	/* An expired zone's state is not in its files: a restart parses, and serves the copy. */
-	for (size_t i = 0; i < l->nzones; i++)
-		if ((next[i] != NULL && (next[i]->expired || next[i]->nfiles == 0)) ||
-		    l->dropped[i]) {
-			sw_debug("table image %s not written: zone %s is not what its files hold",
-				 path, l->cfg->zones[i].name);
-			return;
-		}
-	cfg = calloc(t->nzones + 1u, sizeof(*cfg));
-	if (cfg == NULL) {
-		sw_warn("table image %s not written: out of memory", path);
-		return;
-	}
-	for (size_t i = 0; i < l->nzones; i++)
-		if (next[i] != NULL)
-			cfg[k++] = (uint16_t)i;
-	rc = rrt_image_write(path, t, l->bz, cfg, err, sizeof(err));
-	free(cfg);
-	if (rc < 0)
-		sw_warn("table image not written: %s", err);
-	else
-		sw_info("table image %s written: %u names, %.1f MiB in %.2f s", path, t->nnodes,
-			(double)rrt_bytes(t) / (1 << 20), img_mono_now() - start);
 }

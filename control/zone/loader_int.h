@@ -102,7 +102,7 @@ bool loader_secondary(const struct loader *l, size_t i);
 int loader_copy_refused(struct loader *l, size_t i, int rc, struct sw_diag *d, char *err,
 			size_t errlen);
 
-/* Build a snapshot from the zones of @next (NULL entries left out), and save its image. */
+/* Build a snapshot from the zones of @next (NULL entries left out), and save its table image. */
 int loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d);
 
 /* Count the names per zone of @t into tinfo; @map: table zone -> configuration index. */
@@ -111,8 +111,9 @@ void loader_count_names(struct loader *l, const struct rrt *t, const size_t *map
 /* The state of zone @i after @z was loaded at wall-clock time @now. */
 void loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now);
 
-/* Wall-clock time, for load_time. */
+/* Wall-clock time, for load_time; monotonic time, for durations in messages. */
 double loader_wall_now(void);
+double loader_mono_now(void);
 
 /*
  * loader_image.c. At start (loader_new()): serve the table image when it
@@ -129,8 +130,5 @@ int loader_image_open(struct loader *l, struct rrt **out);
  * negative code with @err set: the image's table goes on serving.
  */
 int loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen);
-
-/* Save @t, built from @next, as the image (when configured and reproducible from the files). */
-void loader_image_save(struct loader *l, struct zone *const *next, const struct rrt *t);
 
 #endif /* SWERVE_LOADER_INT_H */

@@ -16,6 +16,7 @@
 #include "swerve/log.h"
 #include "swerve/metrics.h"
 #include "swerve/rrt.h"
+#include "swerve/rrt_image.h"
 #include "swerve/zone.h"
 
 #include "loader_int.h"
@@ -26,6 +27,15 @@ loader_wall_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+loader_mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -47,6 +57,48 @@ bool
 loader_secondary(const struct loader *l, size_t i)
 {
 	return l->cfg->zones[i].nprimaries > 0;
+}
+
+/*
+ * Save @t, built from @next, as the table image (docs/table-image.md) when
+ * one is configured and the files alone reproduce it. On the loader
+ * thread, before @t is published: nothing else can free it meanwhile.
+ */
+static void
+loader_image_save(struct loader *l, struct zone *const *next, const struct rrt *t)
+{
+	const char *path = l->cfg->table_image;
+	double start = loader_mono_now();
+	uint16_t *cfg;
+	char err[512];
+	size_t k = 0;
+	int rc;
+
+	if (path == NULL)
+		return;
+	/* An expired zone's state is not in its files: a restart parses, and serves the copy. */
+	for (size_t i = 0; i < l->nzones; i++)
+		if ((next[i] != NULL && (next[i]->expired || next[i]->nfiles == 0)) ||
+		    l->dropped[i]) {
+			sw_debug("table image %s not written: zone %s is not what its files hold",
+				 path, l->cfg->zones[i].name);
+			return;
+		}
+	cfg = calloc(t->nzones + 1u, sizeof(*cfg));
+	if (cfg == NULL) {
+		sw_warn("table image %s not written: out of memory", path);
+		return;
+	}
+	for (size_t i = 0; i < l->nzones; i++)
+		if (next[i] != NULL)
+			cfg[k++] = (uint16_t)i;
+	rc = rrt_image_write(path, t, l->bz, cfg, err, sizeof(err));
+	free(cfg);
+	if (rc < 0)
+		sw_warn("table image not written: %s", err);
+	else
+		sw_info("table image %s written: %u names, %.1f MiB in %.2f s", path, t->nnodes,
+			(double)rrt_bytes(t) / (1 << 20), loader_mono_now() - start);
 }
 
 /*
