@@ -13,6 +13,8 @@
 # time (date +%s.%N) just before the daemon was started. A caller that wants
 # to know when the process was launched defines peer_launched (run right after).
 # swerved_env, when set, is a list of VAR=value put in swerved's environment;
+# swerved_cpus, when set, the CPUs swerved is started on (default 1: its lcores
+# are on CPU 1 either way, but its first zone load parses on all of these);
 # nice, when set, the nice level of every peer; xdp_args, when set, more
 # net_af_xdp devargs for swerved (for experiments, e.g. busy_budget=0).
 # reload_zone asks the running peer to reload its zone file; stop_server stops
@@ -142,7 +144,7 @@ start_swerved()
 		vdev="net_${d}0,iface=$SWERVE_DP"
 		[ "$d" = af_xdp ] && [ -n "${xdp_args:-}" ] && vdev="$vdev,$xdp_args"
 		t_launch=$(date +%s.%N)
-		lab_swerved_start -p "nice -n ${nice:-0} taskset -c 1 env ${swerved_env:-}" -l 0@1,1@1 \
+		lab_swerved_start -p "nice -n ${nice:-0} taskset -c ${swerved_cpus:-1} env ${swerved_env:-}" -l 0@1,1@1 \
 			-v "$vdev" -L "$tmp/swerved-$backoff-$d.log"
 		lab_track "$pid"
 		launched

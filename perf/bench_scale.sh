@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Scale benchmark (issue 6, benchmark 4): load time, memory per name and reload time of swerved, Knot DNS and NSD on one zone file.
 #
-#   perf/bench_scale.sh [-b BUILD] [-z "NAMES..."] [-p "swerved swerved-trim knot nsd"] [-N NICE]
-#                       [-D af_xdp|af_packet] [-j JSON] [-o OUTDIR]
+#   perf/bench_scale.sh [-b BUILD] [-z "NAMES..."] [-p "swerved swerved-trim swerved-2cpu knot nsd"]
+#                       [-N NICE] [-D af_xdp|af_packet] [-j JSON] [-o OUTDIR]
 #
 # The zones are perf/gen_zone.py NAMES for each size of -z (default
 # "1000000", e.g. -z "1000000 10000000"; the default mix) in a temporary
@@ -24,12 +24,20 @@
 #   reload   the zone file's SOA serial is bumped and the server asked to
 #            reload (swervectl zone-reload, knotc zone-reload, nsd-control
 #            reload): time until the probe sees the new serial; PSS after it
+#   restart  the server stopped and started again on the same files: time
+#            from launch to the first right answer. swerved serves its table
+#            image (docs/table-image.md, written after the reload) and parses
+#            the zone behind it; "parse behind" is how long that took (its
+#            log). Knot and NSD load the zone file again, as at first
 # swerved runs with idle back-off 50 us so its worker does not spin while the
 # probe and the reload share CPU 1 with it. "swerved-trim" is the same binary
 # with GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456: ldns mallocs and
 # frees a 64 KiB line buffer per record, and with glibc's default 128 KiB trim
 # threshold each free can shrink the heap and the next record grow it again
-# (two brk calls per record); the row shows what that costs. Every process is started and
+# (two brk calls per record); the row shows what that costs. "swerved-2cpu" is
+# swerved started on both CPUs: its lcores stay on CPU 1, but the first load
+# parses the zone file in chunks on both (docs/design.md, "Parallel loading");
+# its check runs on both too. Every process is started and
 # stopped by PID; the lab and the temporary directory go away on exit. -N
 # runs the servers, the offline checks and the probe at that nice level
 # (default 0), e.g. -N -10 on a machine shared with other jobs. About
@@ -201,6 +209,14 @@ start_peer()
 		start_swerved 50
 		mode="$mode, trim_threshold 256 MiB"
 		;;
+	swerved-2cpu)
+		# Started on both CPUs: the lcores are still on CPU 1, but the first
+		# load parses the zone file on both (docs/design.md, "Parallel loading").
+		swerved_cpus=0,1
+		start_swerved 50
+		swerved_cpus=
+		mode="$mode, first load on CPUs 0-1"
+		;;
 	knot) start_knot udp ;;
 	nsd) start_nsd ;;
 	esac
@@ -212,12 +228,14 @@ check_time()
 	local t0 t1 rc
 	t0=$(date +%s.%N)
 	case $1 in
-	swerved | swerved-trim)
+	swerved | swerved-trim | swerved-2cpu)
 		swerved_conf 50 >"$tmp/check.yaml"
 		swerved_env=
 		[ "$1" = swerved-trim ] && swerved_env=GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456
+		cpus=1
+		[ "$1" = swerved-2cpu ] && cpus=0,1
 		# shellcheck disable=SC2086
-		timeout "$limit" nice -n "$nice" taskset -c 1 env ${swerved_env} "$swerved" --check -c "$tmp/check.yaml" >"$tmp/check-$1.log" 2>&1
+		timeout "$limit" nice -n "$nice" taskset -c $cpus env ${swerved_env} "$swerved" --check -c "$tmp/check.yaml" >"$tmp/check-$1.log" 2>&1
 		;;
 	knot)
 		mkdir -p "$tmp/knot-udp"
@@ -263,6 +281,20 @@ peers_init || exit 1
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# parse_behind: when swerved started from its table image, the seconds its log gives for the parse
+# of the zones behind it, once that is done (bounded by $limit); nothing otherwise.
+parse_behind()
+{
+	local re='s/.*zones parsed in \([0-9.]*\) s after the start from the table image.*/\1/p' v
+	[ "${server#swerved}" != "$server" ] || return 0
+	grep -qs "served without parsing" "$tmp"/swerved-50-*.log || return 0
+	for _ in $(seq $((limit * 2))); do
+		v=$(sed -n "$re" "$tmp"/swerved-50-*.log 2>/dev/null | tail -1)
+		[ -n "$v" ] && { echo "$v"; return 0; }
+		sleep 0.5
+	done
+}
+
 # Start $server on $zone and measure the first answer and memory into
 # first_$1, pss_$1, rss_$1 (the server keeps running).
 load_one()
@@ -297,7 +329,7 @@ for server in $servers; do
 		if [ "$need" -gt $((avail - 2 * 1024 * 1024 * 1024)) ]; then
 			echo "bench_scale: SKIPPED $server with $names names: it would need about" \
 				"$((need >> 20)) MiB, $((avail >> 20)) MiB available (2 GiB kept free)"
-			echo "$names|$server|skipped: needs ~$((need >> 20)) MiB, $((avail >> 20)) MiB available|-|-|0|0|0|0|-|0|-" \
+			echo "$names|$server|skipped: needs ~$((need >> 20)) MiB, $((avail >> 20)) MiB available|-|-|0|0|0|0|-|0|-|-|-" \
 				>>"$results"
 			continue
 		fi
@@ -306,6 +338,8 @@ for server in $servers; do
 		echo "bench_scale: $server ($mode) answered after $first_base s (10 names), $first_big s ($names names)"
 		check=-
 		reload=-
+		restart=-
+		behind=
 		pss_reload=0
 		if [ -n "$pid" ]; then
 			# Reload: a new serial in the same file; time until it is served.
@@ -317,11 +351,19 @@ for server in $servers; do
 			sleep 1
 			read -r pss_reload _ < <(srv_mem)
 			stop_server
+			# Restart on the same files: swerved from the image written after the reload.
+			if load_one restart; then
+				behind=$(parse_behind)
+				# shellcheck disable=SC2154 # first_restart: set by load_one through eval
+				restart=$first_restart
+				echo "bench_scale: $server restarted: first answer after $restart s${behind:+, zones parsed behind it in $behind s}"
+				stop_server
+			fi
 			sed -i 's/^@ IN SOA ns1 hostmaster 2 /@ IN SOA ns1 hostmaster 1 /' "$zone"
 			check=$(check_time "$server")
 		fi
 		# shellcheck disable=SC2154
-		echo "$names|$server|$mode|$first_base|$first_big|$pss_base|$pss_big|$rss_base|$rss_big|$reload|$pss_reload|$check" \
+		echo "$names|$server|$mode|$first_base|$first_big|$pss_base|$pss_big|$rss_base|$rss_big|$reload|$pss_reload|$check|$restart|${behind:--}" \
 			>>"$results"
 	done
 done
@@ -359,7 +401,9 @@ for line in open(path):
                  "pss_per_name": (pg - pb) * 1024 / n if pg else None,
                  "rss_per_name": (rg - rb) * 1024 / n if rg else None,
                  "reload_s": num(f[9]), "pss_after_reload_mb": float(f[10]) / 1024 if num(f[10]) else None,
-                 "check_s": num(f[11])})
+                 "check_s": num(f[11]),
+                 "restart_s": num(f[12]) if len(f) > 12 else None,
+                 "parse_behind_s": num(f[13]) if len(f) > 13 else None})
 
 
 def fmt(x, nd=0):
@@ -368,8 +412,9 @@ def fmt(x, nd=0):
 
 print("| names | server | mode | first answer, 10 names s | first answer s | load s | load ratio"
       " | PSS MB | PSS B/name | PSS ratio | RSS B/name | reload s | reload ratio"
-      " | PSS after reload MB | offline check s |")
-print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      " | PSS after reload MB | offline check s | restart s | restart ratio | parse behind s |")
+print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      " ---: | ---: | ---: |")
 for r in rows:
     ref = next((x for x in rows if x["names"] == r["names"] and x["server"] == "swerved"), None)
 
@@ -378,11 +423,12 @@ for r in rows:
             return "-"
         return "%.2f" % (r[k] / ref[k])
 
-    print("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+    print("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         r["names"], r["server"], r["mode"], fmt(r["first_base_s"], 3), fmt(r["first_s"], 3),
         fmt(r["load_s"], 2), ratio("load_s"), fmt(r["pss_mb"]), fmt(r["pss_per_name"]),
         ratio("pss_per_name"), fmt(r["rss_per_name"]), fmt(r["reload_s"], 3), ratio("reload_s"),
-        fmt(r["pss_after_reload_mb"]), fmt(r["check_s"], 2)))
+        fmt(r["pss_after_reload_mb"]), fmt(r["check_s"], 2), fmt(r["restart_s"], 3),
+        ratio("restart_s"), fmt(r["parse_behind_s"], 1)))
 model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
 model = next((l.split(":", 1)[1].strip() for l in model.splitlines() if l.startswith("Model name")), "")
 json.dump({"bench": "scale", "started": started, "command": cmd, "nproc": os.cpu_count(),

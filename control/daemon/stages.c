@@ -2,6 +2,8 @@
 /* swerved's start-up as a table of stages, each an init and the fini that undoes it. */
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +58,12 @@ swerved_diag(const struct sw_diag *d, int rc)
 /*
  * Config, failover records, zones and the first snapshot (*@out may stay
  * NULL: no zones). The failover slots exist before the first build so
- * every snapshot, this one included, binds them.
+ * every snapshot, this one included, binds them. A start serves the table
+ * image when it matches; a @check parses every zone and leaves the image
+ * alone (a check has no side effects).
  */
 int
-swerved_load(struct swerved *s, struct rrt **out)
+swerved_load(struct swerved *s, bool check, struct rrt **out)
 {
 	const char *path = s->config_path;
 	struct rrt_slot *const *slots = NULL;
@@ -77,7 +81,11 @@ swerved_load(struct swerved *s, struct rrt **out)
 	if (rc < 0)
 		goto out;
 	nslots = failover_slots(s->fo, &slots);
-	rc = loader_new(s->cfg, slots, nslots, LOADER_FROM_IMAGE, &s->loader, out, &d);
+	if (check) {
+		free(s->cfg->table_image);
+		s->cfg->table_image = NULL;
+	}
+	rc = loader_new(s->cfg, slots, nslots, check ? 0 : LOADER_FROM_IMAGE, &s->loader, out, &d);
 out:
 	if (rc < 0)
 		swerved_diag(&d, rc);
@@ -243,14 +251,27 @@ stage_loop_fini(struct swerved *s)
 	s->loop = NULL;
 }
 
-/* Config, failover records, zones; the first snapshot is published at once. */
+/*
+ * Config, failover records, zones; the first snapshot is published at once.
+ * The zone files are parsed on every CPU the process had before the EAL
+ * pinned this thread (docs/design.md, "Parallel loading"): the workers are
+ * not running yet. Later loads run on the loader thread, which is created
+ * after this and keeps to the main lcore's CPUs.
+ */
 static int
 stage_zones_init(struct swerved *s)
 {
 	struct rrt *t = NULL;
+	cpu_set_t own;
+	bool widened;
 	int rc;
 
-	rc = swerved_load(s, &t);
+	widened = s->have_start_cpus &&
+		  pthread_getaffinity_np(pthread_self(), sizeof(own), &own) == 0 &&
+		  pthread_setaffinity_np(pthread_self(), sizeof(s->start_cpus), &s->start_cpus) == 0;
+	rc = swerved_load(s, false, &t);
+	if (widened)
+		pthread_setaffinity_np(pthread_self(), sizeof(own), &own);
 	if (rc < 0)
 		return rc;
 	sw_log_init(s->cfg->log_target, s->cfg->log_level);

@@ -101,7 +101,7 @@ swerved_check(int argc, char **argv)
 	rc = evloop_new(&s.loop);
 	s.config_path = config;
 	if (rc == 0)
-		rc = swerved_load(&s, &t);
+		rc = swerved_load(&s, true, &t);
 	if (rc == 0)
 		printf("%s: OK: %zu zone(s), %u names, %zu failover record(s)\n", config,
 		       s.cfg->nzones, swerved_names(s.loader), s.cfg->nfailovers);
@@ -147,6 +147,7 @@ main(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.sigfd = -1;
+	s.have_start_cpus = sched_getaffinity(0, sizeof(s.start_cpus), &s.start_cpus) == 0;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		sw_err("EAL: %s", rte_strerror(rte_errno));

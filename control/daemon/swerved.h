@@ -5,6 +5,7 @@
 #ifndef SWERVE_SWERVED_H
 #define SWERVE_SWERVED_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,13 @@ struct watchdog;
  */
 struct swerved {
 	const char *config_path; /* -c FILE, as given. */
+	/*
+	 * The CPUs the process may use, read before the EAL pins the main
+	 * lcore to its own: the first load parses on all of them, the worker
+	 * lcores' too, which have nothing to do before it is published.
+	 */
+	cpu_set_t start_cpus;
+	bool have_start_cpus;
 	struct swerve_config *cfg;
 	struct rrt_root
 		root; /* read: workers, the TCP thread, lookup; write: the loader's publish. */
@@ -90,7 +98,7 @@ void swerved_stop(struct swerved *s, unsigned reached);
  * Config, failover records and zones, without publishing (stages.c; also
  * --check): *@out is the first snapshot, or stays NULL with no zones.
  */
-int swerved_load(struct swerved *s, struct rrt **out);
+int swerved_load(struct swerved *s, bool check, struct rrt **out);
 
 /*
  * The dataplane's stages (workers.c): every port the EAL gave with a queue

@@ -10,7 +10,7 @@
 #     never the old;
 #   - a damaged image (a flipped octet, a truncated file) is never served: the log says why,
 #     the zones are parsed, and a whole image is written again;
-#   - with table.image: ~ nothing is written.
+#   - swerved --check, and a config with table.image: ~, write nothing.
 set -u
 
 # shellcheck source=tests/common/lab.sh
@@ -159,9 +159,12 @@ lab_until 10 written && restart 192.0.2.81 && logged "served without parsing" &&
 	pass "after a refused image a whole one is written and serves the next restart" ||
 	fail "no whole image after the damage: $(since_restart | grep -i image)"
 
-# 5. table.image: ~ writes nothing.
+# 5. swerved --check parses and writes no image; table.image: ~ writes nothing.
 lab_swerved_stop
 rm -f "$img"
+out=$("$swerved" --check -c "$tmp/swerve.yaml" 2>&1)
+[ $? -eq 0 ] && [ ! -e "$img" ] && pass "swerved --check parses the zones and writes no image" ||
+	fail "--check: $out; image: $(ls -l "$img" 2>&1)"
 lab_yaml -i '~' -z example.test=example.test.zone -z second.test=second.test.zone
 echo "---- restart" >>"$log"
 lab_swerved_start -a
