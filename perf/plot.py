@@ -11,10 +11,12 @@ means no plot for that scenario):
   dataplane.json  perf/bench_dataplane.sh: swerved vs the testpmd macswap ceiling
   lab.json        perf/bench_lab.sh: dnsperf qps at saturation, p50/p99 at a fixed load
   flood.json      perf/bench_flood.sh: kxdpgun answers per second against the offered rate
-  scale.json      perf/bench_scale.sh: load time, memory per name, reload time
+  scale.json      perf/bench_scale.sh: load time, memory per name, reload and restart time
+  goals.json      the figures of a round's goals, before and after, each with the
+                  result file it was read from
   failover.txt    the standard output of build/perf/bench_failover: answers per
                   second in the phases without and with 100 flips per second
-and writes dataplane.png, lab.png, flood.png, scale.png and failover.png.
+and writes dataplane.png, lab.png, flood.png, scale.png, goals.png and failover.png.
 Every plot carries the run's date, load average and CPU in its title, so a
 figure never travels without the conditions it was measured in.
 """
@@ -197,6 +199,8 @@ def plot_scale(d, path):
             servers.append(r["server"])
     metrics = [("load_s", "load time, s"), ("pss_per_name", "PSS bytes per name"),
                ("reload_s", "reload time, s"), ("check_s", "offline check, s")]
+    if any(r.get("restart_s") is not None for r in rows):
+        metrics.append(("restart_s", "restart to first answer, s\n(swerved: table image)"))
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4))
     width = 0.8 / max(1, len(servers))
     for ax, (k, title) in zip(axes, metrics):
@@ -219,6 +223,26 @@ def plot_scale(d, path):
     note = "; ".join("%s %dM: %s" % (r["server"], r["names"] // 1000000, r["mode"]) for r in skipped)
     finish(fig, d, "Scale: same zone file for every server" + (" (" + note + ")" if note else ""),
            path)
+
+
+def plot_goals(d, path):
+    """One panel per goal: the figure before and after the work, and the goal line."""
+    goals = d["goals"]
+    fig, axes = plt.subplots(1, len(goals), figsize=(3.2 * len(goals), 4))
+    for ax, g in zip(axes if len(goals) > 1 else [axes], goals):
+        vals = [g["before"], g["after"]]
+        b = ax.bar([0, 1], vals, 0.6, color=["#bbbbbb", colour("swerved")])
+        label_bars(ax, b, "%.3g")
+        ax.axhline(g["goal"], color="#d62728", linestyle="--", linewidth=1)
+        ax.text(1.45, g["goal"], "goal %g" % g["goal"], color="#d62728", fontsize=7,
+                va="bottom", ha="right")
+        ax.set_xticks([0, 1])
+        ax.set_xticklabels([g.get("before_label", "before"), g.get("after_label", "after")],
+                           fontsize=7)
+        ax.set_ylabel(g["unit"], fontsize=8)
+        ax.set_title(g["name"] + ("\n(%s better)" % g["better"]), fontsize=8)
+        ax.set_ylim(0, max(vals + [g["goal"]]) * 1.25)
+    finish(fig, d, "Goals of a round: before and after, each pair from one run (perf/results/goals.json names it)", path)
 
 
 def parse_failover(text):
@@ -270,7 +294,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     done = 0
     for name, fn in (("dataplane", plot_dataplane), ("lab", plot_lab), ("flood", plot_flood),
-                     ("scale", plot_scale)):
+                     ("scale", plot_scale), ("goals", plot_goals)):
         p = os.path.join(args.results, name + ".json")
         if os.path.exists(p):
             fn(json.load(open(p)), os.path.join(args.out, name + ".png"))
