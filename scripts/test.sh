@@ -92,10 +92,11 @@ stamp "sanitizer unit, golden, stress done"
 # Integration under the sanitizer swerved: every test whose swerved lifecycle differs (serving
 # and bad frames, exception path and faults with the stuck worker, zone and config reloads under
 # load, failover checks, TCP, the control socket, systemd notifications (with the stuck worker
-# only the sanitizer tree's test hooks can make), dnstap's rings and writer) and the soak,
+# only the sanitizer tree's test hooks can make), dnstap's rings and writer, starts from the table
+# image with the loader thread's parse behind them) and the soak,
 # shortened, which takes one swerved
 # through start, serve, reloads, failover flips and stop with leak detection on at exit.
-asan_integration=${SWERVE_ASAN_INTEGRATION:-exception_path faults reload_load config_reload burst_answers failover tcp_dns control_socket systemd_notify dnstap soak}
+asan_integration=${SWERVE_ASAN_INTEGRATION:-exception_path faults reload_load config_reload burst_answers failover tcp_dns control_socket systemd_notify dnstap table_image soak}
 SOAK_SECONDS=30 SOAK_QPS=5000 run build-asan --suite integration $asan_integration
 stamp "sanitizer integration done"
 unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -99,6 +99,28 @@ img_err(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * All @n octets of @buf to @fd (@out) or from it, through EINTR and short
+ * transfers: 0, -errno, or -EBADMSG when a read meets the end of the file.
+ */
+static int
+img_full(int fd, void *buf, size_t n, bool out)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = out ? write(fd, p, n) : read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : out ? -EIO : -EBADMSG;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 /* ---- Writing ---- */
 
 /* A growable buffer for the identity section. */
@@ -182,7 +204,6 @@ static void
 img_write(struct img_out *o, const void *p, size_t n)
 {
 	static const uint8_t zero[IMG_ALIGN];
-	const uint8_t *c = p;
 	size_t pad = img_pad(n);
 
 	if (o->rc < 0)
@@ -191,20 +212,9 @@ img_write(struct img_out *o, const void *p, size_t n)
 		o->rc = -EIO;
 		return;
 	}
-	while (n > 0) {
-		ssize_t w = write(o->fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			o->rc = w < 0 ? -errno : -EIO;
-			return;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	if (pad > 0 && write(o->fd, zero, pad) != (ssize_t)pad)
-		o->rc = -EIO;
+	o->rc = img_full(o->fd, (void *)(uintptr_t)p, n, true);
+	if (o->rc == 0)
+		o->rc = img_full(o->fd, (void *)(uintptr_t)zero, pad, true);
 }
 
 int
@@ -307,9 +317,6 @@ struct img_in {
 static void
 img_raw(struct img_in *in, void *dst, size_t n, bool sum)
 {
-	uint8_t *d = dst;
-	size_t want = n;
-
 	if (in->rc < 0)
 		return;
 	if (in->mem != NULL) {
@@ -317,21 +324,10 @@ img_raw(struct img_in *in, void *dst, size_t n, bool sum)
 			in->rc = -EBADMSG;
 			return;
 		}
-		memcpy(d, in->mem + in->pos, n);
+		memcpy(dst, in->mem + in->pos, n);
 		in->pos += n;
-	} else {
-		while (want > 0) {
-			ssize_t r = read(in->fd, d, want);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				in->rc = r < 0 ? -errno : -EBADMSG;
-				return;
-			}
-			d += r;
-			want -= (size_t)r;
-		}
+	} else if ((in->rc = img_full(in->fd, dst, n, false)) < 0) {
+		return;
 	}
 	if (sum && in->md != NULL && EVP_DigestUpdate(in->md, dst, n) != 1)
 		in->rc = -EIO;
@@ -642,16 +638,17 @@ rrt_image_identify(const char *path, struct zone_source *id)
 	id->size = (uint64_t)sb.st_size;
 	id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	for (left = id->size; left > 0;) {
-		ssize_t r = read(fd, buf, left < chunk ? (size_t)left : chunk);
+		size_t n = left < chunk ? (size_t)left : chunk;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || EVP_DigestUpdate(md, buf, (size_t)r) != 1) {
-			/* Shorter than it was a moment ago: being rewritten, so not what was read. */
-			rc = r < 0 ? -errno : -EAGAIN;
+		rc = img_full(fd, buf, n, false);
+		/* Shorter than it was a moment ago: being rewritten, so not what was read. */
+		if (rc == -EBADMSG)
+			rc = -EAGAIN;
+		if (rc == 0 && EVP_DigestUpdate(md, buf, n) != 1)
+			rc = -EIO;
+		if (rc < 0)
 			goto out;
-		}
-		left -= (uint64_t)r;
+		left -= n;
 	}
 	if (EVP_DigestFinal_ex(md, id->sha256, NULL) != 1)
 		rc = -EIO;
