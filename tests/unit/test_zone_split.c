@@ -242,12 +242,13 @@ test_duplicates(void **state)
 static char *
 filler(int from, int n)
 {
-	char *out = malloc((size_t)n * 40 + 1), *o = out;
+	size_t cap = (size_t)n * 40 + 1, len = 0;
+	char *out = malloc(cap);
 
 	assert_non_null(out);
-	*o = '\0';
-	for (int i = from; i < from + n; i++)
-		o += sprintf(o, "h%d A 192.0.2.%d\n", i, i % 250 + 1);
+	out[0] = '\0';
+	for (int i = from; i < from + n && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "h%d A 192.0.2.%d\n", i, i % 250 + 1);
 	return out;
 }
 
