@@ -96,6 +96,11 @@ dnsq_referral(struct dnsq_ctx *c, const struct rrt_node *cut, unsigned hops)
 static void
 dnsq_answer_parent_ds(struct dnsq_ctx *c, const struct rrt_zone *child)
 {
+	/* The parent is a secondary zone past EXPIRE: it answers nothing, SERVFAIL. */
+	if (caa_unlikely(c->t->zones[child->parent].expired)) {
+		dnsq_error(c, DNSQ_RCODE_SERVFAIL);
+		return;
+	}
 	c->aa = true;
 	if (child->parent_ds != 0) {
 		c->answered = true;

@@ -41,11 +41,13 @@
 
 #include "rrt_image_int.h"
 #include "rrt_index.h"
+#include "zone/rrt_image_build.h"
 
 #define IMG_MAGIC  "SWRVTBL"
 #define IMG_FORMAT 1u
 #define IMG_ORDER  0x01020304u
 #define IMG_ALIGN  8u
+#define IMG_PROBE  ((const uint8_t *)"\7example\3com")
 
 /* Identity sections above this are not an image's (a zone has at most 256 files). */
 #define IMG_IDS_MAX ((uint64_t)64 << 20)
@@ -70,7 +72,8 @@ struct img_hdr {
 	uint64_t ids_len;
 	uint64_t file_len;
 	int64_t written;     /* Unix time. */
-	char version[32];    /* SWERVE_VERSION of the builder: its output is what the image holds. */
+	char build[32];	     /* RRT_IMAGE_BUILD: the builder's output is what the image holds. */
+	uint64_t hash_probe; /* dname_hash() of IMG_PROBE: the index is this build's hash's. */
 	uint8_t sha256[32];  /* Of every octet after the header. */
 };
 
@@ -241,7 +244,8 @@ rrt_image_write(const char *path, const struct rrt *t, const struct zone *const 
 	int rc;
 
 	memcpy(h.magic, IMG_MAGIC, sizeof(IMG_MAGIC));
-	snprintf(h.version, sizeof(h.version), "%s", SWERVE_VERSION);
+	snprintf(h.build, sizeof(h.build), "%s", RRT_IMAGE_BUILD);
+	h.hash_probe = dname_hash(IMG_PROBE, 13);
 	img_ids(&ids, t, zones, cfg);
 	if (ids.oom || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		tmp = NULL;
@@ -409,8 +413,10 @@ img_parse_ids(struct rrt_image *im, const uint8_t *ids, size_t len)
 		z->name = img_get_str(&r);
 		IMG_GET(&r, z->records);
 		IMG_GET(&r, nfiles);
-		if (r.bad || nfiles == 0)
+		if (r.bad || nfiles == 0 || z->name == NULL) {
+			r.bad = true;
 			break;
+		}
 		z->files = calloc(nfiles, sizeof(*z->files));
 		if (z->files == NULL)
 			return -ENOMEM;
@@ -442,22 +448,27 @@ img_check_hdr(const struct img_hdr *h, uint64_t have, unsigned flags, char *err,
 		return img_err(err, errlen, -EBADMSG, "not a table image");
 	if (h->order != IMG_ORDER)
 		return img_err(err, errlen, -EBADMSG, "written on a machine of another byte order");
-	if (h->format != IMG_FORMAT || h->hdr_len != sizeof(*h) ||
-	    h->node_size != sizeof(struct rrt_node) ||
-	    h->bucket_size != sizeof(struct rrt_bucket) ||
-	    h->zone_size != sizeof(struct rrt_zone) || h->rrset_size != sizeof(struct rrt_rrset))
-		return img_err(err, errlen, -EBADMSG, "image format %u, this build reads %u",
+	if (h->format != IMG_FORMAT || h->hdr_len != sizeof(*h))
+		return img_err(err, errlen, -ESTALE, "image format %u, this build reads %u",
 			       h->format, IMG_FORMAT);
+	if (h->node_size != sizeof(struct rrt_node) || h->bucket_size != sizeof(struct rrt_bucket) ||
+	    h->zone_size != sizeof(struct rrt_zone) || h->rrset_size != sizeof(struct rrt_rrset))
+		return img_err(err, errlen, -ESTALE,
+			       "written with other table structures (node %u, bucket %u, zone %u, "
+			       "RRset %u octets)",
+			       h->node_size, h->bucket_size, h->zone_size, h->rrset_size);
 	if (!(flags & RRT_IMAGE_NO_SUM) &&
-	    strncmp(h->version, SWERVE_VERSION, sizeof(h->version)) != 0)
-		return img_err(err, errlen, -ESTALE, "written by swerve %.*s, this is %s",
-			       (int)sizeof(h->version), h->version, SWERVE_VERSION);
+	    (strncmp(h->build, RRT_IMAGE_BUILD, sizeof(h->build)) != 0 ||
+	     h->hash_probe != dname_hash(IMG_PROBE, 13)))
+		return img_err(err, errlen, -ESTALE, "written by build %.*s, this is %s",
+			       (int)sizeof(h->build), h->build, RRT_IMAGE_BUILD);
 	/*
 	 * The identity section holds every zone (at least IMG_ZONE_MIN octets)
 	 * and every slot whole: that bounds what is allocated for them by the
 	 * input's size, as the arrays are bounded by the file's length below.
 	 */
-	if ((buckets & h->mask) != 0 || h->nnodes >= buckets || h->arena_len >= UINT32_MAX ||
+	if ((buckets & h->mask) != 0 || h->mask >= UINT32_MAX / 2 || h->nnodes >= buckets ||
+	    h->arena_len >= UINT32_MAX ||
 	    h->ids_len > IMG_IDS_MAX || h->nzones == RRT_ZONE_NONE ||
 	    (uint64_t)h->nzones * IMG_ZONE_MIN +
 			    (uint64_t)h->nslots * sizeof(struct rrt_image_slot) >
@@ -545,7 +556,7 @@ img_read(struct img_in *in, uint64_t have, unsigned flags, struct rrt_image **ou
 								"bad identity section");
 		goto fail;
 	}
-	rc = rrt_image_check(t, err, errlen);
+	rc = rrt_image_check(t, im->slots, err, errlen);
 	if (rc < 0)
 		goto fail;
 	t->resident = rrt_bytes(t) <= RRT_CACHE_RESIDENT_BYTES;
@@ -589,7 +600,11 @@ rrt_image_read(const char *path, struct rrt_image **out, char *err, size_t errle
 	in.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (in.fd < 0)
 		return img_err(err, errlen, -errno, "%s", strerror(errno));
-	if (fstat(in.fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	if (fstat(in.fd, &sb) < 0) {
+		rc = img_err(err, errlen, -errno, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
 		rc = img_err(err, errlen, -EINVAL, "not a regular file");
 		goto out;
 	}
@@ -658,6 +673,12 @@ out:
 	EVP_MD_CTX_free(md);
 	free(buf);
 	return rc;
+}
+
+const char *
+rrt_image_build(void)
+{
+	return RRT_IMAGE_BUILD;
 }
 
 void

@@ -15,6 +15,7 @@
 #include "swerve/rrt.h"
 #include "swerve/zone.h"
 
+#include "rrt_dnssec.h"
 #include "rrt_image_int.h"
 #include "rrt_index.h"
 
@@ -44,6 +45,7 @@ rrt_image_name_ok(const uint8_t *name, size_t len)
 
 struct chk {
 	const struct rrt *t;
+	const struct rrt_image_slot *slots; /* t->nslots: what each slot index stands for. */
 	char *err;
 	size_t errlen;
 };
@@ -109,7 +111,8 @@ chk_rrset(struct chk *c, uint32_t off, uint16_t type)
 			return chk_fail(c, "RRset at %u: record %u holds no name", off, n);
 		p += (uint32_t)owner + RRT_RR_FIXED + rdlen;
 	}
-	if (n != rs->count)
+	/* An RRset has records: a CNAME without one would send the engine past the answer. */
+	if (n != rs->count || n == 0)
 		return chk_fail(c, "RRset at %u: %u records, it says %u", off, n, rs->count);
 	for (end = (uint32_t)rs->len + rs->sig_len; p < end;) {
 		if (p + 2 + RRT_RR_FIXED > end)
@@ -121,6 +124,79 @@ chk_rrset(struct chk *c, uint32_t off, uint16_t type)
 	return 0;
 }
 
+/* Whether node @i's name is a valid wire name inside the arena. */
+static bool
+chk_name(const struct chk *c, uint32_t i)
+{
+	const struct rrt_node *n = &c->t->nodes[i];
+
+	return chk_span(c, n->name_off, n->name_len, 1) &&
+	       rrt_image_name_ok(c->t->arena + n->name_off, n->name_len);
+}
+
+/* Whether node @a's name is node @b's or below it (names checked already). */
+static bool
+chk_below(const struct chk *c, uint32_t a, uint32_t b)
+{
+	const struct rrt_node *na = &c->t->nodes[a], *nb = &c->t->nodes[b];
+
+	return dname_is_below_or_at(rrt_node_name(c->t, na), na->name_len, rrt_node_name(c->t, nb),
+				    nb->name_len);
+}
+
+/*
+ * What the engine computes from a node's relations: the owner's labels
+ * above its apex, a cut's and a wildcard's names as suffixes of the query's.
+ * Each must hold, or a length goes negative as an unsigned number.
+ */
+static int
+chk_relations(struct chk *c, uint32_t i)
+{
+	const struct rrt *t = c->t;
+	const struct rrt_node *n = &t->nodes[i];
+	const struct rrt_zone *z = &t->zones[n->zone];
+
+	if (!chk_below(c, i, z->apex))
+		return chk_fail(c, "node %u: not in its zone", i);
+	/* An expired zone is its apex alone (rrt_build()'s bld_expired()). */
+	if (z->expired && i != z->apex)
+		return chk_fail(c, "node %u: in an expired zone", i);
+	if (n->cut != RRT_NONE &&
+	    (t->nodes[n->cut].zone != n->zone || !chk_below(c, i, n->cut)))
+		return chk_fail(c, "node %u: its cut is not above it", i);
+	if (n->wildcard != RRT_NONE) {
+		const struct rrt_node *w = &t->nodes[n->wildcard];
+		const uint8_t *wn = rrt_node_name(t, w);
+
+		if (w->name_len != n->name_len + 2 || wn[0] != 1 || wn[1] != '*' ||
+		    memcmp(wn + 2, rrt_node_name(t, n), n->name_len) != 0)
+			return chk_fail(c, "node %u: its wildcard is not *.<it>", i);
+	}
+	return 0;
+}
+
+/*
+ * A failover slot's reference: an A or AAAA RRset of the record the image
+ * names for that slot, at that record's owner (the caller binds the slot
+ * with that type, so the engine never takes its addresses for a name).
+ */
+static int
+chk_slot_ref(struct chk *c, uint32_t i, const struct rrt_ref *r)
+{
+	const struct rrt_node *n = &c->t->nodes[i];
+	const struct rrt_image_slot *s;
+
+	if (r->off >= c->t->nslots)
+		return chk_fail(c, "node %u: failover record %u of %u", i, r->off, c->t->nslots);
+	s = &c->slots[r->off];
+	if ((r->type != TYPE_A && r->type != TYPE_AAAA) || r->type != s->type ||
+	    s->name_len != n->name_len ||
+	    memcmp(s->name, rrt_node_name(c->t, n), n->name_len) != 0)
+		return chk_fail(c, "node %u: failover record %u is not its own A or AAAA", i,
+				r->off);
+	return 0;
+}
+
 static int
 chk_node(struct chk *c, uint32_t i)
 {
@@ -129,27 +205,22 @@ chk_node(struct chk *c, uint32_t i)
 	const struct rrt_ref *r;
 	int rc;
 
-	if (!chk_span(c, n->name_off, n->name_len, 1) ||
-	    !rrt_image_name_ok(t->arena + n->name_off, n->name_len))
-		return chk_fail(c, "node %u: bad name", i);
 	/* A node at or below a cut names its delegation: the answer engine goes there. */
 	if (n->zone >= t->nzones || (n->cut != RRT_NONE && n->cut >= t->nnodes) ||
 	    (n->cut == RRT_NONE && (n->flags & (RRT_NODE_CUT | RRT_NODE_BELOW_CUT))) ||
 	    (n->wildcard != RRT_NONE && n->wildcard >= t->nnodes))
 		return chk_fail(c, "node %u: zone, cut or wildcard out of range", i);
+	rc = chk_relations(c, i);
+	if (rc < 0)
+		return rc;
 	if (n->nrefs == 0)
 		return 0;
 	if (!chk_span(c, n->refs_off, (uint64_t)n->nrefs * sizeof(*r), 4))
 		return chk_fail(c, "node %u: references outside the arena", i);
 	r = rrt_node_refs(t, n);
 	for (unsigned k = 0; k < n->nrefs; k++) {
-		if (r[k].flags & RRT_REF_SLOT) {
-			if (r[k].off >= t->nslots)
-				return chk_fail(c, "node %u: failover record %u of %u", i, r[k].off,
-						t->nslots);
-			continue;
-		}
-		rc = chk_rrset(c, r[k].off, r[k].type);
+		rc = r[k].flags & RRT_REF_SLOT ? chk_slot_ref(c, i, &r[k])
+					       : chk_rrset(c, r[k].off, r[k].type);
 		if (rc < 0)
 			return rc;
 	}
@@ -178,8 +249,11 @@ chk_chain(struct chk *c, const struct rrt_zone *z, uint16_t zi)
 		if (!chk_span(c, z->chain, (uint64_t)z->nchain * sizeof(*e), 4) ||
 		    (z->wild_nsec != RRT_NONE && z->wild_nsec >= t->nnodes))
 			return chk_fail(c, "zone %u: NSEC chain outside the arena", zi);
+		/* The proofs write an entry's owner relative to this zone's apex. */
+		if (z->wild_nsec != RRT_NONE && t->nodes[z->wild_nsec].zone != zi)
+			return chk_fail(c, "zone %u: NSEC of the wildcard in another zone", zi);
 		for (uint32_t k = 0; k < z->nchain; k++)
-			if (e[k] >= t->nnodes)
+			if (e[k] >= t->nnodes || t->nodes[e[k]].zone != zi)
 				return chk_fail(c, "zone %u: NSEC chain entry %u out of range", zi, k);
 	} else if (z->denial == RRT_DENIAL_NSEC3) {
 		const struct rrt_nsec3 *e = (const struct rrt_nsec3 *)(const void *)(t->arena +
@@ -190,6 +264,11 @@ chk_chain(struct chk *c, const struct rrt_zone *z, uint16_t zi)
 		    (z->apex_n3 != RRT_NONE && z->apex_n3 >= z->nchain) ||
 		    (z->wild_n3 != RRT_NONE && z->wild_n3 >= z->nchain))
 			return chk_fail(c, "zone %u: NSEC3 chain outside the arena", zi);
+		/* Every hash of a denial costs iterations + 1 SHA-1s: the builder's limit holds. */
+		if (((const struct rrt_nsec3_param *)(const void *)(t->arena + z->nsec3p))
+			    ->iterations > BLD_NSEC3_MAX_ITERATIONS)
+			return chk_fail(c, "zone %u: NSEC3 iterations over %u", zi,
+					BLD_NSEC3_MAX_ITERATIONS);
 		for (uint32_t k = 0; k < z->nchain; k++) {
 			rc = chk_rrset(c, e[k].rrset, TYPE_NSEC3);
 			if (rc < 0)
@@ -208,11 +287,18 @@ chk_zone(struct chk *c, uint16_t zi)
 	const struct rrt_zone *z = &t->zones[zi];
 	int rc;
 
+	/* The engine answers a zone's state (expired: SERVFAIL) at a node flagged as its apex. */
 	if (z->apex >= t->nnodes || t->nodes[z->apex].name_len != z->apex_len ||
-	    (z->parent != RRT_ZONE_NONE && z->parent >= t->nzones))
+	    t->nodes[z->apex].zone != zi || !(t->nodes[z->apex].flags & RRT_NODE_APEX) ||
+	    (z->parent != RRT_ZONE_NONE && (z->parent >= t->nzones || z->parent == zi)))
 		return chk_fail(c, "zone %u: apex or parent out of range", zi);
-	if (z->expired)
+	if (z->expired) {
+		/* Nothing but the apex: no answer, no proof, no parent-side data. */
+		if (z->denial != RRT_DENIAL_NONE || z->nchain != 0 || z->soa_neg != 0 ||
+		    z->parent_ds != 0 || z->parent_nsec != 0 || t->nodes[z->apex].nrefs != 0)
+			return chk_fail(c, "zone %u: expired, but with data", zi);
 		return 0;
+	}
 	rc = chk_rrset(c, z->soa_neg, TYPE_SOA);
 	if (rc == 0)
 		rc = chk_opt_rrset(c, z->parent_ds, TYPE_DS);
@@ -222,9 +308,9 @@ chk_zone(struct chk *c, uint16_t zi)
 }
 
 int
-rrt_image_check(const struct rrt *t, char *err, size_t errlen)
+rrt_image_check(const struct rrt *t, const struct rrt_image_slot *slots, char *err, size_t errlen)
 {
-	struct chk c = {.t = t, .err = err, .errlen = errlen};
+	struct chk c = {.t = t, .slots = slots, .err = err, .errlen = errlen};
 	bool empty = false;
 	int rc;
 
@@ -238,13 +324,17 @@ rrt_image_check(const struct rrt *t, char *err, size_t errlen)
 	/* A probe ends at an empty bucket: without one, a miss would never end. */
 	if (!empty)
 		return chk_fail(&c, "the index has no empty bucket");
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		rc = chk_node(&c, i);
+	/* Names first, then zones (their apexes), then what relates nodes to both. */
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (!chk_name(&c, i))
+			return chk_fail(&c, "node %u: bad name", i);
+	for (uint16_t i = 0; i < t->nzones; i++) {
+		rc = chk_zone(&c, i);
 		if (rc < 0)
 			return rc;
 	}
-	for (uint16_t i = 0; i < t->nzones; i++) {
-		rc = chk_zone(&c, i);
+	for (uint32_t i = 0; i < t->nnodes; i++) {
+		rc = chk_node(&c, i);
 		if (rc < 0)
 			return rc;
 	}

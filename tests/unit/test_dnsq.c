@@ -1782,6 +1782,40 @@ test_capacity(void **state)
 }
 
 /* A NULL configuration means the defaults. */
+/*
+ * DS at the apex of a served child is its parent's to answer; a parent that
+ * is a secondary zone past EXPIRE answers nothing else, and not this either.
+ */
+static void
+test_ds_expired_parent(void **state)
+{
+	static const char parent[] = "$ORIGIN example.org.\n$TTL 300\n"
+				     "@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\n"
+				     "ns1 A 198.18.0.1\nsub NS ns1.sub\nsub DS 1 13 2 "
+				     "0000000000000000000000000000000000000000000000000000000000000000\n";
+	static const char child[] = "$ORIGIN sub.example.org.\n$TTL 300\n"
+				    "@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\n"
+				    "ns1 A 198.18.0.2\n";
+	struct zone *z[2] = {tu_zone("example.org", parent), tu_zone("sub.example.org", child)};
+	struct sw_diag d = {0};
+	struct rrt *t = NULL;
+
+	(void)state;
+	assert_int_equal(rrt_build((const struct zone *const *)z, 2, NULL, 0, &t, &d), 0);
+	t_ask_t(t, g_q, tu_query(g_q, sizeof(g_q), "sub.example.org", 43, NULL), 0);
+	t_expect(0, 1, 0, 1, 0, 0);
+	rrt_free(t);
+	z[0]->expired = true;
+	assert_int_equal(rrt_build((const struct zone *const *)z, 2, NULL, 0, &t, &d), 0);
+	t_ask_t(t, g_q, tu_query(g_q, sizeof(g_q), "sub.example.org", 43, NULL), 0);
+	assert_int_equal(RCODE(&g_m), 2);
+	t_ask_t(t, g_q, tu_query(g_q, sizeof(g_q), "ns1.sub.example.org", 1, NULL), 0);
+	t_expect(0, 1, 0, 1, 0, 0);
+	rrt_free(t);
+	zone_free(z[0]);
+	zone_free(z[1]);
+}
+
 static void
 test_null_conf(void **state)
 {
@@ -1845,6 +1879,7 @@ main(void)
 		cmocka_unit_test_setup(test_in_place, t_each),
 		cmocka_unit_test_setup(test_capacity, t_each),
 		cmocka_unit_test_setup(test_null_conf, t_each),
+		cmocka_unit_test_setup(test_ds_expired_parent, t_each),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);

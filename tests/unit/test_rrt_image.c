@@ -245,13 +245,13 @@ test_truncated(void **state)
 	free(longer);
 }
 
-/* Another version's builder may compile other tables: its image is stale, not damaged. */
+/* Another build's table builder may compile other tables: its image is stale, not damaged. */
 static void
 test_other_version(void **state)
 {
 	struct fix *f = *state;
 	uint8_t *copy = malloc(f->len);
-	const char *v = SWERVE_VERSION;
+	const char *v = rrt_image_build();
 	struct rrt_image *im = NULL;
 	char err[256] = "";
 	uint8_t *at;
@@ -262,7 +262,7 @@ test_other_version(void **state)
 	assert_non_null(at);
 	at[0] ^= 1;
 	assert_int_equal(rrt_image_read_mem(copy, f->len, 0, &im, err, sizeof(err)), -ESTALE);
-	assert_non_null(strstr(err, "written by swerve"));
+	assert_non_null(strstr(err, "written by build"));
 	free(copy);
 }
 
@@ -374,6 +374,74 @@ test_checks(void **state)
 	memcpy(c, f->img, f->len);
 	((struct rrt_rrset *)(void *)(c + arena_at(f) + rs_off))->count += 1;
 	expect_refused(c, f->len, "records, it says");
+	/* An RRset with no record at all (a CNAME's target would be read past the answer). */
+	memcpy(c, f->img, f->len);
+	{
+		struct rrt_rrset *rs = (struct rrt_rrset *)(void *)(c + arena_at(f) + rs_off);
+
+		rs->count = 0;
+		rs->len = 0;
+		rs->sig_len = 0;
+	}
+	expect_refused(c, f->len, "records, it says");
+	free(c);
+}
+
+/* The index of the node named @text in the built table. */
+static uint32_t
+node_of(const struct fix *f, const char *text)
+{
+	uint8_t n[DNAME_MAXLEN];
+	size_t len = tu_name(text, n);
+	const struct rrt_node *node = rrt_find(f->t, n, len, dname_hash(n, len));
+
+	assert_non_null(node);
+	return (uint32_t)(node - f->t->nodes);
+}
+
+/*
+ * Relations the answer engine computes lengths from: a node outside its
+ * zone, a cut below the node, a wildcard that is not "*.<node>", a failover
+ * reference of another type, an expired zone with data. Each is refused.
+ */
+static void
+test_checks_relations(void **state)
+{
+	struct fix *f = *state;
+	uint8_t *c = malloc(f->len);
+	struct rrt_node *nd;
+	struct rrt_ref *refs;
+	uint32_t apex = node_of(f, "example.com."), api = node_of(f, "api.example.com.");
+	uint32_t other = node_of(f, "www.example.net.");
+
+	assert_non_null(c);
+	memcpy(c, f->img, f->len);
+	nd = (struct rrt_node *)(void *)(c + nodes_at(f));
+	nd[other].zone = nd[apex].zone;
+	expect_refused(c, f->len, "not in its zone");
+
+	memcpy(c, f->img, f->len);
+	nd = (struct rrt_node *)(void *)(c + nodes_at(f));
+	nd[apex].cut = api;
+	expect_refused(c, f->len, "its cut is not above it");
+
+	memcpy(c, f->img, f->len);
+	nd = (struct rrt_node *)(void *)(c + nodes_at(f));
+	nd[apex].wildcard = api;
+	expect_refused(c, f->len, "its wildcard is not");
+
+	memcpy(c, f->img, f->len);
+	nd = (struct rrt_node *)(void *)(c + nodes_at(f));
+	refs = (struct rrt_ref *)(void *)(c + arena_at(f) + nd[api].refs_off);
+	for (unsigned k = 0; k < nd[api].nrefs; k++)
+		if (refs[k].flags & RRT_REF_SLOT)
+			refs[k].type = 5; /* CNAME: the slot's addresses taken for a name. */
+	expect_refused(c, f->len, "is not its own A or AAAA");
+
+	memcpy(c, f->img, f->len);
+	((struct rrt_zone *)(void *)(c + buckets_at(f) - pad8(NFIX * sizeof(struct rrt_zone))))[0]
+		.expired = 1;
+	expect_refused(c, f->len, "expired");
 	free(c);
 }
 
@@ -413,7 +481,8 @@ main(void)
 		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_identify),
 		cmocka_unit_test(test_slot_identity), cmocka_unit_test(test_damage_anywhere),
 		cmocka_unit_test(test_truncated),    cmocka_unit_test(test_other_version),
-		cmocka_unit_test(test_checks),	     cmocka_unit_test(test_seeds),
+		cmocka_unit_test(test_checks),	     cmocka_unit_test(test_checks_relations),
+		cmocka_unit_test(test_seeds),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

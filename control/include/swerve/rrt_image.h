@@ -88,6 +88,9 @@ bool rrt_image_slot_is(const struct rrt_image_slot *s, const struct rrt_slot *sl
 /* The size, time and SHA-256 of the file at @path as it is now: 0 or a negative code. */
 int rrt_image_identify(const char *path, struct zone_source *id);
 
+/* The build whose images this one reads: the commit its table builder comes from. */
+const char *rrt_image_build(void);
+
 /* Free @im and its table unless the caller took it (set im->table to NULL). NULL is fine. */
 void rrt_image_free(struct rrt_image *im);
 
