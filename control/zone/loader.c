@@ -116,7 +116,7 @@ loader_thread(void *arg)
 			pthread_cond_wait(&l->cv, &l->mu);
 		m = loader_queue_pop(&l->req);
 		/* Stopping drops reloads but finishes reclaims: a snapshot must not leak. */
-		while (m != NULL && l->stop && m->kind == LOADER_RELOAD) {
+		while (m != NULL && l->stop && m->kind != LOADER_RECLAIM) {
 			zone_free(m->given);
 			free(m);
 			m = loader_queue_pop(&l->req);
@@ -428,7 +428,8 @@ loader_free(struct loader *l)
 		return;
 	if (l->running) {
 		pthread_mutex_lock(&l->mu);
-		l->stop = true;
+		/* Read without the lock too, between the zones of a long parse (loader_image.c). */
+		__atomic_store_n(&l->stop, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&l->cv);
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->thread, NULL);

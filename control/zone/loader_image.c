@@ -20,6 +20,7 @@
 #include "swerve/rrt_image.h"
 
 #include "loader_int.h"
+#include "rrt_dnssec.h"
 
 /* Whether the first build would serve zone @i: a secondary zone only with a local copy. */
 static bool
@@ -39,15 +40,29 @@ static bool
 img_zone_current(const struct loader *l, const struct rrt_image_zone *iz, char *err,
 		 size_t errlen)
 {
+	const char *file = l->cfg->zones[iz->cfg].file;
+
+	/*
+	 * $INCLUDEd files are found relative to the zone file: with any, the
+	 * zone file must be where it was (a transfer's is read from memory, and
+	 * includes nothing, so its path is not compared).
+	 */
+	if (iz->nfiles > 1 && strcmp(iz->files[0].path, file) != 0) {
+		snprintf(err, errlen, "zone %s was read from %s, now from %s", iz->name,
+			 iz->files[0].path, file);
+		return false;
+	}
 	for (unsigned f = 0; f < iz->nfiles; f++) {
-		/* files[0] is the configured file (a transfer's was read from memory). */
-		const char *path = f == 0 ? l->cfg->zones[iz->cfg].file : iz->files[f].path;
+		const char *path = f == 0 ? file : iz->files[f].path;
 		struct zone_source now;
 		int rc = rrt_image_identify(path, &now);
 
-		if (rc < 0 || !img_same_source(&now, &iz->files[f].id)) {
-			snprintf(err, errlen, "%s %s since it was written", path,
-				 rc < 0 ? sw_strerror(rc) : "changed");
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot read %s: %s", path, sw_strerror(rc));
+			return false;
+		}
+		if (!img_same_source(&now, &iz->files[f].id)) {
+			snprintf(err, errlen, "%s changed since it was written", path);
 			return false;
 		}
 	}
@@ -70,7 +85,11 @@ img_matches(struct loader *l, struct rrt_image *im, char *err, size_t errlen)
 			continue;
 		if (k == im->nzones || im->zones[k].cfg != i ||
 		    !config_zone_name_eq(l->cfg->zones[i].name, im->zones[k].name)) {
-			snprintf(err, errlen, "the zones configured are not those in it");
+			/* A secondary zone whose local copy did not load is left out of images. */
+			snprintf(err, errlen,
+				 "the zones configured are not those in it (zone %s is not in it%s)",
+				 l->cfg->zones[i].name,
+				 loader_secondary(l, i) ? ", or its local copy does not load" : "");
 			return false;
 		}
 		if (!img_zone_current(l, &im->zones[k], err, errlen))
@@ -78,7 +97,10 @@ img_matches(struct loader *l, struct rrt_image *im, char *err, size_t errlen)
 		l->bmap[k++] = i;
 	}
 	if (k != im->nzones) {
-		snprintf(err, errlen, "the zones configured are not those in it");
+		snprintf(err, errlen,
+			 "the zones configured are not those in it (zone %s is not configured, or "
+			 "has no local copy)",
+			 im->zones[k].name);
 		return false;
 	}
 	/* The slots bound are those inside a served zone, in their order (loader_build_table()). */
@@ -140,6 +162,7 @@ loader_image_open(struct loader *l, struct rrt **out)
 			zi->apex[0] = '\0';
 		zi->serial = t->zones[k].serial;
 		zi->sig_expire = t->zones[k].sig_expire;
+		bld_sig_warn(im->zones[k].name, zi->sig_expire, (time_t)now);
 		zi->records = im->zones[k].records;
 		zi->load_time = now;
 		zi->loads++;
@@ -182,46 +205,44 @@ loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen)
 {
 	double start = loader_mono_now(), now;
 	bool rebuilt = false;
-	struct zone **next;
 	struct sw_diag d;
 	int rc = 0;
 
 	if (out != NULL)
 		*out = NULL;
 	memset(&d, 0, sizeof(d));
-	next = calloc(l->nzones + 1, sizeof(*next));
-	if (next == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	/*
+	 * Into l->zones as they load: after a failure the next request parses
+	 * only what is missing. Nothing can be built before every zone is held
+	 * (a build takes them all), so until then the image's table serves.
+	 */
 	for (size_t i = 0; i < l->nzones && rc == 0; i++) {
-		if (!img_present(l, i))
+		if (l->zones[i] != NULL || !img_present(l, i))
 			continue;
-		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
+		if (__atomic_load_n(&l->stop, __ATOMIC_RELAXED)) {
+			snprintf(err, errlen, "stopping");
+			return -ECANCELED;
+		}
+		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &l->zones[i], &d);
 		if (rc < 0 && loader_secondary(l, i))
 			rc = loader_copy_refused(l, i, rc, &d, err, errlen);
 	}
-	if (rc == 0 && !img_parsed_same(l, next)) {
+	if (rc == 0 && !img_parsed_same(l, l->zones)) {
 		/* A file changed since the image was read: serve what it holds now, as a reload. */
 		rebuilt = true;
 		if (out != NULL)
-			rc = loader_build_table(l, next, out, &d);
+			rc = loader_build_table(l, l->zones, out, &d);
 		now = loader_wall_now();
 		for (size_t i = 0; i < l->nzones && rc == 0; i++) {
-			if (next[i] != NULL)
-				loader_info_loaded(&l->tinfo[i], next[i], now);
-			l->tinfo[i].served = next[i] != NULL;
+			if (l->zones[i] != NULL)
+				loader_info_loaded(&l->tinfo[i], l->zones[i], now);
+			l->tinfo[i].served = l->zones[i] != NULL;
 		}
 	}
 	if (rc < 0) {
 		sw_diag_format(&d, rc, err, errlen);
-		for (size_t i = 0; i < l->nzones; i++)
-			zone_free(next[i]);
-		free(next);
 		return rc;
 	}
-	free(l->zones);
-	l->zones = next;
 	l->unparsed = false;
 	rrt_image_free(l->image);
 	l->image = NULL;

@@ -75,7 +75,7 @@ struct loader {
 	pthread_cond_t cv;
 	struct loader_queue req;
 	struct loader_queue res;
-	bool stop;
+	bool stop; /* Written under mu, with an atomic store: also read without it. */
 };
 
 /*

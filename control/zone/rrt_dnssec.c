@@ -298,6 +298,18 @@ bld_apex_proofs(struct bld *b, uint16_t zi)
 	}
 }
 
+void
+bld_sig_warn(const char *zone, uint32_t exp, time_t now)
+{
+	if (exp != 0 && (int64_t)exp < (int64_t)now)
+		sw_warn("zone %s: a signature expired %lld s ago: validators will "
+			"call its answers bogus; re-sign the zone",
+			zone, (long long)((int64_t)now - exp));
+	else if (exp != 0 && (int64_t)exp - (int64_t)now < BLD_SIG_WARN_S)
+		sw_warn("zone %s: a signature expires in %lld s; re-sign the zone", zone,
+			(long long)((int64_t)exp - (int64_t)now));
+}
+
 int
 bld_dnssec(struct bld *b)
 {
@@ -315,13 +327,7 @@ bld_dnssec(struct bld *b)
 			continue;
 		exp = zone_sig_expire(z);
 		t->zones[zi].sig_expire = exp;
-		if (exp != 0 && (int64_t)exp < (int64_t)now)
-			sw_warn("zone %s: a signature expired %lld s ago: validators will "
-				"call its answers bogus; re-sign the zone",
-				z->name, (long long)((int64_t)now - exp));
-		else if (exp != 0 && (int64_t)exp - (int64_t)now < BLD_SIG_WARN_S)
-			sw_warn("zone %s: a signature expires in %lld s; re-sign the zone",
-				z->name, (long long)((int64_t)exp - (int64_t)now));
+		bld_sig_warn(z->name, exp, now);
 		rc = bld_nsec3_param(b, zi);
 		if (rc < 0)
 			return rc;

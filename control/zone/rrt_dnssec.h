@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "rrt_index.h"
 
@@ -59,5 +60,13 @@ bool bld_is_parent_side(const struct bld *b, const struct zone_rr *rr);
  * parent's DS RRset and NSEC at its apex (from b->cut), with their RRSIGs.
  */
 int bld_parent_side(struct bld *b);
+
+/*
+ * Warn about a zone whose earliest signature (@exp, Unix time; 0: unsigned)
+ * has expired or expires within BLD_SIG_WARN_S of @now. The builder calls
+ * it for every zone it compiles; a start from the table image, which
+ * compiles nothing, for every zone of the image.
+ */
+void bld_sig_warn(const char *zone, uint32_t exp, time_t now);
 
 #endif /* SWERVE_RRT_DNSSEC_H */

@@ -41,10 +41,10 @@
 
 #include "rrt_image_int.h"
 #include "rrt_index.h"
-#include "zone/rrt_image_build.h"
+#include "rrt_image_build.h"
 
 #define IMG_MAGIC  "SWRVTBL"
-#define IMG_FORMAT 1u
+#define IMG_FORMAT 2u
 #define IMG_ORDER  0x01020304u
 #define IMG_ALIGN  8u
 #define IMG_PROBE  ((const uint8_t *)"\7example\3com")
@@ -247,7 +247,7 @@ rrt_image_write(const char *path, const struct rrt *t, const struct zone *const 
 	snprintf(h.build, sizeof(h.build), "%s", RRT_IMAGE_BUILD);
 	h.hash_probe = dname_hash(IMG_PROBE, 13);
 	img_ids(&ids, t, zones, cfg);
-	if (ids.oom || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (ids.oom || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
 		rc = img_err(err, errlen, -ENOMEM, "out of memory");
 		goto out;
@@ -263,8 +263,12 @@ rrt_image_write(const char *path, const struct rrt *t, const struct zone *const 
 		rc = img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
 		goto out;
 	}
-	/* Only the owner needs it; zone data is public, but a state file is nobody else's. */
-	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * A name of its own: two loaders (a configuration reload's and the one
+	 * it replaces) may save at once, and each rename must move a whole file.
+	 * Mode 0600: zone data is public, but a state file is nobody else's.
+	 */
+	o.fd = mkostemp(tmp, O_CLOEXEC);
 	if (o.fd < 0) {
 		rc = img_err(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
 		goto out;
