@@ -19,6 +19,7 @@
 #include "swerve/evloop.h"
 #include "swerve/loader.h"
 #include "swerve/rrt.h"
+#include "swerve/zone.h"
 #include "testutil.h"
 
 #define T_A 1
@@ -408,13 +409,19 @@ fx_restart(struct fx *f, struct rrt_root *root, bool *from_image)
 {
 	struct loader *l = NULL;
 	struct rrt *t = NULL;
+	struct zone *z;
 	struct sw_diag d;
 
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(loader_new(&f->cfg, NULL, 0, LOADER_FROM_IMAGE, &l, &t, &d), 0);
 	assert_non_null(t);
-	/* Only a table from the image has no parsed zones behind it yet. */
-	*from_image = loader_take_zone(l, 0) == NULL;
+	/*
+	 * Only a table from the image has no parsed zones behind it yet. A parsed
+	 * start gives its zone 0 away here: the caller only stops that loader.
+	 */
+	z = loader_take_zone(l, 0);
+	*from_image = z == NULL;
+	zone_free(z);
 	rrt_publish(root, t);
 	return l;
 }
