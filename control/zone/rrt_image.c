@@ -102,6 +102,38 @@ img_err(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+/* A SHA-256 context, or NULL when out of memory. */
+static EVP_MD_CTX *
+img_sha256(void)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		md = NULL;
+	}
+	return md;
+}
+
+/* dname_hash() of IMG_PROBE: an image's index is only this build's if the hash is too. */
+static uint64_t
+img_hash_probe(void)
+{
+	return dname_hash(IMG_PROBE, 13);
+}
+
+/* The octets of an image with these sizes: the writer's layout, which the reader checks. */
+static uint64_t
+img_file_len(uint16_t nzones, uint32_t mask, uint32_t nnodes, uint64_t arena_len,
+	     uint64_t ids_len)
+{
+	uint64_t zones = (uint64_t)nzones * sizeof(struct rrt_zone);
+
+	return sizeof(struct img_hdr) + ids_len + img_pad(ids_len) + zones + img_pad(zones) +
+	       ((uint64_t)mask + 1) * sizeof(struct rrt_bucket) +
+	       (uint64_t)nnodes * sizeof(struct rrt_node) + arena_len + img_pad(arena_len);
+}
+
 /*
  * All @n octets of @buf to @fd (@out) or from it, through EINTR and short
  * transfers: 0, -errno, or -EBADMSG when a read meets the end of the file.
@@ -136,22 +168,8 @@ struct img_buf {
 static void
 img_put(struct img_buf *b, const void *v, size_t n)
 {
-	if (b->oom)
+	if (b->oom || (b->oom = bld_grow((void **)&b->p, &b->cap, b->len + n, 1) < 0))
 		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap != 0 ? b->cap * 2 : 4096;
-		uint8_t *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
 	memcpy(b->p + b->len, v, n);
 	b->len += n;
 }
@@ -245,7 +263,7 @@ rrt_image_write(const char *path, const struct rrt *t, const struct zone *const 
 
 	memcpy(h.magic, IMG_MAGIC, sizeof(IMG_MAGIC));
 	snprintf(h.build, sizeof(h.build), "%s", RRT_IMAGE_BUILD);
-	h.hash_probe = dname_hash(IMG_PROBE, 13);
+	h.hash_probe = img_hash_probe();
 	img_ids(&ids, t, zones, cfg);
 	if (ids.oom || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
@@ -253,13 +271,9 @@ rrt_image_write(const char *path, const struct rrt *t, const struct zone *const 
 		goto out;
 	}
 	h.ids_len = ids.len;
-	h.file_len = sizeof(h) + ids.len + img_pad(ids.len);
-	h.file_len += (uint64_t)t->nzones * sizeof(*t->zones) + img_pad(t->nzones * sizeof(*t->zones));
-	h.file_len += ((uint64_t)t->mask + 1) * sizeof(*t->buckets);
-	h.file_len += (uint64_t)t->nnodes * sizeof(*t->nodes);
-	h.file_len += t->arena_len + img_pad(t->arena_len);
-	o.md = EVP_MD_CTX_new();
-	if (o.md == NULL || EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1) {
+	h.file_len = img_file_len(t->nzones, t->mask, t->nnodes, t->arena_len, ids.len);
+	o.md = img_sha256();
+	if (o.md == NULL) {
 		rc = img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
 		goto out;
 	}
@@ -463,7 +477,7 @@ img_check_hdr(const struct img_hdr *h, uint64_t have, unsigned flags, char *err,
 			       h->node_size, h->bucket_size, h->zone_size, h->rrset_size);
 	if (!(flags & RRT_IMAGE_NO_SUM) &&
 	    (strncmp(h->build, RRT_IMAGE_BUILD, sizeof(h->build)) != 0 ||
-	     h->hash_probe != dname_hash(IMG_PROBE, 13)))
+	     h->hash_probe != img_hash_probe()))
 		return img_err(err, errlen, -ESTALE, "written by build %.*s, this is %s",
 			       (int)sizeof(h->build), h->build, RRT_IMAGE_BUILD);
 	/*
@@ -478,11 +492,7 @@ img_check_hdr(const struct img_hdr *h, uint64_t have, unsigned flags, char *err,
 			    (uint64_t)h->nslots * sizeof(struct rrt_image_slot) >
 		    h->ids_len)
 		return img_err(err, errlen, -EBADMSG, "impossible sizes in the header");
-	want = sizeof(*h) + h->ids_len + img_pad(h->ids_len) +
-	       (uint64_t)h->nzones * sizeof(struct rrt_zone) +
-	       img_pad((uint64_t)h->nzones * sizeof(struct rrt_zone)) +
-	       buckets * sizeof(struct rrt_bucket) + (uint64_t)h->nnodes * sizeof(struct rrt_node) +
-	       h->arena_len + img_pad(h->arena_len);
+	want = img_file_len(h->nzones, h->mask, h->nnodes, h->arena_len, h->ids_len);
 	if (want != h->file_len || want != have)
 		return img_err(err, errlen, -EBADMSG,
 			       "%llu octets, the header says %llu and its sizes %llu",
@@ -581,13 +591,8 @@ rrt_image_read_mem(const void *buf, size_t len, unsigned flags, struct rrt_image
 	int rc;
 
 	*out = NULL;
-	if (!(flags & RRT_IMAGE_NO_SUM)) {
-		in.md = EVP_MD_CTX_new();
-		if (in.md == NULL || EVP_DigestInit_ex(in.md, EVP_sha256(), NULL) != 1) {
-			EVP_MD_CTX_free(in.md);
-			return img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
-		}
-	}
+	if (!(flags & RRT_IMAGE_NO_SUM) && (in.md = img_sha256()) == NULL)
+		return img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
 	rc = img_read(&in, len, flags, out, err, errlen);
 	EVP_MD_CTX_free(in.md);
 	return rc;
@@ -612,8 +617,8 @@ rrt_image_read(const char *path, struct rrt_image **out, char *err, size_t errle
 		rc = img_err(err, errlen, -EINVAL, "not a regular file");
 		goto out;
 	}
-	in.md = EVP_MD_CTX_new();
-	if (in.md == NULL || EVP_DigestInit_ex(in.md, EVP_sha256(), NULL) != 1) {
+	in.md = img_sha256();
+	if (in.md == NULL) {
 		rc = img_err(err, errlen, -ENOMEM, "cannot start SHA-256");
 		goto out;
 	}
@@ -638,13 +643,13 @@ int
 rrt_image_identify(const char *path, struct zone_source *id)
 {
 	static const size_t chunk = (size_t)4 << 20;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_MD_CTX *md = img_sha256();
 	uint8_t *buf = malloc(chunk);
 	struct stat sb;
 	uint64_t left;
 	int fd = -1, rc = 0;
 
-	if (md == NULL || buf == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (md == NULL || buf == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}

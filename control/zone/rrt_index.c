@@ -15,7 +15,7 @@
 #define BUCKET_LOAD_NUM 3
 #define BUCKET_LOAD_DEN 4
 
-static int
+int
 bld_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap != 0 ? *cap : 1024;

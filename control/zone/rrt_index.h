@@ -84,6 +84,8 @@ int64_t bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zo
 /* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.
  */
 int bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone);
+/* Make *@p (of *@cap elements of @elem octets) hold @need, doubling from 1024: 0 or -ENOMEM. */
+int bld_grow(void **p, size_t *cap, size_t need, size_t elem);
 /*
  * @len octets for a table array: 2 MiB-aligned and advised to huge pages
  * when large, like the arrays bld_finish() leaves (a table image is read
