@@ -262,8 +262,34 @@ fail:
 	return rc;
 }
 
-static int loader_queue(struct loader *l, enum loader_kind kind, int zone, bool unload,
-			struct zone *given, uint64_t cookie);
+/* Queue a request of @kind for the loader thread; the result comes back with @cookie. */
+static int
+loader_queue(struct loader *l, enum loader_kind kind, int zone, bool unload, struct zone *given,
+	     uint64_t cookie)
+{
+	struct loader_msg *m;
+
+	if (!l->running)
+		return -ESHUTDOWN;
+	if (zone < -1 || (zone >= 0 && (size_t)zone >= l->nzones))
+		return -ERANGE;
+	m = calloc(1, sizeof(*m) + (l->nzones + 1) * sizeof(*m->info));
+	if (m == NULL)
+		return -ENOMEM;
+	m->kind = kind;
+	m->res.image = kind == LOADER_IMAGE;
+	m->unload = unload;
+	m->given = given;
+	m->info = (struct loader_zone_info *)(void *)(m + 1);
+	m->res.cookie = cookie;
+	m->res.zone = zone;
+	pthread_mutex_lock(&l->mu);
+	loader_queue_push(&l->req, m);
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	l->pending++;
+	return 0;
+}
 
 int
 loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root, loader_done_fn done,
@@ -306,44 +332,11 @@ fail:
 	return rc;
 }
 
-static int
-loader_queue(struct loader *l, enum loader_kind kind, int zone, bool unload, struct zone *given,
-	     uint64_t cookie)
-{
-	struct loader_msg *m;
-
-	if (!l->running)
-		return -ESHUTDOWN;
-	if (zone < -1 || (zone >= 0 && (size_t)zone >= l->nzones))
-		return -ERANGE;
-	m = calloc(1, sizeof(*m) + (l->nzones + 1) * sizeof(*m->info));
-	if (m == NULL)
-		return -ENOMEM;
-	m->kind = kind;
-	m->res.image = kind == LOADER_IMAGE;
-	m->unload = unload;
-	m->given = given;
-	m->info = (struct loader_zone_info *)(void *)(m + 1);
-	m->res.cookie = cookie;
-	m->res.zone = zone;
-	pthread_mutex_lock(&l->mu);
-	loader_queue_push(&l->req, m);
-	pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-	l->pending++;
-	return 0;
-}
-
-static int
-loader_queue_build(struct loader *l, int zone, bool unload, struct zone *given, uint64_t cookie)
-{
-	return loader_queue(l, LOADER_RELOAD, zone, unload, given, cookie);
-}
 
 int
 loader_reload(struct loader *l, int zone, uint64_t cookie)
 {
-	return loader_queue_build(l, zone, false, NULL, cookie);
+	return loader_queue(l, LOADER_RELOAD, zone, false, NULL, cookie);
 }
 
 int
@@ -354,7 +347,7 @@ loader_install(struct loader *l, int zone, struct zone *z, uint64_t cookie)
 	if (zone < 0 || z == NULL)
 		rc = -ERANGE;
 	else
-		rc = loader_queue_build(l, zone, false, z, cookie);
+		rc = loader_queue(l, LOADER_RELOAD, zone, false, z, cookie);
 	if (rc < 0)
 		zone_free(z);
 	return rc;
@@ -365,7 +358,7 @@ loader_unload(struct loader *l, int zone, uint64_t cookie)
 {
 	if (zone < 0)
 		return -ERANGE;
-	return loader_queue_build(l, zone, true, NULL, cookie);
+	return loader_queue(l, LOADER_RELOAD, zone, true, NULL, cookie);
 }
 
 unsigned

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "swerve/config.h"
 #include "swerve/dname.h"
@@ -21,13 +20,6 @@
 
 #include "loader_int.h"
 #include "rrt_dnssec.h"
-
-/* Whether the first build would serve zone @i: a secondary zone only with a local copy. */
-static bool
-img_present(const struct loader *l, size_t i)
-{
-	return !loader_secondary(l, i) || access(l->cfg->zones[i].file, F_OK) == 0;
-}
 
 static bool
 img_same_source(const struct zone_source *a, const struct zone_source *b)
@@ -81,7 +73,7 @@ img_matches(struct loader *l, struct rrt_image *im, char *err, size_t errlen)
 	size_t k = 0, ns = 0;
 
 	for (size_t i = 0; i < l->nzones; i++) {
-		if (!img_present(l, i))
+		if (!loader_served_first(l, i))
 			continue;
 		if (k == im->nzones || im->zones[k].cfg != i ||
 		    !config_zone_name_eq(l->cfg->zones[i].name, im->zones[k].name)) {
@@ -217,15 +209,13 @@ loader_image_parse(struct loader *l, struct rrt **out, char *err, size_t errlen)
 	 * (a build takes them all), so until then the image's table serves.
 	 */
 	for (size_t i = 0; i < l->nzones && rc == 0; i++) {
-		if (l->zones[i] != NULL || !img_present(l, i))
+		if (l->zones[i] != NULL || !loader_served_first(l, i))
 			continue;
 		if (__atomic_load_n(&l->stop, __ATOMIC_RELAXED)) {
 			snprintf(err, errlen, "stopping");
 			return -ECANCELED;
 		}
-		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &l->zones[i], &d);
-		if (rc < 0 && loader_secondary(l, i))
-			rc = loader_copy_refused(l, i, rc, &d, err, errlen);
+		rc = loader_parse(l, i, true, &l->zones[i], &d, err, errlen);
 	}
 	if (rc == 0 && !img_parsed_same(l, l->zones)) {
 		/* A file changed since the image was read: serve what it holds now, as a reload. */

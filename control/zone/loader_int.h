@@ -98,9 +98,17 @@ int loader_build(struct loader *l, int zone, bool unload, bool initial, struct z
 /* Whether zone @i is a secondary zone. */
 bool loader_secondary(const struct loader *l, size_t i);
 
-/* Record that the local copy of secondary zone @i did not load (@rc, @d) and go on without it: 0. */
-int loader_copy_refused(struct loader *l, size_t i, int rc, struct sw_diag *d, char *err,
-			size_t errlen);
+/* Whether the first build serves zone @i: a secondary zone only when it has a local copy. */
+bool loader_served_first(const struct loader *l, size_t i);
+
+/*
+ * Parse zone @i from its file into *@out: 0, or a negative code with @d
+ * set. With @first (the first build, or the parse behind a start from the
+ * table image) a secondary zone whose local copy does not load is left out
+ * instead (0, *@out NULL), with a warning and the error in its state.
+ */
+int loader_parse(struct loader *l, size_t i, bool first, struct zone **out, struct sw_diag *d,
+		 char *err, size_t errlen);
 
 /* Build a snapshot from the zones of @next (NULL entries left out), and save its table image. */
 int loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d);

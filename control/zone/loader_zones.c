@@ -146,9 +146,20 @@ loader_info_loaded(struct loader_zone_info *zi, const struct zone *z, double now
 	zi->last_error[0] = '\0';
 }
 
-int
-loader_copy_refused(struct loader *l, size_t i, int rc, struct sw_diag *d, char *err, size_t errlen)
+bool
+loader_served_first(const struct loader *l, size_t i)
 {
+	return !loader_secondary(l, i) || access(l->cfg->zones[i].file, F_OK) == 0;
+}
+
+int
+loader_parse(struct loader *l, size_t i, bool first, struct zone **out, struct sw_diag *d,
+	     char *err, size_t errlen)
+{
+	int rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, out, d);
+
+	if (rc == 0 || !first || !loader_secondary(l, i))
+		return rc;
 	/* A bad local copy must not keep the daemon down: a transfer replaces it. */
 	sw_diag_format(d, rc, err, errlen);
 	l->tinfo[i].failures++;
@@ -211,7 +222,7 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 		 * the copy may be missing or older (a write that failed).
 		 */
 		if (zone < 0 && loader_secondary(l, i) &&
-		    (!initial || l->dropped[i] || access(l->cfg->zones[i].file, F_OK) < 0)) {
+		    (!initial || l->dropped[i] || !loader_served_first(l, i))) {
 			next[i] = initial ? NULL : l->zones[i];
 			continue;
 		}
@@ -221,14 +232,10 @@ loader_build(struct loader *l, int zone, bool unload, bool initial, struct zone 
 			fresh[i] = true;
 			continue;
 		}
-		rc = zone_load(l->cfg->zones[i].name, l->cfg->zones[i].file, &next[i], &d);
-		if (rc < 0 && initial && loader_secondary(l, i)) {
-			rc = loader_copy_refused(l, i, rc, &d, err, errlen);
-			continue;
-		}
+		rc = loader_parse(l, i, initial, &next[i], &d, err, errlen);
 		if (rc < 0)
 			goto out;
-		fresh[i] = true;
+		fresh[i] = next[i] != NULL;
 	}
 	/*
 	 * A build failure (a failover slot colliding with zone data, a table
