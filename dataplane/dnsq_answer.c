@@ -526,7 +526,7 @@ dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
 	info->edns = 0;
 	info->cookie = DNSQ_COOKIE_NONE;
 
-	rc = dnsq_parse(query, qlen, &q);
+	rc = dnsq_parse(query, qlen, &q, hint);
 	info->edns = q.edns;
 	if (caa_unlikely(rc != DNSQ_PARSE_OK)) {
 		/* NOTIFY over UDP is the control side's (the frame goes there unchanged). */
@@ -582,7 +582,7 @@ dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
 	/* The hint was read from these very octets by the same code (dnsq_parse_qname()). */
-	c.hashed = hint != NULL && hint->qname_len == q.qname_len;
+	c.hashed = hint != NULL && q.qname == hint->qname;
 	c.hash = c.hashed ? hint->hash : 0;
 	c.dnssec = q.edns && q.edns_do;
 	c.nproved = 0;

@@ -86,8 +86,14 @@ struct dnsq_query {
 	uint8_t edns;	       /* 1: one well-formed OPT record was present. */
 	uint8_t edns_version;  /* When edns. */
 	uint8_t edns_do;       /* When edns: 1 if the DO bit was set. */
-	/* The QNAME in lowercase wire form; one spare octet lets the copy go by whole words. */
-	uint8_t qname[DNAME_MAXLEN + 1];
+	/*
+	 * The QNAME in lowercase wire form: qname_buf[], or the copy
+	 * dnsq_prefetch() made of it (the hint's), which then is not copied
+	 * again. Valid when qend > 12.
+	 */
+	const uint8_t *qname;
+	/* One spare octet lets the copy go by whole words. */
+	uint8_t qname_buf[DNAME_MAXLEN + 1];
 	/* Octets of the first COOKIE option (8, or 16 to 40), 0 without one. Always set. */
 	uint8_t cookie_len;
 	/* COOKIE octets the response carries, in cookie[] (0 or 24); set by dnsq_cookie(). */
@@ -118,11 +124,16 @@ dnsq_tsig_room(const struct dnsq_query *q)
 		       : 0;
 }
 
+struct dnsq_hint;
+
 /*
  * Validate the whole of @msg (@len octets) and fill @q. Work is linear in
- * @len; @msg is only read.
+ * @len; @msg is only read. With a @hint from dnsq_prefetch() for these
+ * octets (NULL: none), its copy of the QNAME is taken instead of reading it
+ * again.
  */
-enum dnsq_parse_rc dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q);
+enum dnsq_parse_rc dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q,
+			      const struct dnsq_hint *hint);
 
 /* Lowercase the ASCII letters among 8 octets at once; octets >= 0x80 and label lengths stay. */
 static inline uint64_t

@@ -9,6 +9,7 @@
 #include <urcu/compiler.h>
 
 #include "swerve/dname.h"
+#include "swerve/dnsq.h"
 #include "dnsq_internal.h"
 
 /*
@@ -267,7 +268,7 @@ dnsq_parse_other_opt(const uint8_t *msg, size_t len, struct dnsq_query *q)
 }
 
 enum dnsq_parse_rc
-dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
+dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q, const struct dnsq_hint *hint)
 {
 	unsigned qd, an, ns, ar;
 	size_t p;
@@ -305,8 +306,21 @@ dnsq_parse(const uint8_t *msg, size_t len, struct dnsq_query *q)
 	if (caa_unlikely(qd != 1))
 		return DNSQ_PARSE_FORMERR;
 
-	p = dnsq_parse_qname(msg, len, q->qname, &q->qname_len);
-	if (caa_unlikely(p == 0 || len - p < 4))
+	if (hint != NULL && hint->qname_len != 0 && hint->qlen == len) {
+		/*
+		 * dnsq_prefetch() read these very octets with dnsq_parse_qname():
+		 * its copy is what reading them again would give.
+		 */
+		q->qname = hint->qname;
+		q->qname_len = hint->qname_len;
+		p = DNSQ_HDR_LEN + hint->qname_len;
+	} else {
+		q->qname = q->qname_buf;
+		p = dnsq_parse_qname(msg, len, q->qname_buf, &q->qname_len);
+		if (caa_unlikely(p == 0))
+			return DNSQ_PARSE_FORMERR;
+	}
+	if (caa_unlikely(len - p < 4))
 		return DNSQ_PARSE_FORMERR;
 	q->qtype = dnsq_get16(msg + p);
 	q->qclass = dnsq_get16(msg + p + 2);

@@ -25,24 +25,27 @@ dnsq_pf(const void *p)
 
 void
 dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *qlen,
-	      unsigned n, struct dnsq_hint *hints)
+	      unsigned n, struct dnsq_burst *burst)
 {
+	struct dnsq_hint *hints = burst->hint;
 	const struct rrt_node *node[DNSQ_BURST];
 	uint16_t qtype[DNSQ_BURST];
-	uint8_t name[DNAME_MAXLEN + 1];
+	size_t used = 0;
 
 	if (n > DNSQ_BURST)
 		n = DNSQ_BURST;
-	if (t == NULL) {
-		for (unsigned i = 0; i < n; i++)
-			hints[i].qname_len = 0;
-		return;
-	}
-	/* 1. Read and hash every question; prefetch its first bucket. */
+	/*
+	 * 1. Read every question, keeping its lowercase QNAME for the answer;
+	 * hash it and prefetch its first bucket. Each name takes whole words
+	 * of names[] (dnsq_parse_qname() may write up to the next one), at most
+	 * 256 octets, so the burst's names always fit.
+	 */
 	for (unsigned i = 0; i < n; i++) {
+		uint8_t *name = burst->names + used;
 		size_t p;
 
 		hints[i].qname_len = 0;
+		hints[i].qname = NULL;
 		node[i] = NULL;
 		if (caa_unlikely(qlen[i] < DNSQ_HDR_LEN + 5))
 			continue;
@@ -51,10 +54,16 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 			hints[i].qname_len = 0;
 			continue;
 		}
+		hints[i].qname = name;
+		hints[i].qlen = qlen[i];
+		used += (hints[i].qname_len + 7u) & ~7u;
 		qtype[i] = (uint16_t)(query[i][p] << 8 | query[i][p + 1]);
 		hints[i].hash = dname_hash(name, hints[i].qname_len);
-		dnsq_pf(&t->buckets[(uint32_t)hints[i].hash & t->mask]);
+		if (t != NULL)
+			dnsq_pf(&t->buckets[(uint32_t)hints[i].hash & t->mask]);
 	}
+	if (t == NULL)
+		return;
 	/* 2. The node each first bucket names, when its hash matches. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct rrt_bucket *b;

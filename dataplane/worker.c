@@ -378,7 +378,7 @@ worker_burst_staged(struct worker *w, struct worker_port *p, struct rte_mbuf **p
 	const uint8_t *dq[WORKER_BURST];
 	uint16_t dl[WORKER_BURST];
 	uint8_t hint_of[WORKER_BURST];
-	struct dnsq_hint hints[WORKER_BURST];
+	struct dnsq_burst burst;
 	unsigned nd = 0, i;
 
 	for (i = 0; i < n; i++)
@@ -396,9 +396,9 @@ worker_burst_staged(struct worker *w, struct worker_port *p, struct rte_mbuf **p
 		}
 	}
 	if (nd != 0)
-		dnsq_prefetch(w->ctx.table, dq, dl, nd, hints);
+		dnsq_prefetch(w->ctx.table, dq, dl, nd, &burst);
 	for (i = 0; i < n; i++) {
-		w->ctx.hint = hint_of[i] != WORKER_NO_HINT ? &hints[hint_of[i]] : NULL;
+		w->ctx.hint = hint_of[i] != WORKER_NO_HINT ? &burst.hint[hint_of[i]] : NULL;
 		worker_frame(w, p, pkts[i], exc, exc_cls, nexc, drop, ndrop);
 	}
 	w->ctx.hint = NULL;

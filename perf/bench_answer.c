@@ -336,7 +336,7 @@ bench_check_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8
 	uint8_t resp[4096];
 	const uint8_t *q[DNSQ_BURST];
 	uint16_t ql[DNSQ_BURST];
-	struct dnsq_hint h[DNSQ_BURST];
+	struct dnsq_burst b;
 	struct dnsq_info info;
 	size_t ok = 0, i = 0;
 
@@ -344,10 +344,10 @@ bench_check_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8
 		size_t first = i;
 		unsigned n = bench_gather(&slots, &i, nq, q, ql);
 
-		dnsq_prefetch(t, q, ql, n, h);
+		dnsq_prefetch(t, q, ql, n, &b);
 		for (unsigned k = 0; k < n; k++) {
 			size_t len = dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp, sizeof(resp),
-							0, &info, &h[k]);
+							0, &info, &b.hint[k]);
 
 			ok += len > 0 && info.rclass == bench_expect[kinds[first + k]] && !info.tc;
 		}
@@ -417,7 +417,7 @@ bench_pass_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_
 	static uint8_t resp[4096];
 	const uint8_t *q[DNSQ_BURST];
 	uint16_t ql[DNSQ_BURST];
-	struct dnsq_hint h[DNSQ_BURST];
+	struct dnsq_burst b;
 	struct dnsq_info info;
 	size_t sum = 0, i = 0;
 
@@ -425,10 +425,10 @@ bench_pass_burst(const struct rrt *t, const struct dnsq_conf *conf, const uint8_
 	while (i < nq) {
 		unsigned n = bench_gather(&s, &i, nq, q, ql);
 
-		dnsq_prefetch(t, q, ql, n, h);
+		dnsq_prefetch(t, q, ql, n, &b);
 		for (unsigned k = 0; k < n; k++)
 			sum += dnsq_answer_hinted(t, conf, NULL, q[k], ql[k], resp, sizeof(resp), 0,
-						  &info, &h[k]);
+						  &info, &b.hint[k]);
 	}
 	return sum;
 }

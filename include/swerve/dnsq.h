@@ -115,32 +115,50 @@ size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
  * reads each question and prefetches, stage by stage over the whole burst,
  * every bucket, then every node, then every node's name and references, then
  * the RRset of each question's type, so the misses of different queries
- * overlap. It writes nothing but @hints. The answers are then written one by
- * one with dnsq_answer_hinted(), which is dnsq_answer() with the hash of the
- * QNAME already known: the same code, the same octets (the golden tests and
- * the fuzz target check that the two agree). A table small enough to stay in
- * the caches has no misses to hide: callers skip the staging for a table
- * rrt_cache_resident() calls small, and answer with dnsq_answer() as before.
+ * overlap. It writes nothing but the struct dnsq_burst. The answers are then
+ * written one by one with dnsq_answer_hinted(), which is dnsq_answer() with
+ * the question's QNAME already read, lowercased and hashed: the same code,
+ * the same octets (the golden tests and the fuzz target check that the two
+ * agree). A table small enough to stay in the caches has no misses to hide:
+ * callers skip the staging for a table rrt_cache_resident() calls small, and
+ * answer with dnsq_answer() as before.
  */
 #define DNSQ_BURST 32
 
 /* What dnsq_prefetch() learnt of one query's question. */
 struct dnsq_hint {
-	uint64_t hash;	   /* dname_hash() of the lowercase QNAME. */
-	uint8_t qname_len; /* Octets of the QNAME; 0: no hint (the question did not read). */
+	uint64_t hash;	      /* dname_hash() of the lowercase QNAME. */
+	const uint8_t *qname; /* The lowercase QNAME, in its burst's names[]. */
+	uint16_t qlen;	      /* Octets of the message it was read from. */
+	uint8_t qname_len;    /* Octets of the QNAME; 0: no hint (the question did not read). */
+};
+
+/*
+ * One burst's hints and the QNAMEs they point to. The names are packed, each
+ * rounded up to whole words (the reader copies words), so a burst of short
+ * names touches a few cache lines of names[] however large it is. The size
+ * is for 32 names of 255 octets: 8 KiB, on the worker's stack.
+ */
+struct dnsq_burst {
+	struct dnsq_hint hint[DNSQ_BURST];
+	uint8_t names[DNSQ_BURST * 256];
 };
 
 /*
  * Stage the lookups of @n queries (at most DNSQ_BURST): @query[i], @qlen[i]
- * octets, into @hints[i]. A query whose question does not read gets no hint
- * and no prefetch. Reads the table only through prefetches and the buckets.
- * Thread: a QSBR reader that is online. Never allocates, locks or makes a
- * syscall.
+ * octets, into @burst->hint[i]. A query whose question does not read gets no
+ * hint and no prefetch. Reads the table only through prefetches and the
+ * buckets. Thread: a QSBR reader that is online. Never allocates, locks or
+ * makes a syscall.
  */
 void dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *qlen,
-		   unsigned n, struct dnsq_hint *hints);
+		   unsigned n, struct dnsq_burst *burst);
 
-/* dnsq_answer() for a query dnsq_prefetch() has seen, with its hint (NULL: as dnsq_answer()). */
+/*
+ * dnsq_answer() for a query dnsq_prefetch() has seen, with its hint (NULL: as
+ * dnsq_answer()). The hint stands for the question as it was read: @query
+ * must be the same octets, and @hint's burst must not have been reused.
+ */
 size_t dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
 			  const struct dnsq_client *client, const uint8_t *query, size_t qlen,
 			  uint8_t *resp, size_t cap, unsigned flags, struct dnsq_info *info,

@@ -104,15 +104,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		const uint8_t *qp = query;
 		uint16_t ql = (uint16_t)(qlen < 65535 ? qlen : 65535);
-		struct dnsq_hint hint;
+		static struct dnsq_burst burst;
 		struct dnsq_info info4;
 		uint8_t *hinted = malloc(cap > 0 ? cap : 1);
 		size_t n4;
 
-		dnsq_prefetch(t, &qp, &ql, 1, &hint);
+		dnsq_prefetch(t, &qp, &ql, 1, &burst);
 		memset(&info4, 0x3c, sizeof(info4));
 		n4 = ql == qlen ? dnsq_answer_hinted(t, conf, NULL, query, qlen, hinted, cap, flags,
-						     &info4, &hint)
+						     &info4, &burst.hint[0])
 				: n;
 		FZ_CHECK(n4 == n, "hinted %zu octets, plain %zu", n4, n);
 		FZ_CHECK(ql != qlen || n == 0 || memcmp(hinted, resp, n) == 0,

@@ -732,7 +732,7 @@ g_run(void **state)
 	struct dnsq_info info;
 	struct dnsq_info info2;
 	struct dnsq_info info3;
-	struct dnsq_hint hint;
+	static struct dnsq_burst burst;
 	const uint8_t *qp = q;
 	uint16_t ql;
 	unsigned dflags = c->tcp ? DNSQ_TCP : 0;
@@ -774,13 +774,13 @@ g_run(void **state)
 	 * must give a hint, and the octets must be the same.
 	 */
 	ql = (uint16_t)qlen;
-	dnsq_prefetch(g->t, &qp, &ql, 1, &hint);
-	if (hint.qname_len == 0 && info.rcode != 1 /* FORMERR */) {
+	dnsq_prefetch(g->t, &qp, &ql, 1, &burst);
+	if (burst.hint[0].qname_len == 0 && info.rcode != 1 /* FORMERR */) {
 		print_message("  dnsq_prefetch() gave no hint for a question that reads\n");
 		bad++;
 	}
 	rlen3 = dnsq_answer_hinted(g->t, &g->conf, NULL, q, qlen, hinted, sizeof(hinted), dflags,
-				   &info3, &hint);
+				   &info3, &burst.hint[0]);
 	if (rlen3 != rlen || memcmp(hinted, r, rlen) != 0) {
 		print_message("  the burst path (prefetch, hint) gives different octets (%zu vs %zu)\n",
 			      rlen3, rlen);
