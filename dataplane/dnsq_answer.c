@@ -285,6 +285,8 @@ dnsq_closest_encloser(const struct dnsq_ctx *c)
 {
 	const uint8_t *name = c->name;
 	unsigned off = 0;
+	/* The parent's hash may be known already (dnsq_prefetch() looked for it). */
+	bool hashed = c->hint != NULL && (c->hint->flags & DNSQ_HINT_PARENT);
 
 	while (name[off] != 0) {
 		const struct rrt_node *n;
@@ -292,9 +294,11 @@ dnsq_closest_encloser(const struct dnsq_ctx *c)
 
 		off += name[off] + 1u;
 		len = c->name_len - off;
-		n = rrt_find(c->t, name + off, len, dname_hash(name + off, len));
+		n = rrt_find(c->t, name + off, len,
+			     hashed ? c->hint->parent_hash : dname_hash(name + off, len));
 		if (n != NULL)
 			return n;
+		hashed = false;
 	}
 	return NULL;
 }
@@ -326,7 +330,7 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 		c->wild_ce = NULL;
 		/* The qname's hash may be known already (dnsq_prefetch()); a CNAME target's is not. */
 		n = rrt_find(t, c->name, c->name_len,
-			     hops == 0 && c->hashed ? c->hash : dname_hash(c->name, c->name_len));
+			     c->hint != NULL ? c->hint->hash : dname_hash(c->name, c->name_len));
 		if (caa_likely(n != NULL)) {
 			/* An expired secondary zone keeps its apex alone: SERVFAIL for all of it. */
 			if (caa_unlikely(n->flags & RRT_NODE_APEX) && t->zones[n->zone].expired) {
@@ -382,6 +386,7 @@ dnsq_resolve_chain(struct dnsq_ctx *c)
 		if (dnsq_answer_node(c, n) != DNSQ_STEP_FOLLOW)
 			return;
 		seen[hops++] = n;
+		c->hint = NULL;
 	}
 }
 
@@ -582,8 +587,7 @@ dnsq_answer_hinted(const struct rrt *t, const struct dnsq_conf *conf,
 	c.name_off = DNSQ_HDR_LEN;
 	c.name_len = q.qname_len;
 	/* The hint was read from these very octets by the same code (dnsq_parse_qname()). */
-	c.hashed = hint != NULL && q.qname == hint->qname;
-	c.hash = c.hashed ? hint->hash : 0;
+	c.hint = hint != NULL && q.qname == hint->qname ? hint : NULL;
 	c.dnssec = q.edns && q.edns_do;
 	c.nproved = 0;
 	c.wild_ce = NULL;

@@ -408,8 +408,11 @@ struct dnsq_ctx {
 	const uint8_t *name; /* Lowercase wire form. */
 	uint16_t name_off;
 	uint8_t name_len;
-	bool hashed;	     /* @hash is dname_hash() of the qname (dnsq_prefetch()'s hint). */
-	uint64_t hash;
+	/*
+	 * dnsq_prefetch()'s hint while @name is the qname, whose hashes it
+	 * holds; NULL without one, and once a CNAME is followed.
+	 */
+	const struct dnsq_hint *hint;
 	uint8_t target[DNAME_MAXLEN]; /* Lowercase copy of the current CNAME target. */
 };
 

@@ -125,13 +125,21 @@ size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
  */
 #define DNSQ_BURST 32
 
-/* What dnsq_prefetch() learnt of one query's question. */
+/*
+ * What dnsq_prefetch() learnt of one query's question. Nothing in it depends
+ * on the table: the lookups are the answer's to make, with these hashes.
+ */
 struct dnsq_hint {
 	uint64_t hash;	      /* dname_hash() of the lowercase QNAME. */
+	uint64_t parent_hash; /* With DNSQ_HINT_PARENT: of the QNAME less its first label. */
 	const uint8_t *qname; /* The lowercase QNAME, in its burst's names[]. */
 	uint16_t qlen;	      /* Octets of the message it was read from. */
 	uint8_t qname_len;    /* Octets of the QNAME; 0: no hint (the question did not read). */
+	uint8_t flags;	      /* DNSQ_HINT_*. */
 };
+
+/* The QNAME was not in the table: its closest encloser is looked for, parent_hash first. */
+#define DNSQ_HINT_PARENT 0x01
 
 /*
  * One burst's hints and the QNAMEs they point to. The names are packed, each
@@ -147,9 +155,9 @@ struct dnsq_burst {
 /*
  * Stage the lookups of @n queries (at most DNSQ_BURST): @query[i], @qlen[i]
  * octets, into @burst->hint[i]. A query whose question does not read gets no
- * hint and no prefetch. Reads the table only through prefetches and the
- * buckets. Thread: a QSBR reader that is online. Never allocates, locks or
- * makes a syscall.
+ * hint and no prefetch. Reads of the table what the answer will read, and
+ * writes nothing but @burst. Thread: a QSBR reader that is online. Never
+ * allocates, locks or makes a syscall.
  */
 void dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *qlen,
 		   unsigned n, struct dnsq_burst *burst);

@@ -718,6 +718,20 @@ g_check_opt(const struct g_case *c, ldns_pkt *pkt, unsigned nopt)
 	return bad;
 }
 
+/* Write @c's query into @q (G_BUF octets); returns its length. */
+static size_t
+g_query(struct g_case *c, uint8_t *q)
+{
+	size_t qlen;
+
+	/* Set here, not when parsing: the case array moves while the file is read. */
+	c->qo.opts = c->qo.opts_len > 0 ? c->opts : NULL;
+	qlen = tu_query(q, G_BUF, c->qname, c->qtype, &c->qo);
+	q[2] |= (uint8_t)(c->hdr_bits >> 8);
+	q[3] |= (uint8_t)c->hdr_bits;
+	return qlen;
+}
+
 static void
 g_run(void **state)
 {
@@ -744,11 +758,7 @@ g_run(void **state)
 	int bad = 0;
 	char a[64], b[64];
 
-	/* Set here, not when parsing: the case array moves while the file is read. */
-	c->qo.opts = c->qo.opts_len > 0 ? c->opts : NULL;
-	qlen = tu_query(q, sizeof(q), c->qname, c->qtype, &c->qo);
-	q[2] |= (uint8_t)(c->hdr_bits >> 8);
-	q[3] |= (uint8_t)c->hdr_bits;
+	qlen = g_query(c, q);
 	qend = 12 + dname_len(q + 12) + 4;
 	rlen = dnsq_answer(g->t, &g->conf, NULL, q, qlen, r, sizeof(r), dflags, &info);
 	if (c->punt) {
@@ -884,6 +894,62 @@ g_run(void **state)
 			 c->qname, c->qtype_text);
 }
 
+/*
+ * Every query of the file in bursts, as a worker answers them: a burst's
+ * questions of every shape (hits, CNAME chains, names that do not exist,
+ * wildcards, referrals, errors) staged together by dnsq_prefetch(), each
+ * then answered with its hint, to the octets and facts of dnsq_answer().
+ * Twice: in file order, and with the order reversed, so that each query sits
+ * among other neighbours.
+ */
+static void
+g_run_bursts(void **state)
+{
+	static uint8_t q[DNSQ_BURST][G_BUF];
+	static uint8_t r[G_BUF];
+	static uint8_t hinted[G_BUF];
+	static struct dnsq_burst burst;
+	struct g_group *g = *state;
+	const uint8_t *qp[DNSQ_BURST];
+	uint16_t ql[DNSQ_BURST];
+	struct g_case *in[DNSQ_BURST];
+	int bad = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t first = 0; first < g->ncases; first += DNSQ_BURST) {
+			unsigned n = 0;
+
+			for (size_t k = first; k < g->ncases && n < DNSQ_BURST; k++, n++) {
+				in[n] = &g->cases[pass == 0 ? k : g->ncases - 1 - k];
+				ql[n] = (uint16_t)g_query(in[n], q[n]);
+				qp[n] = q[n];
+			}
+			dnsq_prefetch(g->t, qp, ql, n, &burst);
+			for (unsigned k = 0; k < n; k++) {
+				unsigned dflags = in[k]->tcp ? DNSQ_TCP : 0;
+				struct dnsq_info info, info2;
+				size_t rlen, rlen2;
+
+				rlen = dnsq_answer(g->t, &g->conf, NULL, q[k], ql[k], r, sizeof(r),
+						   dflags, &info);
+				rlen2 = dnsq_answer_hinted(g->t, &g->conf, NULL, q[k], ql[k], hinted,
+							   sizeof(hinted), dflags, &info2,
+							   &burst.hint[k]);
+				if (rlen2 != rlen || memcmp(hinted, r, rlen) != 0 ||
+				    info2.rcode != info.rcode || info2.rclass != info.rclass ||
+				    info2.verdict != info.verdict || info2.tc != info.tc) {
+					print_message("  %s: in a burst, different octets (%zu vs "
+						      "%zu) or facts\n",
+						      in[k]->name, rlen2, rlen);
+					bad++;
+				}
+			}
+		}
+	}
+	if (bad != 0)
+		fail_msg("%d answer(s) differ in bursts", bad);
+}
+
 static int
 g_is_golden(const struct dirent *e)
 {
@@ -919,7 +985,7 @@ main(int argc, char **argv)
 			failed++;
 			goto next;
 		}
-		tests = calloc(g.ncases, sizeof(*tests));
+		tests = calloc(g.ncases + 1, sizeof(*tests));
 		if (tests == NULL) {
 			failed++;
 			goto next;
@@ -929,7 +995,10 @@ main(int argc, char **argv)
 			tests[k].test_func = g_run;
 			tests[k].initial_state = &g.cases[k];
 		}
-		failed += _cmocka_run_group_tests(g.name, tests, g.ncases, NULL, NULL);
+		tests[g.ncases].name = "every query in bursts";
+		tests[g.ncases].test_func = g_run_bursts;
+		tests[g.ncases].initial_state = &g;
+		failed += _cmocka_run_group_tests(g.name, tests, g.ncases + 1, NULL, NULL);
 		free(tests);
 	next:
 		g_group_free(&g);
