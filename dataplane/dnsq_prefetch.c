@@ -173,6 +173,13 @@ dnsq_pf_round(const struct rrt *t, struct dnsq_pf *s, struct dnsq_hint *h)
 		if (s->name == DNSQ_PF_PARENT && !(s->node->flags & RRT_NODE_CUT))
 			return false;
 		dnsq_pf(t->arena + s->node->refs_off);
+		/*
+		 * The builder puts a node's RRsets right after its references,
+		 * in type order: the first (an A RRset, most often) is fetched
+		 * now, a round before the references tell which one is wanted.
+		 * A wrong guess costs one prefetch.
+		 */
+		dnsq_pf(t->arena + s->node->refs_off + s->node->nrefs * sizeof(struct rrt_ref));
 		s->step = DNSQ_PF_REFS;
 		return true;
 	case DNSQ_PF_REFS:
