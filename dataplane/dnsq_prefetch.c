@@ -70,14 +70,14 @@ dnsq_pf_probe(const struct rrt *t, uint64_t hash)
 	}
 }
 
+/* Start the lookup of the name whose hash is @hash: prefetch its first bucket. */
 static inline void
-dnsq_pf_lookup(const struct rrt *t, struct dnsq_pf *s, const uint8_t *name, size_t len,
-	       enum dnsq_pf_name what)
+dnsq_pf_lookup(const struct rrt *t, struct dnsq_pf *s, uint64_t hash, enum dnsq_pf_name what)
 {
-	s->hash = dname_hash(name, len);
+	s->hash = hash;
 	s->name = (uint8_t)what;
 	s->step = DNSQ_PF_BUCKET;
-	dnsq_pf(&t->buckets[(uint32_t)s->hash & t->mask]);
+	dnsq_pf(&t->buckets[(uint32_t)hash & t->mask]);
 }
 
 /* Prefetch the RRset of @type at @n (not a failover slot's: it is read through the slot). */
@@ -136,7 +136,7 @@ dnsq_pf_target(const struct rrt *t, struct dnsq_pf *s)
 		return false;
 	for (unsigned i = 0; i < tlen; i++)
 		target[i] = dname_lower_octet(rs->wire[2 + DNSQ_RR_FIXED + i]);
-	dnsq_pf_lookup(t, s, target, tlen, DNSQ_PF_TARGET);
+	dnsq_pf_lookup(t, s, dname_hash(target, tlen), DNSQ_PF_TARGET);
 	return true;
 }
 
@@ -158,10 +158,10 @@ dnsq_pf_round(const struct rrt *t, struct dnsq_pf *s, struct dnsq_hint *h)
 		 */
 		if (s->name != DNSQ_PF_QNAME || h->qname[0] == 0)
 			return false;
-		dnsq_pf_lookup(t, s, h->qname + h->qname[0] + 1, h->qname_len - h->qname[0] - 1u,
-			       DNSQ_PF_PARENT);
-		h->parent_hash = s->hash;
+		h->parent_hash = dname_hash(h->qname + h->qname[0] + 1,
+					    h->qname_len - h->qname[0] - 1u);
 		h->flags |= DNSQ_HINT_PARENT;
+		dnsq_pf_lookup(t, s, h->parent_hash, DNSQ_PF_PARENT);
 		return true;
 	case DNSQ_PF_NODE:
 		dnsq_pf(t->arena + s->node->name_off);
@@ -228,11 +228,8 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 		h->hash = dname_hash(name, h->qname_len);
 		if (t == NULL)
 			continue;
-		s[i].hash = h->hash;
 		s[i].qtype = dnsq_get16(query[i] + p);
-		s[i].name = DNSQ_PF_QNAME;
-		s[i].step = DNSQ_PF_BUCKET;
-		dnsq_pf(&t->buckets[(uint32_t)h->hash & t->mask]);
+		dnsq_pf_lookup(t, &s[i], h->hash, DNSQ_PF_QNAME);
 		live[nlive++] = (uint8_t)i;
 	}
 	/*

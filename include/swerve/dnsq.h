@@ -112,16 +112,18 @@ size_t dnsq_answer(const struct rrt *t, const struct dnsq_conf *conf,
  * for the caches costs a chain of dependent misses per query (bucket, node,
  * name and references, RRset); taken one query at a time they add up. A
  * worker holding a burst first calls dnsq_prefetch() on all of it, which
- * reads each question and prefetches, stage by stage over the whole burst,
+ * reads each question and prefetches, round by round over the whole burst,
  * every bucket, then every node, then every node's name and references, then
- * the RRset of each question's type, so the misses of different queries
- * overlap. It writes nothing but the struct dnsq_burst. The answers are then
- * written one by one with dnsq_answer_hinted(), which is dnsq_answer() with
- * the question's QNAME already read, lowercased and hashed: the same code,
- * the same octets (the golden tests and the fuzz target check that the two
- * agree). A table small enough to stay in the caches has no misses to hide:
- * callers skip the staging for a table rrt_cache_resident() calls small, and
- * answer with dnsq_answer() as before.
+ * the RRset of each question's type (and for a CNAME the same for its
+ * target, for a name that does not exist the same for its parent), so the
+ * misses of different queries overlap. It writes nothing but the struct
+ * dnsq_burst. The answers are then written one by one with
+ * dnsq_answer_hinted(), which is dnsq_answer() with the question's QNAME
+ * already read, lowercased and hashed: the same code, the same octets (the
+ * golden tests and the fuzz target check that the two agree). A table small
+ * enough to stay in the caches has no misses to hide: callers skip the
+ * staging for a table rrt_cache_resident() calls small, and answer with
+ * dnsq_answer() as before.
  */
 #define DNSQ_BURST 32
 
