@@ -470,6 +470,17 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 	return 0;
 }
 
+/* Room for the owners of @ents (and the apexes) before the first node: bld_reserve(). */
+static int
+bld_presize(struct bld *b, const struct bld_ent *ents, size_t n)
+{
+	size_t owners = b->nzones;
+
+	for (size_t i = 0; i < n; i++)
+		owners += i == 0 || !zone_rr_same_owner(ents[i - 1].rr, ents[i].rr);
+	return bld_reserve(b, owners);
+}
+
 int
 rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const *slots,
 	  size_t nslots, struct rrt **out, struct sw_diag *diag)
@@ -499,6 +510,9 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	if (bld_arena_alloc(&b, 4) < 0)
 		goto fail;
 	rc = bld_collect(&b, &ents, &nents);
+	if (rc < 0)
+		goto fail;
+	rc = bld_presize(&b, ents, nents);
 	if (rc < 0)
 		goto fail;
 	for (size_t i = 0, j; i < nents; i = j) {

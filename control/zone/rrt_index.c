@@ -75,6 +75,19 @@ bld_rehash(struct bld *b, uint32_t nbuckets)
 	return 0;
 }
 
+int
+bld_reserve(struct bld *b, size_t nodes)
+{
+	struct rrt *t = b->t;
+	uint64_t nb = (uint64_t)t->mask + 1;
+
+	while (nb <= UINT32_MAX / 2 && (uint64_t)nodes * BUCKET_LOAD_DEN > nb * BUCKET_LOAD_NUM)
+		nb *= 2;
+	if (nb != (uint64_t)t->mask + 1 && bld_rehash(b, (uint32_t)nb) < 0)
+		return -ENOMEM;
+	return bld_grow((void **)&t->nodes, &b->nodes_cap, nodes, sizeof(*t->nodes));
+}
+
 /* The node for @name, created (as an empty non-terminal of @zone) when missing. */
 int64_t
 bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
