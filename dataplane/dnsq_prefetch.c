@@ -53,7 +53,7 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 		}
 		qtype[i] = (uint16_t)(query[i][p] << 8 | query[i][p + 1]);
 		hints[i].hash = dname_hash(name, hints[i].qname_len);
-		dnsq_pf(&t->buckets[(uint32_t)hints[i].hash & t->mask]);
+		dnsq_pf(&t->buckets[rrt_home(t, hints[i].hash)]);
 	}
 	/* 2. The node each first bucket names, when its hash matches. */
 	for (unsigned i = 0; i < n; i++) {
@@ -61,8 +61,8 @@ dnsq_prefetch(const struct rrt *t, const uint8_t *const *query, const uint16_t *
 
 		if (hints[i].qname_len == 0)
 			continue;
-		b = &t->buckets[(uint32_t)hints[i].hash & t->mask];
-		if (b->node != RRT_NONE && b->hash_hi == (uint32_t)(hints[i].hash >> 32)) {
+		b = &t->buckets[rrt_home(t, hints[i].hash)];
+		if (b->node != RRT_NONE && b->hash_lo == (uint32_t)hints[i].hash) {
 			node[i] = &t->nodes[b->node];
 			dnsq_pf(node[i]);
 		}

@@ -427,7 +427,7 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 		const struct zone *z = b->zones[i];
 		const uint32_t *ord = z->order;
 		uint32_t *own = NULL;
-		bool nested = false;
+		bool nested = false, first = false;
 
 		if (z->expired) /* Its apex alone (bld_expired()). */
 			continue;
@@ -440,9 +440,12 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 				 dname_is_below_or_at(b->zones[k]->apex, b->zones[k]->apex_len,
 						      z->apex, z->apex_len);
 		for (size_t k = 0; k < z->nrrs && rc == 0; k++) {
-			uint32_t r = ord[k];
+			uint32_t r = zone_order_index(ord[k]);
 			const struct zone_rr *rr = &z->rrs[r];
 			struct bld_ent e = {.rr = rr, .zone = (uint16_t)i, .seq = r};
+
+			/* The mark goes to the first record kept: NSEC3 records may go before. */
+			first |= (ord[k] & ZONE_ORDER_OWNER) != 0;
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len)) {
 				/* The parent's side of a cut to a served child is still the parent's. */
@@ -455,6 +458,8 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 				b->nsec3[b->nnsec3++] = e;
 				continue;
 			}
+			e.owner = first;
+			first = false;
 			ents[n++] = e;
 		}
 		free(own);
@@ -470,15 +475,27 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 	return 0;
 }
 
-/* Room for the owners of @ents (and the apexes) before the first node: bld_reserve(). */
+/* Owners whose home buckets the build loads ahead of inserting them. */
+#define BLD_AHEAD 16
+
+/*
+ * Room for the owners of @ents (and the apexes) before the first node, and
+ * for the arena: bld_reserve(). The arena's estimate is generous on purpose
+ * (a name per record, a header and its RDATA twice, for glue and
+ * signatures); room never written is address space only.
+ */
 static int
 bld_presize(struct bld *b, const struct bld_ent *ents, size_t n)
 {
-	size_t owners = b->nzones;
+	size_t owners = b->nzones, arena = (size_t)1 << 20;
 
-	for (size_t i = 0; i < n; i++)
-		owners += i == 0 || !zone_rr_same_owner(ents[i - 1].rr, ents[i].rr);
-	return bld_reserve(b, owners);
+	for (size_t i = 0; i < n; i++) {
+		owners += ents[i].owner;
+		arena += ents[i].rr->owner_len + 2 * (16 + (size_t)ents[i].rr->rdlen);
+	}
+	for (size_t i = 0; i < b->nnsec3; i++)
+		arena += b->nsec3[i].rr->owner_len + 2 * (16 + (size_t)b->nsec3[i].rr->rdlen);
+	return bld_reserve(b, owners, arena);
 }
 
 int
@@ -515,10 +532,23 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	rc = bld_presize(&b, ents, nents);
 	if (rc < 0)
 		goto fail;
-	for (size_t i = 0, j; i < nents; i = j) {
-		const struct zone_rr *rr = ents[i].rr;
+	for (size_t i = 0, j, ahead = 0, lead = 0; i < nents; i = j) {
+		/*
+		 * The home bucket of the owner BLD_AHEAD owners on is loaded now:
+		 * records come in file order, names in the index do not, and at
+		 * ten million names every insert would otherwise wait for memory.
+		 */
+		for (; ahead < nents && lead < BLD_AHEAD; ahead++) {
+			const struct zone_rr *rr = ents[ahead].rr;
 
-		for (j = i + 1; j < nents && zone_rr_same_owner(ents[j].rr, rr); j++)
+			if (!ents[ahead].owner)
+				continue;
+			__builtin_prefetch(&t->buckets[rrt_home(t, dname_hash(rr->owner, rr->owner_len))],
+					   1);
+			lead++;
+		}
+		lead -= lead > 0;
+		for (j = i + 1; j < nents && !ents[j].owner; j++)
 			;
 		rc = bld_owner(&b, ents + i, j - i);
 		if (rc < 0)

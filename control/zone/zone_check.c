@@ -130,7 +130,7 @@ zc_records(const struct zone *z, struct sw_diag *diag)
 }
 
 /*
- * One owner's records rrs[ord[0..n)] (by type, then in file order): CNAME
+ * One owner's records, zone_order() entries ord[0..n) (by type, then in file order): CNAME
  * alone but for its DNSSEC records (RFC 1034 3.6.2, RFC 4035 2.5), and every
  * RRset small enough for a message. Returns the record to blame, or NULL,
  * with @code and @why filled.
@@ -143,18 +143,18 @@ zc_owner(const struct zone_rr *rrs, const uint32_t *ord, size_t n, int *code, ch
 	char tn[16];
 
 	for (size_t i = 0, j; i < n; i = j) {
-		const struct zone_rr *gi = &rrs[ord[i]];
+		const struct zone_rr *gi = &rrs[zone_order_index(ord[i])];
 		size_t size = ZC_MSG_OVERHEAD + gi->owner_len;
 
-		for (j = i; j < n && rrs[ord[j]].type == gi->type; j++) {
+		for (j = i; j < n && rrs[zone_order_index(ord[j])].type == gi->type; j++) {
 			/* Each record: pointer to the qname, type, class, TTL, RDLENGTH, RDATA. */
-			size += 2 + 10 + (size_t)rrs[ord[j]].rdlen;
+			size += 2 + 10 + (size_t)rrs[zone_order_index(ord[j])].rdlen;
 			if (size > UINT16_MAX) {
 				*code = SW_EZONE_TOOBIG;
 				snprintf(why, cap,
 					 "%s RRset too large for a DNS message (over 65535 octets)",
 					 zc_type(gi->type, tn, sizeof(tn)));
-				return &rrs[ord[j]];
+				return &rrs[zone_order_index(ord[j])];
 			}
 		}
 		if (gi->type == ZC_TYPE_CNAME) {
@@ -163,7 +163,7 @@ zc_owner(const struct zone_rr *rrs, const uint32_t *ord, size_t n, int *code, ch
 				*code = SW_EZONE_CNAME;
 				snprintf(why, cap, "more than one CNAME (another is on line %u)",
 					 gi->line);
-				return &rrs[ord[i + 1]];
+				return &rrs[zone_order_index(ord[i + 1])];
 			}
 		} else if (gi->type != ZC_TYPE_RRSIG && gi->type != ZC_TYPE_NSEC &&
 			   (other == NULL || gi < other)) {
@@ -207,8 +207,7 @@ zc_owners(const struct zone *z, struct sw_diag *diag)
 		int c = 0;
 		const struct zone_rr *b;
 
-		for (j = i + 1; j < z->nrrs && zone_rr_same_owner(&z->rrs[ord[i]], &z->rrs[ord[j]]);
-		     j++)
+		for (j = i + 1; j < z->nrrs && !(ord[j] & ZONE_ORDER_OWNER); j++)
 			;
 		b = zc_owner(z->rrs, ord + i, j - i, &c, w, sizeof(w));
 		/* Of all the problems, report the one earliest in the file. */

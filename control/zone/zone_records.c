@@ -317,17 +317,24 @@ zl_dedupe_run(const struct zl *p, const uint32_t *run, size_t n, uint8_t *drop, 
 	const struct zone_rr *rrs = p->z->rrs;
 
 	if (n <= ZL_PAIRWISE_MAX) {
-		for (size_t m = 1; m < n; m++)
-			for (size_t l = 0; l < m; l++)
-				if (!drop[run[l]] && p->keys[run[l]] == p->keys[run[m]] &&
-				    zl_same(&rrs[run[l]], &rrs[run[m]])) {
-					drop[run[m]] = 1;
+		for (size_t m = 1; m < n; m++) {
+			uint32_t rm = zone_order_index(run[m]);
+
+			for (size_t l = 0; l < m; l++) {
+				uint32_t rl = zone_order_index(run[l]);
+
+				if (!drop[rl] && p->keys[rl] == p->keys[rm] &&
+				    zl_same(&rrs[rl], &rrs[rm])) {
+					drop[rm] = 1;
 					break;
 				}
+			}
+		}
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct zl_key){.key = p->keys[run[i]], .idx = run[i]};
+		k[i] = (struct zl_key){.key = p->keys[zone_order_index(run[i])],
+				       .idx = zone_order_index(run[i])};
 	qsort(k, n, sizeof(*k), zl_key_cmp);
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && k[j].key == k[i].key; j++)
@@ -363,10 +370,10 @@ zl_dedupe(struct zl *p)
 	if (drop == NULL)
 		return -ENOMEM;
 	for (size_t i = 0, j; i < n; i = j) {
-		const struct zone_rr *a = &z->rrs[ord[i]];
+		uint16_t type = z->rrs[zone_order_index(ord[i])].type;
 
-		for (j = i + 1; j < n && z->rrs[ord[j]].type == a->type &&
-				zone_rr_same_owner(a, &z->rrs[ord[j]]);
+		for (j = i + 1; j < n && !(ord[j] & ZONE_ORDER_OWNER) &&
+				z->rrs[zone_order_index(ord[j])].type == type;
 		     j++)
 			;
 		if (j - i < 2)
@@ -395,10 +402,11 @@ zl_dedupe(struct zl *p)
 		if (!drop[i])
 			z->rrs[w++] = z->rrs[i];
 	}
+	/* The first record of an owner is never a duplicate: the marks stay right. */
 	w = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!drop[ord[i]])
-			ord[w++] = renum[ord[i]];
+		if (!drop[zone_order_index(ord[i])])
+			ord[w++] = renum[zone_order_index(ord[i])] | (ord[i] & ZONE_ORDER_OWNER);
 	z->nrrs = w;
 out:
 	free(k);

@@ -615,20 +615,25 @@ assert_owner_order(const struct zone *z, const uint32_t *ord)
 
 	assert_non_null(seen);
 	for (size_t i = 0; i < z->nrrs; i++) {
-		assert_true(ord[i] < z->nrrs);
-		assert_false(seen[ord[i]]);
-		seen[ord[i]] = 1;
-	}
-	for (size_t i = 1; i < z->nrrs; i++) {
-		const struct zone_rr *a = &z->rrs[ord[i - 1]], *b = &z->rrs[ord[i]];
+		uint32_t r = zone_order_index(ord[i]);
 
-		if (zone_rr_same_owner(a, b)) {
-			assert_true(a->type < b->type || (a->type == b->type && ord[i - 1] < ord[i]));
+		assert_true(r < z->nrrs);
+		assert_false(seen[r]);
+		seen[r] = 1;
+	}
+	for (size_t i = 0; i < z->nrrs; i++) {
+		uint32_t r = zone_order_index(ord[i]), q = i > 0 ? zone_order_index(ord[i - 1]) : 0;
+		const struct zone_rr *b = &z->rrs[r];
+
+		if (i > 0 && zone_rr_same_owner(&z->rrs[q], b)) {
+			assert_false(ord[i] & ZONE_ORDER_OWNER);
+			assert_true(z->rrs[q].type < b->type || (z->rrs[q].type == b->type && q < r));
 			continue;
 		}
-		/* A new owner: none of its records came before. */
+		/* A new owner, marked: none of its records came before. */
+		assert_true(ord[i] & ZONE_ORDER_OWNER);
 		for (size_t k = 0; k + 1 < i; k++)
-			assert_false(zone_rr_same_owner(&z->rrs[ord[k]], b));
+			assert_false(zone_rr_same_owner(&z->rrs[zone_order_index(ord[k])], b));
 	}
 	free(seen);
 }

@@ -98,9 +98,22 @@ int zone_check(const struct zone *z, struct sw_diag *diag);
  * The indices of @z's records, each owner's together, by type, then in file
  * order (owners in no particular order), into *@out (free() it): the one
  * sort that dropping duplicates, zone_check() and rrt_build() share.
- * O(n) expected. 0, -ENOMEM, or -EFBIG for 2^32 records or more.
+ * The first record of each owner carries ZONE_ORDER_OWNER, so the walks
+ * after it find where an owner ends without comparing names, each of
+ * which would be a cache miss in a large zone. O(n) expected. 0, -ENOMEM,
+ * or -EFBIG for 2^31 records or more.
  */
 int zone_order(const struct zone *z, uint32_t **out);
+
+/* In an entry of zone_order(): the first record of its owner. */
+#define ZONE_ORDER_OWNER 0x80000000u
+
+/* The record index of an entry of zone_order(). */
+static inline uint32_t
+zone_order_index(uint32_t e)
+{
+	return e & ~ZONE_ORDER_OWNER;
+}
 
 /* Free @z's order (NULL is fine): a zone held between builds needs none. */
 void zone_drop_order(struct zone *z);
