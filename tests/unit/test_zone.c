@@ -606,12 +606,14 @@ test_many_names(void **state)
 
 /*
  * zone_order()'s contract over @ord: every index once, each owner's records
- * together, by type, then in file order.
+ * together, by type, then in file order, and the owners in the order of
+ * their first records.
  */
 static void
 assert_owner_order(const struct zone *z, const uint32_t *ord)
 {
 	uint8_t *seen = calloc(z->nrrs + 1, 1);
+	size_t first = 0;
 
 	assert_non_null(seen);
 	for (size_t i = 0; i < z->nrrs; i++) {
@@ -630,8 +632,12 @@ assert_owner_order(const struct zone *z, const uint32_t *ord)
 			assert_true(z->rrs[q].type < b->type || (z->rrs[q].type == b->type && q < r));
 			continue;
 		}
-		/* A new owner, marked: none of its records came before. */
+		/* A new owner, marked: none of its records came before, nor any record after the last's first. */
 		assert_true(ord[i] & ZONE_ORDER_OWNER);
+		for (size_t k = i + 1; k < z->nrrs && !(ord[k] & ZONE_ORDER_OWNER); k++)
+			r = zone_order_index(ord[k]) < r ? zone_order_index(ord[k]) : r;
+		assert_true(i == 0 || r > first);
+		first = r;
 		for (size_t k = 0; k + 1 < i; k++)
 			assert_false(zone_rr_same_owner(&z->rrs[zone_order_index(ord[k])], b));
 	}
