@@ -71,7 +71,8 @@ loader_image_save(struct loader *l)
 	int rc;
 
 	l->save = NULL;
-	if (path == NULL || t == NULL || __atomic_load_n(&l->stop, __ATOMIC_RELAXED))
+	/* Even when stopping: a restart right after a reload should not have to parse. */
+	if (path == NULL || t == NULL)
 		goto out;
 	/* An expired zone's state is not in its files: a restart parses, and serves the copy. */
 	for (size_t i = 0; i < l->nzones; i++)
