@@ -56,15 +56,15 @@ struct dnsq_pf {
 static inline const struct rrt_node *
 dnsq_pf_probe(const struct rrt *t, uint64_t hash)
 {
-	uint32_t hi = (uint32_t)(hash >> 32);
-	uint32_t i = (uint32_t)hash & t->mask;
+	uint32_t lo = (uint32_t)hash;
+	uint32_t i = rrt_home(t, hash);
 
 	for (;;) {
 		const struct rrt_bucket *b = &t->buckets[i];
 
 		if (b->node == RRT_NONE)
 			return NULL;
-		if (b->hash_hi == hi)
+		if (b->hash_lo == lo)
 			return &t->nodes[b->node];
 		i = (i + 1) & t->mask;
 	}
@@ -77,7 +77,7 @@ dnsq_pf_lookup(const struct rrt *t, struct dnsq_pf *s, uint64_t hash, enum dnsq_
 	s->hash = hash;
 	s->name = (uint8_t)what;
 	s->step = DNSQ_PF_BUCKET;
-	dnsq_pf(&t->buckets[(uint32_t)hash & t->mask]);
+	dnsq_pf(&t->buckets[rrt_home(t, hash)]);
 }
 
 /* Prefetch the RRset of @type at @n (not a failover slot's: it is read through the slot). */

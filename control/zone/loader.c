@@ -110,6 +110,9 @@ loader_thread(void *arg)
 	struct loader_msg *m;
 	uint64_t one = 1;
 
+	/* The first snapshot's image: loader_new() built it; whoever started us publishes it. */
+	if (l->save != NULL)
+		loader_image_save(l);
 	for (;;) {
 		pthread_mutex_lock(&l->mu);
 		while (l->req.head == NULL && !l->stop)
@@ -151,12 +154,17 @@ loader_thread(void *arg)
 		zone_free(m->given); /* Refused before it was looked at. */
 		m->given = NULL;
 		memcpy(m->info, l->tinfo, l->nzones * sizeof(*m->info));
+		/* Before the hand-over, which ends what loader_pending() counts of the request. */
+		if (l->save != NULL)
+			__atomic_store_n(&l->saving, true, __ATOMIC_RELEASE);
 		pthread_mutex_lock(&l->mu);
 		loader_queue_push(&l->res, m);
 		pthread_mutex_unlock(&l->mu);
 		if (write(l->efd, &one, sizeof(one)) < 0) {
 			/* The counter cannot overflow in practice; the result is still queued. */
 		}
+		if (l->save != NULL)
+			loader_image_save(l);
 	}
 	return NULL;
 }
@@ -311,6 +319,7 @@ loader_start(struct loader *l, struct evloop *loop, struct rrt_root *root, loade
 	/* Signals belong to the control thread's loop, never to this one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	__atomic_store_n(&l->saving, l->save != NULL, __ATOMIC_RELEASE);
 	rc = -pthread_create(&l->thread, NULL, loader_thread, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc < 0) {
@@ -364,7 +373,7 @@ loader_unload(struct loader *l, int zone, uint64_t cookie)
 unsigned
 loader_pending(const struct loader *l)
 {
-	return l->pending;
+	return l->pending + __atomic_load_n(&l->saving, __ATOMIC_ACQUIRE);
 }
 
 void

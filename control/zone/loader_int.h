@@ -49,6 +49,17 @@ struct loader {
 	 */
 	bool unparsed;
 	struct rrt_image *image;
+	/*
+	 * The snapshot the last build made, while its table image is still to
+	 * be saved (l->zones are its zones until the next build). The loader
+	 * thread saves it once the snapshot is handed over for publishing, so
+	 * nobody waits for the write: not a start's first answer, not a
+	 * reload's. Nothing frees it meanwhile: a replacement is built or
+	 * reclaimed on this same thread, and a reconfiguration waits for
+	 * loader_pending(), which counts the save (@saving).
+	 */
+	const struct rrt *save;
+	bool saving; /* Atomic: set before the build's result is handed over. */
 
 	/* Control thread. */
 	struct loader_zone_info *cinfo; /* State of what is published. */
@@ -110,8 +121,18 @@ bool loader_served_first(const struct loader *l, size_t i);
 int loader_parse(struct loader *l, size_t i, bool first, struct zone **out, struct sw_diag *d,
 		 char *err, size_t errlen);
 
-/* Build a snapshot from the zones of @next (NULL entries left out), and save its table image. */
+/*
+ * Build a snapshot from the zones of @next (NULL entries left out); its
+ * table image is then l->save's, for loader_image_save().
+ */
 int loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struct sw_diag *d);
+
+/*
+ * Save l->save as the table image (docs/table-image.md) when one is
+ * configured and the files alone reproduce it, then clear l->save and
+ * l->saving. Thread: the loader thread.
+ */
+void loader_image_save(struct loader *l);
 
 /* Count the names per zone of @t into tinfo; @map: table zone -> configuration index. */
 void loader_count_names(struct loader *l, const struct rrt *t, const size_t *map, size_t nmap);

@@ -59,46 +59,46 @@ loader_secondary(const struct loader *l, size_t i)
 	return l->cfg->zones[i].nprimaries > 0;
 }
 
-/*
- * Save @t, built from @next, as the table image (docs/table-image.md) when
- * one is configured and the files alone reproduce it. On the loader
- * thread, before @t is published: nothing else can free it meanwhile.
- */
-static void
-loader_image_save(struct loader *l, struct zone *const *next, const struct rrt *t)
+void
+loader_image_save(struct loader *l)
 {
 	const char *path = l->cfg->table_image;
+	const struct rrt *t = l->save;
 	double start = loader_mono_now();
-	uint16_t *cfg;
+	uint16_t *cfg = NULL;
 	char err[512];
 	size_t k = 0;
 	int rc;
 
-	if (path == NULL)
-		return;
+	l->save = NULL;
+	/* Even when stopping: a restart right after a reload should not have to parse. */
+	if (path == NULL || t == NULL)
+		goto out;
 	/* An expired zone's state is not in its files: a restart parses, and serves the copy. */
 	for (size_t i = 0; i < l->nzones; i++)
-		if ((next[i] != NULL && (next[i]->expired || next[i]->nfiles == 0)) ||
+		if ((l->zones[i] != NULL && (l->zones[i]->expired || l->zones[i]->nfiles == 0)) ||
 		    l->dropped[i]) {
 			sw_debug("table image %s not written: zone %s is not what its files hold",
 				 path, l->cfg->zones[i].name);
-			return;
+			goto out;
 		}
 	cfg = calloc(t->nzones + 1u, sizeof(*cfg));
 	if (cfg == NULL) {
 		sw_warn("table image %s not written: out of memory", path);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < l->nzones; i++)
-		if (next[i] != NULL)
+		if (l->zones[i] != NULL)
 			cfg[k++] = (uint16_t)i;
 	rc = rrt_image_write(path, t, l->bz, cfg, err, sizeof(err));
-	free(cfg);
 	if (rc < 0)
 		sw_warn("table image not written: %s", err);
 	else
 		sw_info("table image %s written: %u names, %.1f MiB in %.2f s", path, t->nnodes,
 			(double)rrt_bytes(t) / (1 << 20), loader_mono_now() - start);
+out:
+	free(cfg);
+	__atomic_store_n(&l->saving, false, __ATOMIC_RELEASE);
 }
 
 /*
@@ -127,8 +127,11 @@ loader_build_table(struct loader *l, struct zone **next, struct rrt **out, struc
 	rc = rrt_build(l->bz, nz, l->bslots, ns, out, d);
 	if (rc < 0)
 		return rc;
+	/* Held until the next build, which orders them again: 4 octets a record saved meanwhile. */
+	for (size_t i = 0; i < l->nzones; i++)
+		zone_drop_order(next[i]);
 	loader_count_names(l, *out, l->bmap, nz);
-	loader_image_save(l, next, *out);
+	l->save = l->cfg->table_image != NULL ? *out : NULL;
 	return 0;
 }
 

@@ -401,13 +401,18 @@ bld_check_zones(const struct zone *const *zones, size_t nzones, struct sw_diag *
 	return rc;
 }
 
-/* Every record of every zone, minus those a more specific served zone owns, sorted by owner and
- * type. */
+/*
+ * Every record of every zone, minus those a more specific served zone owns,
+ * each owner's records together by type, then in file order: each zone's
+ * zone_order() one after the other (no owner is in two zones once the
+ * nested ones are left out).
+ */
 static int
 bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 {
 	size_t total = 0, n = 0;
 	struct bld_ent *ents;
+	int rc = 0;
 
 	for (size_t i = 0; i < b->nzones; i++)
 		total += b->zones[i]->nrrs;
@@ -418,41 +423,79 @@ bld_collect(struct bld *b, struct bld_ent **out, size_t *nout)
 		free(ents);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < b->nzones; i++) {
+	for (size_t i = 0; i < b->nzones && rc == 0; i++) {
 		const struct zone *z = b->zones[i];
-		bool nested = false;
+		const uint32_t *ord = z->order;
+		uint32_t *own = NULL;
+		bool nested = false, first = false;
 
+		if (z->expired) /* Its apex alone (bld_expired()). */
+			continue;
+		if (ord == NULL) {
+			rc = zone_order(z, &own);
+			ord = own;
+		}
 		for (size_t k = 0; k < b->nzones && !nested; k++)
 			nested = b->zones[k]->apex_len > z->apex_len &&
 				 dname_is_below_or_at(b->zones[k]->apex, b->zones[k]->apex_len,
 						      z->apex, z->apex_len);
-		/* An expired zone keeps its apex alone (bld_expired()). */
-		for (size_t r = 0; r < z->nrrs && !z->expired; r++) {
+		for (size_t k = 0; k < z->nrrs && rc == 0; k++) {
+			uint32_t r = zone_order_index(ord[k]);
 			const struct zone_rr *rr = &z->rrs[r];
+			struct bld_ent e = {.rr = rr, .zone = (uint16_t)i, .seq = r};
+
+			/* The mark goes to the first record kept: NSEC3 records may go before. */
+			first |= (ord[k] & ZONE_ORDER_OWNER) != 0;
 
 			if (nested && bld_occluded(b, i, rr->owner, rr->owner_len)) {
 				/* The parent's side of a cut to a served child is still the parent's. */
 				if (bld_is_parent_side(b, rr))
-					b->cut[b->ncut++] = (struct bld_ent){
-						.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+					b->cut[b->ncut++] = e;
 				continue;
 			}
 			/* Hashed owners are no names of the zone (RFC 5155 7.2.8): a chain of their own. */
 			if (bld_is_nsec3(rr)) {
-				b->nsec3[b->nnsec3++] = (struct bld_ent){
-					.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+				b->nsec3[b->nnsec3++] = e;
 				continue;
 			}
-			ents[n++] =
-				(struct bld_ent){.rr = rr, .zone = (uint16_t)i, .seq = (uint32_t)r};
+			e.owner = first;
+			first = false;
+			ents[n++] = e;
 		}
+		free(own);
 	}
-	qsort(ents, n, sizeof(*ents), bld_ent_cmp);
+	if (rc < 0) {
+		free(ents);
+		return rc == -EFBIG ? SW_ETABLE_FULL : rc;
+	}
 	qsort(b->nsec3, b->nnsec3, sizeof(*b->nsec3), bld_ent_cmp);
 	qsort(b->cut, b->ncut, sizeof(*b->cut), bld_ent_cmp);
 	*out = ents;
 	*nout = n;
 	return 0;
+}
+
+/* Owners whose home buckets the build loads ahead of inserting them. */
+#define BLD_AHEAD 16
+
+/*
+ * Room for the owners of @ents (and the apexes) before the first node, and
+ * for the arena: bld_reserve(). The arena's estimate is generous on purpose
+ * (a name per record, a header and its RDATA twice, for glue and
+ * signatures); room never written is address space only.
+ */
+static int
+bld_presize(struct bld *b, const struct bld_ent *ents, size_t n)
+{
+	size_t owners = b->nzones, arena = (size_t)1 << 20;
+
+	for (size_t i = 0; i < n; i++) {
+		owners += ents[i].owner;
+		arena += ents[i].rr->owner_len + 2 * (16 + (size_t)ents[i].rr->rdlen);
+	}
+	for (size_t i = 0; i < b->nnsec3; i++)
+		arena += b->nsec3[i].rr->owner_len + 2 * (16 + (size_t)b->nsec3[i].rr->rdlen);
+	return bld_reserve(b, owners, arena);
 }
 
 int
@@ -486,12 +529,26 @@ rrt_build(const struct zone *const *zones, size_t nzones, struct rrt_slot *const
 	rc = bld_collect(&b, &ents, &nents);
 	if (rc < 0)
 		goto fail;
-	for (size_t i = 0, j; i < nents; i = j) {
-		const struct zone_rr *rr = ents[i].rr;
+	rc = bld_presize(&b, ents, nents);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0, j, ahead = 0, lead = 0; i < nents; i = j) {
+		/*
+		 * The home bucket of the owner BLD_AHEAD owners on is loaded now:
+		 * records come in file order, names in the index do not, and at
+		 * ten million names every insert would otherwise wait for memory.
+		 */
+		for (; ahead < nents && lead < BLD_AHEAD; ahead++) {
+			const struct zone_rr *rr = ents[ahead].rr;
 
-		for (j = i + 1; j < nents && ents[j].rr->owner_len == rr->owner_len &&
-				memcmp(ents[j].rr->owner, rr->owner, rr->owner_len) == 0;
-		     j++)
+			if (!ents[ahead].owner)
+				continue;
+			__builtin_prefetch(&t->buckets[rrt_home(t, dname_hash(rr->owner, rr->owner_len))],
+					   1);
+			lead++;
+		}
+		lead -= lead > 0;
+		for (j = i + 1; j < nents && !ents[j].owner; j++)
 			;
 		rc = bld_owner(&b, ents + i, j - i);
 		if (rc < 0)

@@ -44,7 +44,7 @@
 #include "rrt_image_build.h"
 
 #define IMG_MAGIC  "SWRVTBL"
-#define IMG_FORMAT 2u
+#define IMG_FORMAT 3u /* 3: a home bucket is the top bits of the hash (rrt_home()). */
 #define IMG_ORDER  0x01020304u
 #define IMG_ALIGN  8u
 #define IMG_PROBE  ((const uint8_t *)"\7example\3com")

@@ -33,6 +33,78 @@ bld_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/*
+ * Large tables are read at random by every worker: on 4 KiB pages most
+ * lookups of a cold name also miss the TLB (perf/README.md measured 10 % at
+ * random and 30 % on a hot set from huge pages). An array of at least
+ * BLD_HUGE_MIN octets moves to 2 MiB-aligned memory the kernel is asked to
+ * back with transparent huge pages; the rounding wastes under 2 MiB per
+ * array, nothing next to such a table. Best effort: on any failure the
+ * array stays where it is. free() releases either kind.
+ */
+#define BLD_HUGE_PAGE ((size_t)2 << 20)
+#define BLD_HUGE_MIN  ((size_t)8 << 20)
+
+void *
+bld_huge_alloc(size_t len)
+{
+	size_t alloc = (len + BLD_HUGE_PAGE - 1) & ~(BLD_HUGE_PAGE - 1);
+	void *q;
+
+	if (len < BLD_HUGE_MIN)
+		return malloc(len);
+	if (posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
+		return malloc(len);
+	(void)madvise(q, alloc, MADV_HUGEPAGE);
+	return q;
+}
+
+/* Whether @p (@len octets) is where bld_huge() would have put it. */
+static bool
+bld_is_huge(const void *p, size_t len)
+{
+	return len >= BLD_HUGE_MIN && ((uintptr_t)p & (BLD_HUGE_PAGE - 1)) == 0;
+}
+
+static void *
+bld_huge(void *p, size_t len)
+{
+	void *q;
+
+	if (len < BLD_HUGE_MIN || bld_is_huge(p, len) || (q = bld_huge_alloc(len)) == NULL)
+		return p;
+	memcpy(q, p, len);
+	free(p);
+	return q;
+}
+
+/*
+ * Give the array *@p (@used of its octets in use) room for @want octets in
+ * huge-page memory ahead of its growth, so that it is written where it will
+ * stay: no copy at bld_finish(), and each page is cleared once. The room not
+ * written is address space only. Best effort: on failure it grows as before.
+ */
+static void
+bld_room(void **p, size_t *cap, size_t elem, size_t used, size_t want)
+{
+	void *q;
+
+	if (want <= *cap || want * elem < BLD_HUGE_MIN)
+		return;
+	q = bld_huge_alloc(want * elem);
+	if (q == NULL)
+		return;
+	if (!bld_is_huge(q, want * elem)) { /* Aligned memory was refused: malloc()'s came. */
+		free(q);
+		return;
+	}
+	if (used != 0)
+		memcpy(q, *p, used * elem);
+	free(*p);
+	*p = q;
+	*cap = want;
+}
+
 /* Reserve @len octets in the arena, 4-aligned; returns the offset or a negative code. */
 int64_t
 bld_arena_alloc(struct bld *b, size_t len)
@@ -53,26 +125,41 @@ int
 bld_rehash(struct bld *b, uint32_t nbuckets)
 {
 	struct rrt *t = b->t;
-	struct rrt_bucket *nb = malloc((size_t)nbuckets * sizeof(*nb));
+	struct rrt_bucket *nb = bld_huge_alloc((size_t)nbuckets * sizeof(*nb));
 
 	if (nb == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < nbuckets; i++)
 		nb[i].node = RRT_NONE;
-	for (uint32_t n = 0; n < t->nnodes; n++) {
-		const struct rrt_node *node = &t->nodes[n];
-		uint64_t h = dname_hash(t->arena + node->name_off, node->name_len);
-		uint32_t i = (uint32_t)h & (nbuckets - 1);
-
-		while (nb[i].node != RRT_NONE)
-			i = (i + 1) & (nbuckets - 1);
-		nb[i].hash_hi = (uint32_t)(h >> 32);
-		nb[i].node = n;
-	}
 	free(t->buckets);
 	t->buckets = nb;
 	t->mask = nbuckets - 1;
+	for (uint32_t n = 0; n < t->nnodes; n++) {
+		const struct rrt_node *node = &t->nodes[n];
+		uint64_t h = dname_hash(t->arena + node->name_off, node->name_len);
+		uint32_t i = rrt_home(t, h);
+
+		while (nb[i].node != RRT_NONE)
+			i = (i + 1) & t->mask;
+		nb[i].hash_lo = (uint32_t)h;
+		nb[i].node = n;
+	}
 	return 0;
+}
+
+int
+bld_reserve(struct bld *b, size_t nodes, size_t arena)
+{
+	struct rrt *t = b->t;
+	uint64_t nb = (uint64_t)t->mask + 1;
+
+	while (nb <= UINT32_MAX / 2 && (uint64_t)nodes * BUCKET_LOAD_DEN > nb * BUCKET_LOAD_NUM)
+		nb *= 2;
+	if (nb != (uint64_t)t->mask + 1 && bld_rehash(b, (uint32_t)nb) < 0)
+		return -ENOMEM;
+	bld_room((void **)&t->nodes, &b->nodes_cap, sizeof(*t->nodes), t->nnodes, nodes);
+	bld_room((void **)&t->arena, &b->arena_cap, 1, t->arena_len, arena);
+	return bld_grow((void **)&t->nodes, &b->nodes_cap, nodes, sizeof(*t->nodes));
 }
 
 /* The node for @name, created (as an empty non-terminal of @zone) when missing. */
@@ -113,9 +200,9 @@ bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 		.zone = zone,
 		.name_len = (uint8_t)len,
 	};
-	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
+	for (uint32_t i = rrt_home(t, h);; i = (i + 1) & t->mask) {
 		if (t->buckets[i].node == RRT_NONE) {
-			t->buckets[i].hash_hi = (uint32_t)(h >> 32);
+			t->buckets[i].hash_lo = (uint32_t)h;
 			t->buckets[i].node = t->nnodes;
 			break;
 		}
@@ -142,44 +229,6 @@ bld_ancestors(struct bld *b, const uint8_t *name, size_t len, uint16_t zone)
 	return 0;
 }
 
-/*
- * Large tables are read at random by every worker: on 4 KiB pages most
- * lookups of a cold name also miss the TLB (perf/README.md measured 10 % at
- * random and 30 % on a hot set from huge pages). An array of at least
- * BLD_HUGE_MIN octets moves to 2 MiB-aligned memory the kernel is asked to
- * back with transparent huge pages; the rounding wastes under 2 MiB per
- * array, nothing next to such a table. Best effort: on any failure the
- * array stays where it is. free() releases either kind.
- */
-#define BLD_HUGE_PAGE ((size_t)2 << 20)
-#define BLD_HUGE_MIN  ((size_t)8 << 20)
-
-void *
-bld_huge_alloc(size_t len)
-{
-	size_t alloc = (len + BLD_HUGE_PAGE - 1) & ~(BLD_HUGE_PAGE - 1);
-	void *q;
-
-	if (len < BLD_HUGE_MIN)
-		return malloc(len);
-	if (posix_memalign(&q, BLD_HUGE_PAGE, alloc) != 0)
-		return malloc(len);
-	(void)madvise(q, alloc, MADV_HUGEPAGE);
-	return q;
-}
-
-static void *
-bld_huge(void *p, size_t len)
-{
-	void *q;
-
-	if (len < BLD_HUGE_MIN || (q = bld_huge_alloc(len)) == NULL)
-		return p;
-	memcpy(q, p, len);
-	free(p);
-	return q;
-}
-
 /* Give back the slack of the growable arrays (memory per name is a goal); large ones go to huge
  * pages. */
 int
@@ -193,9 +242,12 @@ bld_finish(struct bld *b)
 		nb *= 2;
 	if (nb != t->mask + 1 && bld_rehash(b, nb) < 0)
 		return -ENOMEM;
-	if (t->arena_len > 0 && (p = realloc(t->arena, t->arena_len)) != NULL)
+	/* Arrays already in huge-page memory (bld_room()) stay: their slack was never written. */
+	if (t->arena_len > 0 && !bld_is_huge(t->arena, t->arena_len) &&
+	    (p = realloc(t->arena, t->arena_len)) != NULL)
 		t->arena = p;
-	if (t->nnodes > 0 && (p = realloc(t->nodes, t->nnodes * sizeof(*t->nodes))) != NULL)
+	if (t->nnodes > 0 && !bld_is_huge(t->nodes, t->nnodes * sizeof(*t->nodes)) &&
+	    (p = realloc(t->nodes, t->nnodes * sizeof(*t->nodes))) != NULL)
 		t->nodes = p;
 	t->arena = bld_huge(t->arena, t->arena_len);
 	t->nodes = bld_huge(t->nodes, (size_t)t->nnodes * sizeof(*t->nodes));

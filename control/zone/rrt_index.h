@@ -34,6 +34,7 @@
 struct bld_ent {
 	const struct zone_rr *rr;
 	uint16_t zone;
+	bool owner;   /* The first record of its owner in the build's order (bld_collect()). */
 	uint32_t seq; /* File order, so records keep it inside their RRset. */
 };
 
@@ -79,6 +80,14 @@ int64_t bld_rrset(struct bld *b, const struct bld_ent *ents, size_t n, const str
 int64_t bld_arena_alloc(struct bld *b, size_t len);
 /* Rebuild the hash index with @nbuckets (a power of two) buckets; 0 or -ENOMEM. */
 int bld_rehash(struct bld *b, uint32_t nbuckets);
+
+/*
+ * Size the index and the node array for @nodes nodes ahead of the first,
+ * so a large zone is not rehashed a few dozen times on the way (each time
+ * hashing every name again), and give the arena room for @arena octets
+ * (an estimate: more is grown as before). 0 or -ENOMEM.
+ */
+int bld_reserve(struct bld *b, size_t nodes, size_t arena);
 /* The index of the node for @name, created (as an empty non-terminal of @zone) when missing. */
 int64_t bld_node_get(struct bld *b, const uint8_t *name, size_t len, uint16_t zone);
 /* Make sure every ancestor of @name up to its zone's apex exists, so a walk up never skips a level.

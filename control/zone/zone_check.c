@@ -129,70 +129,45 @@ zc_records(const struct zone *z, struct sw_diag *diag)
 	return 0;
 }
 
-static int
-zc_cmp(const void *pa, const void *pb)
-{
-	const struct zone_rr *a = *(const struct zone_rr *const *)pa;
-	const struct zone_rr *b = *(const struct zone_rr *const *)pb;
-	int c;
-
-	if (a->owner != b->owner) {
-		if (a->owner_len != b->owner_len)
-			return a->owner_len < b->owner_len ? -1 : 1;
-		c = memcmp(a->owner, b->owner, a->owner_len);
-		if (c != 0)
-			return c;
-	}
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	/* Pointers into one array: their order is file order. */
-	return a < b ? -1 : (a > b);
-}
-
-static bool
-zc_same_owner(const struct zone_rr *a, const struct zone_rr *b)
-{
-	return a->owner == b->owner ||
-	       (a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0);
-}
-
 /*
- * One owner's records g[0..n) (sorted by type, then file order): CNAME
+ * One owner's records, zone_order() entries ord[0..n) (by type, then in file order): CNAME
  * alone but for its DNSSEC records (RFC 1034 3.6.2, RFC 4035 2.5), and every
  * RRset small enough for a message. Returns the record to blame, or NULL,
  * with @code and @why filled.
  */
 static const struct zone_rr *
-zc_owner(const struct zone_rr *const *g, size_t n, int *code, char *why, size_t cap)
+zc_owner(const struct zone_rr *rrs, const uint32_t *ord, size_t n, int *code, char *why,
+	 size_t cap)
 {
 	const struct zone_rr *cname = NULL, *other = NULL;
 	char tn[16];
 
 	for (size_t i = 0, j; i < n; i = j) {
-		size_t size = ZC_MSG_OVERHEAD + g[i]->owner_len;
+		const struct zone_rr *gi = &rrs[zone_order_index(ord[i])];
+		size_t size = ZC_MSG_OVERHEAD + gi->owner_len;
 
-		for (j = i; j < n && g[j]->type == g[i]->type; j++) {
+		for (j = i; j < n && rrs[zone_order_index(ord[j])].type == gi->type; j++) {
 			/* Each record: pointer to the qname, type, class, TTL, RDLENGTH, RDATA. */
-			size += 2 + 10 + (size_t)g[j]->rdlen;
+			size += 2 + 10 + (size_t)rrs[zone_order_index(ord[j])].rdlen;
 			if (size > UINT16_MAX) {
 				*code = SW_EZONE_TOOBIG;
 				snprintf(why, cap,
 					 "%s RRset too large for a DNS message (over 65535 octets)",
-					 zc_type(g[i]->type, tn, sizeof(tn)));
-				return g[j];
+					 zc_type(gi->type, tn, sizeof(tn)));
+				return &rrs[zone_order_index(ord[j])];
 			}
 		}
-		if (g[i]->type == ZC_TYPE_CNAME) {
-			cname = g[i];
+		if (gi->type == ZC_TYPE_CNAME) {
+			cname = gi;
 			if (j - i > 1) {
 				*code = SW_EZONE_CNAME;
 				snprintf(why, cap, "more than one CNAME (another is on line %u)",
-					 g[i]->line);
-				return g[i + 1];
+					 gi->line);
+				return &rrs[zone_order_index(ord[i + 1])];
 			}
-		} else if (g[i]->type != ZC_TYPE_RRSIG && g[i]->type != ZC_TYPE_NSEC &&
-			   (other == NULL || g[i] < other)) {
-			other = g[i];
+		} else if (gi->type != ZC_TYPE_RRSIG && gi->type != ZC_TYPE_NSEC &&
+			   (other == NULL || gi < other)) {
+			other = gi;
 		}
 	}
 	if (cname == NULL || other == NULL)
@@ -209,31 +184,32 @@ zc_owner(const struct zone_rr *const *g, size_t n, int *code, char *why, size_t 
 	return cname;
 }
 
-/* Per-owner checks over an index sorted by owner, so the cost is O(n log n) for any zone size. */
+/* Per-owner checks over zone_order(): O(n) after that sort, for any zone size. */
 static int
 zc_owners(const struct zone *z, struct sw_diag *diag)
 {
-	const struct zone_rr **idx;
+	const uint32_t *ord = z->order;
+	uint32_t *own = NULL;
 	const struct zone_rr *blame = NULL;
 	char why[256] = "";
 	int code = 0;
 
 	if (z->nrrs == 0)
 		return 0;
-	idx = malloc(z->nrrs * sizeof(*idx));
-	if (idx == NULL)
-		return sw_diag_set(diag, -ENOMEM, z->file, 0, "out of memory checking the zone");
-	for (size_t i = 0; i < z->nrrs; i++)
-		idx[i] = &z->rrs[i];
-	qsort(idx, z->nrrs, sizeof(*idx), zc_cmp);
+	if (ord == NULL) {
+		if (zone_order(z, &own) < 0)
+			return sw_diag_set(diag, -ENOMEM, z->file, 0,
+					   "out of memory checking the zone");
+		ord = own;
+	}
 	for (size_t i = 0, j; i < z->nrrs; i = j) {
 		char w[256];
 		int c = 0;
 		const struct zone_rr *b;
 
-		for (j = i + 1; j < z->nrrs && zc_same_owner(idx[i], idx[j]); j++)
+		for (j = i + 1; j < z->nrrs && !(ord[j] & ZONE_ORDER_OWNER); j++)
 			;
-		b = zc_owner(idx + i, j - i, &c, w, sizeof(w));
+		b = zc_owner(z->rrs, ord + i, j - i, &c, w, sizeof(w));
 		/* Of all the problems, report the one earliest in the file. */
 		if (b != NULL && (blame == NULL || b < blame)) {
 			blame = b;
@@ -241,7 +217,7 @@ zc_owners(const struct zone *z, struct sw_diag *diag)
 			memcpy(why, w, sizeof(why));
 		}
 	}
-	free(idx);
+	free(own);
 	if (blame != NULL)
 		return zc_fail(z, diag, code, blame, "%s", why);
 	return 0;

@@ -231,6 +231,11 @@ zone_load(const char *origin, const char *path, struct zone **out, struct sw_dia
 	rc = zl_file(&p, path, apex, ZL_DEFAULT_TTL, 0, NULL, 0);
 	if (rc < 0)
 		goto fail;
+	rc = zone_order(z, &z->order);
+	if (rc == -EFBIG)
+		rc = sw_diag_set(diag, SW_EZONE_TOOBIG, path, 0, "%zu records, too many", z->nrrs);
+	if (rc < 0)
+		goto fail;
 	rc = zl_dedupe(&p);
 	if (rc < 0)
 		goto fail;
@@ -260,6 +265,7 @@ zone_free(struct zone *z)
 	if (z == NULL)
 		return;
 	free(z->rrs);
+	free(z->order);
 	zl_store_free(z->storage);
 	free(z);
 }

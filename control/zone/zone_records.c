@@ -302,49 +302,117 @@ zl_same(const struct zone_rr *a, const struct zone_rr *b)
 	return true;
 }
 
-/*
- * Drop exact duplicates, keeping the first in file order: sort an index by
- * the per-record key, then compare within runs of equal keys, which are
- * duplicates but for a 64-bit collision.
- */
-int
-zl_dedupe(struct zl *p)
-{
-	struct zone *z = p->z;
-	struct zl_key *k;
-	uint8_t *drop;
-	size_t n = z->nrrs, w = 0;
+/* Runs of records of one owner and type up to this long are searched pairwise. */
+#define ZL_PAIRWISE_MAX 16
 
-	if (n < 2)
-		return 0;
-	k = malloc(n * sizeof(*k));
-	drop = calloc(n, 1);
-	if (k == NULL || drop == NULL) {
-		free(k);
-		free(drop);
-		return -ENOMEM;
+/*
+ * Mark in @drop the duplicates among the records @run[0..n) (one owner and
+ * type, in file order), keeping the first of each. A long run is sorted by
+ * the per-record key into @k (n entries) first: equal keys are duplicates
+ * but for a 64-bit collision, which zl_same() settles.
+ */
+static void
+zl_dedupe_run(const struct zl *p, const uint32_t *run, size_t n, uint8_t *drop, struct zl_key *k)
+{
+	const struct zone_rr *rrs = p->z->rrs;
+
+	if (n <= ZL_PAIRWISE_MAX) {
+		for (size_t m = 1; m < n; m++) {
+			uint32_t rm = zone_order_index(run[m]);
+
+			for (size_t l = 0; l < m; l++) {
+				uint32_t rl = zone_order_index(run[l]);
+
+				if (!drop[rl] && p->keys[rl] == p->keys[rm] &&
+				    zl_same(&rrs[rl], &rrs[rm])) {
+					drop[rm] = 1;
+					break;
+				}
+			}
+		}
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct zl_key){.key = p->keys[i], .idx = i};
+		k[i] = (struct zl_key){.key = p->keys[zone_order_index(run[i])],
+				       .idx = zone_order_index(run[i])};
 	qsort(k, n, sizeof(*k), zl_key_cmp);
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && k[j].key == k[i].key; j++)
 			;
 		for (size_t m = i + 1; m < j; m++)
 			for (size_t l = i; l < m; l++)
-				if (!drop[k[l].idx] &&
-				    zl_same(&z->rrs[k[l].idx], &z->rrs[k[m].idx])) {
+				if (!drop[k[l].idx] && zl_same(&rrs[k[l].idx], &rrs[k[m].idx])) {
 					drop[k[m].idx] = 1;
 					break;
 				}
 	}
+}
+
+/*
+ * Drop exact duplicates, keeping the first in file order. They share an
+ * owner and a type, so they lie together in z->order (zone_order()): no sort
+ * of its own. The records left are then moved up and z->order renumbered.
+ */
+int
+zl_dedupe(struct zl *p)
+{
+	struct zone *z = p->z;
+	uint32_t *ord = z->order;
+	struct zl_key *k = NULL;
+	uint32_t *renum = NULL;
+	uint8_t *drop;
+	size_t n = z->nrrs, w = 0, ndrop = 0, longest = 0;
+	int rc = -ENOMEM;
+
+	if (n < 2)
+		return 0;
+	drop = calloc(n, 1);
+	if (drop == NULL)
+		return -ENOMEM;
+	for (size_t i = 0, j; i < n; i = j) {
+		uint16_t type = z->rrs[zone_order_index(ord[i])].type;
+
+		for (j = i + 1; j < n && !(ord[j] & ZONE_ORDER_OWNER) &&
+				z->rrs[zone_order_index(ord[j])].type == type;
+		     j++)
+			;
+		if (j - i < 2)
+			continue;
+		if (j - i > ZL_PAIRWISE_MAX && j - i > longest) {
+			free(k);
+			longest = j - i;
+			k = malloc(longest * sizeof(*k));
+			if (k == NULL)
+				goto out;
+		}
+		zl_dedupe_run(p, ord + i, j - i, drop, k);
+	}
 	for (size_t i = 0; i < n; i++)
+		ndrop += drop[i];
+	rc = 0;
+	if (ndrop == 0)
+		goto out;
+	renum = malloc(n * sizeof(*renum));
+	if (renum == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		renum[i] = (uint32_t)w;
 		if (!drop[i])
 			z->rrs[w++] = z->rrs[i];
+	}
+	/* The first record of an owner is never a duplicate: the marks stay right. */
+	w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!drop[zone_order_index(ord[i])])
+			ord[w++] = renum[zone_order_index(ord[i])] | (ord[i] & ZONE_ORDER_OWNER);
 	z->nrrs = w;
+out:
 	free(k);
+	free(renum);
 	free(drop);
-	return 0;
+	return rc;
 }
 
 /* SERIAL of the first SOA at the apex: after MNAME and RNAME. zone_check() judges the rest. */

@@ -405,25 +405,26 @@ test_secondary_bad_copy(void **state)
 
 /* A second loader, started the way swerved starts (from the image when it matches), in @root. */
 static struct loader *
-fx_restart(struct fx *f, struct rrt_root *root, bool *from_image)
+fx_restart(struct fx *f, struct rrt_root *root)
 {
 	struct loader *l = NULL;
 	struct rrt *t = NULL;
-	struct zone *z;
 	struct sw_diag d;
 
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(loader_new(&f->cfg, NULL, 0, LOADER_FROM_IMAGE, &l, &t, &d), 0);
 	assert_non_null(t);
-	/*
-	 * Only a table from the image has no parsed zones behind it yet. A parsed
-	 * start gives its zone 0 away here: the caller only stops that loader.
-	 */
-	z = loader_take_zone(l, 0);
-	*from_image = z == NULL;
-	zone_free(z);
 	rrt_publish(root, t);
 	return l;
+}
+
+/* Wait, at most 10 s, for @l's thread to save the table image of its last build. */
+static void
+fx_saved(struct loader *l)
+{
+	for (int i = 0; i < 10000 && loader_pending(l) > 0; i++)
+		usleep(1000);
+	assert_int_equal(loader_pending(l), 0);
 }
 
 static void
@@ -434,8 +435,8 @@ fx_stop(struct loader *l, struct rrt_root *root)
 }
 
 /*
- * The table image across restarts: written by every build, served by the
- * next start without parsing, then the zones parsed by the loader thread;
+ * The table image across restarts: written by the loader thread after every
+ * build (not before the table is published), served by the next start without parsing, then the zones parsed by the loader thread;
  * a file changed in between is served by that parse; a file broken in
  * between keeps the image's table serving until it loads again.
  */
@@ -447,21 +448,22 @@ test_image_restart(void **state)
 	const struct loader_zone_info *zi;
 	char img[160];
 	struct loader *l;
-	bool from_image;
 	const struct rrt *t;
 	size_t n;
 
 	snprintf(img, sizeof(img), "%s/table.img", f->dir);
 	f->cfg.table_image = img;
-	/* No image yet: parsed. A build writes one. */
-	l = fx_restart(f, &root, &from_image);
-	assert_false(from_image);
+	/* No image yet: parsed. The thread writes one once the table is published. */
+	l = fx_restart(f, &root);
+	assert_int_equal(access(img, F_OK), -1);
+	assert_int_equal(loader_pending(l), 0);
+	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
+	fx_saved(l);
 	fx_stop(l, &root);
 	assert_int_equal(access(img, F_OK), 0);
 
 	/* A start from it: the same answers and zone state, nothing parsed yet. */
-	l = fx_restart(f, &root, &from_image);
-	assert_true(from_image);
+	l = fx_restart(f, &root);
 	assert_int_equal(fx_www_in(&root, "one.test"), 1);
 	assert_int_equal(fx_www_in(&root, "two.test"), 11);
 	zi = loader_zones(l, &n);
@@ -485,11 +487,11 @@ test_image_restart(void **state)
 	assert_int_equal(f->last.rc, 0);
 	assert_int_equal(fx_www_in(&root, "one.test"), 2);
 	assert_int_equal(fx_www_in(&root, "two.test"), 11);
+	fx_saved(l);
 	fx_stop(l, &root);
 
 	/* A file changed after the start checked the image: the thread's parse serves it. */
-	l = fx_restart(f, &root, &from_image);
-	assert_true(from_image);
+	l = fx_restart(f, &root);
 	fx_write(f, 1, 3, "192.0.2.13", false);
 	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
 	fx_wait(f, 3);
@@ -498,18 +500,19 @@ test_image_restart(void **state)
 	assert_true(f->last.generation > 0);
 	assert_int_equal(fx_www_in(&root, "two.test"), 13);
 	assert_int_equal(loader_zones(l, &n)[1].serial, 3);
+	fx_saved(l);
 	fx_stop(l, &root);
 
-	/* The file changed before the start: the image is stale, and the start parses. */
+	/* The file changed before the start: the image (serial 3) is stale, and the start parses. */
 	fx_write(f, 1, 4, "192.0.2.14", false);
-	l = fx_restart(f, &root, &from_image);
-	assert_false(from_image);
+	l = fx_restart(f, &root);
 	assert_int_equal(fx_www_in(&root, "two.test"), 14);
+	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
+	fx_saved(l);
 	fx_stop(l, &root);
 
 	/* Broken after the check: the image's table serves, and every request waits for the file. */
-	l = fx_restart(f, &root, &from_image);
-	assert_true(from_image);
+	l = fx_restart(f, &root);
 	fx_write(f, 0, 5, "192.0.2.5", true);
 	assert_int_equal(loader_start(l, f->loop, &root, fx_done, f), 0);
 	fx_wait(f, 4);

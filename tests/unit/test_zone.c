@@ -604,6 +604,135 @@ test_many_names(void **state)
 	free(text);
 }
 
+/*
+ * zone_order()'s contract over @ord: every index once, each owner's records
+ * together, by type, then in file order, and the owners in the order of
+ * their first records.
+ */
+static void
+assert_owner_order(const struct zone *z, const uint32_t *ord)
+{
+	uint8_t *seen = calloc(z->nrrs + 1, 1);
+	size_t first = 0;
+
+	assert_non_null(seen);
+	for (size_t i = 0; i < z->nrrs; i++) {
+		uint32_t r = zone_order_index(ord[i]);
+
+		assert_true(r < z->nrrs);
+		assert_false(seen[r]);
+		seen[r] = 1;
+	}
+	for (size_t i = 0; i < z->nrrs; i++) {
+		uint32_t r = zone_order_index(ord[i]), q = i > 0 ? zone_order_index(ord[i - 1]) : 0;
+		const struct zone_rr *b = &z->rrs[r];
+
+		if (i > 0 && zone_rr_same_owner(&z->rrs[q], b)) {
+			assert_false(ord[i] & ZONE_ORDER_OWNER);
+			assert_true(z->rrs[q].type < b->type || (z->rrs[q].type == b->type && q < r));
+			continue;
+		}
+		/* A new owner, marked: none of its records came before, nor any record after the last's first. */
+		assert_true(ord[i] & ZONE_ORDER_OWNER);
+		for (size_t k = i + 1; k < z->nrrs && !(ord[k] & ZONE_ORDER_OWNER); k++)
+			r = zone_order_index(ord[k]) < r ? zone_order_index(ord[k]) : r;
+		assert_true(i == 0 || r > first);
+		first = r;
+		for (size_t k = 0; k + 1 < i; k++)
+			assert_false(zone_rr_same_owner(&z->rrs[zone_order_index(ord[k])], b));
+	}
+	free(seen);
+}
+
+/* The one order that dropping duplicates, the checks and the build share. */
+static void
+test_owner_order(void **state)
+{
+	/* clang-format off */
+	struct zone *z = tu_zone("example.com", HEAD
+		"b TXT \"1\"\n"
+		"a A 198.18.0.1\n"
+		"b A 198.18.0.2\n"
+		"a TXT \"2\"\n"
+		"c A 198.18.0.3\n"
+		"a A 198.18.0.4\n"
+		"B TXT \"3\"\n"
+		"@ MX 10 a\n");
+	/* clang-format on */
+	uint32_t *ord;
+
+	(void)state;
+	assert_non_null(z->order);
+	assert_owner_order(z, z->order);
+	assert_int_equal(zone_order(z, &ord), 0);
+	assert_memory_equal(ord, z->order, z->nrrs * sizeof(*ord));
+	free(ord);
+	zone_drop_order(z);
+	assert_null(z->order);
+	zone_drop_order(z);
+	zone_free(z);
+}
+
+/* An RRset too long to search pairwise for duplicates (over 16 records). */
+static void
+test_duplicates_long_rrset(void **state)
+{
+	char text[8192];
+	size_t len = (size_t)snprintf(text, sizeof(text), "%s", HEAD);
+	struct zone *z;
+
+	(void)state;
+	for (unsigned i = 0; i < 60; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s NS ns%u.example.net.\n",
+					i % 2 ? "x" : "X", i % 20);
+	z = tu_zone("example.com", text);
+	assert_int_equal(rr_count(z, "x.example.com", T_NS), 20);
+	/* The first of each is kept: lines 3 to 22. */
+	for (unsigned i = 0; i < 20; i++)
+		assert_int_equal(rr_get(z, "x.example.com", T_NS, i)->line, 3 + i);
+	for (size_t i = 1; i < z->nrrs; i++)
+		assert_true(z->rrs[i - 1].line < z->rrs[i].line);
+	assert_owner_order(z, z->order);
+	zone_free(z);
+}
+
+/* The first round of dname_hash() on a 16-octet name; the rest is a bijection of it and the second word. */
+static uint64_t
+hash_round(uint64_t w)
+{
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (0x6a09e667f3bcc909ull ^ (16 * m) ^ w) * m;
+
+	return h ^ (h >> 29);
+}
+
+/* Two owners whose 64-bit hashes collide still get their records kept apart. */
+static void
+test_owner_order_collision(void **state)
+{
+	uint8_t a[16] = "\4aaaa\3bbb\6cccccc", b[16] = "\4zzzz\3yyy\6xxxxxx";
+	uint64_t a1, a2, b1, b2;
+	struct zone_rr rrs[6];
+	struct zone z = {.rrs = rrs, .nrrs = 6};
+	uint32_t *ord;
+
+	(void)state;
+	/* Pick b's second word so that both names hash alike (not valid names: order needs none). */
+	memcpy(&a1, a, 8);
+	memcpy(&a2, a + 8, 8);
+	memcpy(&b1, b, 8);
+	b2 = hash_round(a1) ^ hash_round(b1) ^ a2;
+	memcpy(b + 8, &b2, 8);
+	/* If this fails, dname_hash() changed: hash_round() must follow it. */
+	assert_int_equal(dname_hash(a, 16), dname_hash(b, 16));
+	for (unsigned i = 0; i < 6; i++)
+		rrs[i] = (struct zone_rr){.owner = i % 2 ? b : a, .owner_len = 16,
+					  .type = (uint16_t)(i < 3 ? T_TXT : T_A)};
+	assert_int_equal(zone_order(&z, &ord), 0);
+	assert_owner_order(&z, ord);
+	free(ord);
+}
+
 /* The earliest RRSIG expiration, for the metric and the load-time warning; 0 unsigned. */
 static void
 test_sig_expire(void **state)
@@ -636,7 +765,9 @@ main(void)
 		cmocka_unit_test(test_syntax_errors),  cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_too_big),	       cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_check_by_hand),  cmocka_unit_test(test_many_names),
-		cmocka_unit_test(test_sig_expire),
+		cmocka_unit_test(test_sig_expire),     cmocka_unit_test(test_owner_order),
+		cmocka_unit_test(test_duplicates_long_rrset),
+		cmocka_unit_test(test_owner_order_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,10 @@ int loader_zone_index(const struct loader *l, const char *name);
 /* Per-zone state as of the last published result; @n receives the count. */
 const struct loader_zone_info *loader_zones(const struct loader *l, size_t *n);
 
-/* Reloads queued or running and not yet reported. */
+/*
+ * Reloads queued or running and not yet reported, plus one while the
+ * loader thread saves a table image after a build (docs/table-image.md).
+ */
 unsigned loader_pending(const struct loader *l);
 
 /*

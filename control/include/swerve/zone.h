@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "swerve/dname.h"
 
@@ -23,6 +24,14 @@ struct zone_rr {
 	uint8_t owner_len;
 	uint8_t file; /* Index in zone.files of the file the record comes from. */
 };
+
+/* Whether @a and @b have the same owner (records of one zone mostly share the stored name). */
+static inline bool
+zone_rr_same_owner(const struct zone_rr *a, const struct zone_rr *b)
+{
+	return a->owner == b->owner ||
+	       (a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0);
+}
 
 /* What one source file held when it was read: a table image made from it is valid while this holds. */
 struct zone_source {
@@ -46,6 +55,12 @@ struct zone {
 	struct zone_source *sources; /* nfiles entries: what each of files[] held. */
 	struct zone_rr *rrs; /* Records in file order. */
 	size_t nrrs;
+	/*
+	 * zone_order() of @rrs, made by zone_load() for its checks and the
+	 * first table build, then dropped (zone_drop_order()) while the zone
+	 * is only held; NULL: rrt_build() makes its own.
+	 */
+	uint32_t *order;
 	uint32_t serial;     /* From the SOA. */
 	/*
 	 * Set by the loader for a secondary zone past EXPIRE: the table keeps
@@ -78,6 +93,30 @@ int zone_load(const char *origin, const char *path, struct zone **out, struct sw
  * than IN.)
  */
 int zone_check(const struct zone *z, struct sw_diag *diag);
+
+/*
+ * The indices of @z's records, each owner's together, by type, then in file
+ * order (owners in no particular order), into *@out (free() it): the one
+ * sort that dropping duplicates, zone_check() and rrt_build() share.
+ * The first record of each owner carries ZONE_ORDER_OWNER, so the walks
+ * after it find where an owner ends without comparing names, each of
+ * which would be a cache miss in a large zone. O(n) expected. 0, -ENOMEM,
+ * or -EFBIG for 2^31 records or more.
+ */
+int zone_order(const struct zone *z, uint32_t **out);
+
+/* In an entry of zone_order(): the first record of its owner. */
+#define ZONE_ORDER_OWNER 0x80000000u
+
+/* The record index of an entry of zone_order(). */
+static inline uint32_t
+zone_order_index(uint32_t e)
+{
+	return e & ~ZONE_ORDER_OWNER;
+}
+
+/* Free @z's order (NULL is fine): a zone held between builds needs none. */
+void zone_drop_order(struct zone *z);
 
 void zone_free(struct zone *z);
 
