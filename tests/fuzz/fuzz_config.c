@@ -62,8 +62,6 @@ fz_check_failover(const struct cfg_failover *f)
 	FZ_CHECK(c->nstatus >= 1 && c->nstatus <= CFG_CHECK_MAX_STATUS, "%u statuses", c->nstatus);
 	for (unsigned i = 0; i < c->nstatus; i++)
 		FZ_CHECK(c->status[i] >= 100 && c->status[i] <= 599, "status %u", c->status[i]);
-	if (c->kind == CFG_CHECK_TCP)
-		FZ_CHECK(c->port != 0, "tcp check without a port");
 	FZ_CHECK(f->npools >= 1 && f->pools != NULL, "record without pools");
 	for (size_t i = 0; i < f->npools; i++) {
 		const struct cfg_pool *pool = &f->pools[i];
@@ -74,6 +72,9 @@ fz_check_failover(const struct cfg_failover *f)
 			const struct cfg_endpoint *ep = &pool->endpoints[j];
 
 			FZ_CHECK(ep->name != NULL, "endpoint without a name");
+			/* A tcp check takes its port from the check, or else from every endpoint. */
+			FZ_CHECK(c->kind != CFG_CHECK_TCP || c->port != 0 || ep->check_port != 0,
+				 "tcp check without a port for endpoint %s", ep->name);
 			FZ_CHECK(ep->addr.family == (f->type == 1 ? AF_INET : AF_INET6),
 				 "endpoint family %d for type %u", ep->addr.family, f->type);
 			for (size_t k = 0; k < j; k++)
