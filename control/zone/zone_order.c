@@ -58,8 +58,7 @@ zo_cmp(const void *pa, const void *pb)
 static bool
 zo_same_owner(const struct zo_ent *a, const struct zo_ent *b)
 {
-	return a->owner == b->owner ||
-	       (a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0);
+	return zone_owner_same(a->owner, a->owner_len, b->owner, b->owner_len);
 }
 
 /* By owner name, then as zo_cmp(): for a run of records whose owners' hashes collide. */
@@ -145,10 +144,14 @@ zone_order(const struct zone *z, uint32_t **out)
 			.owner_len = rr->owner_len,
 		};
 	}
-	/* 3. ...and sort each bucket: owners grouped, a group by type, then in file order. */
+	/* 3. Sort each bucket: owners grouped, a group by type, then in file order. */
 	for (size_t b = 0, from = 0; b < (size_t)1 << bits; from = count[b++])
 		zo_sort(e + from, count[b] - from);
-	/* 4. Mark where each owner's group starts, in head[] by its first record in the file. */
+	/*
+	 * 4. Mark the first entry of each owner's group, and note in head[]
+	 * where the group of each record first in its owner's file order starts.
+	 * A run of equal hashes is one owner but for a collision.
+	 */
 	for (size_t i = 0; i < n; i++)
 		head[i] = ZO_NONE;
 	for (size_t i = 0, j; i < n; i = j) {
@@ -161,21 +164,23 @@ zone_order(const struct zone *z, uint32_t **out)
 		for (size_t g = i, k; g < j; g = k) {
 			uint32_t first = (uint32_t)e[g].rest;
 
-			for (k = g + 1; k < j && zo_same_owner(&e[g], &e[k]); k++)
+			for (k = g + 1; k < j && (!mixed || zo_same_owner(&e[g], &e[k])); k++)
 				if ((uint32_t)e[k].rest < first)
 					first = (uint32_t)e[k].rest;
+			/* Indices stay under ZONE_ORDER_OWNER (checked above): the bit is free. */
+			e[g].rest |= ZONE_ORDER_OWNER;
 			head[first] = (uint32_t)g;
 		}
 	}
-	/* 5. The groups in the order of their first records. */
+	/* 5. The groups in the order of their first records, each up to the next mark. */
 	for (size_t i = 0; i < n; i++) {
 		size_t g = head[i];
 
 		if (g == ZO_NONE)
 			continue;
-		order[w++] = (uint32_t)e[g].rest | ZONE_ORDER_OWNER;
-		for (g++; g < n && e[g].hash == e[g - 1].hash && zo_same_owner(&e[g], &e[g - 1]); g++)
-			order[w++] = (uint32_t)e[g].rest;
+		do
+			order[w++] = (uint32_t)e[g++].rest;
+		while (g < n && !((uint32_t)e[g].rest & ZONE_ORDER_OWNER));
 	}
 	*out = order;
 	order = NULL;

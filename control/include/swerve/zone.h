@@ -25,12 +25,18 @@ struct zone_rr {
 	uint8_t file; /* Index in zone.files of the file the record comes from. */
 };
 
-/* Whether @a and @b have the same owner (records of one zone mostly share the stored name). */
+/* Whether two stored owner names are the same (records of one zone mostly share the stored name). */
+static inline bool
+zone_owner_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return a == b || (alen == blen && memcmp(a, b, alen) == 0);
+}
+
+/* Whether @a and @b have the same owner. */
 static inline bool
 zone_rr_same_owner(const struct zone_rr *a, const struct zone_rr *b)
 {
-	return a->owner == b->owner ||
-	       (a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0);
+	return zone_owner_same(a->owner, a->owner_len, b->owner, b->owner_len);
 }
 
 /* What one source file held when it was read: a table image made from it is valid while this holds. */
